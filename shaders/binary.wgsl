@@ -1,0 +1,71 @@
+// out = a ⊙ b with NumPy broadcasting, elementwise. OP selects ⊙ (codes: src/ops/binary.ts).
+// Broadcasting reads each operand through strides that are 0 on broadcast dimensions.
+// A scalar operand comes in the uniform (SCALAR_A / SCALAR_B) instead of a buffer; its binding
+// then holds the other operand and is not read.
+
+override OP: u32 = 0u;
+override BROADCAST: bool = true;   // false: both operands have the output's shape
+override SCALAR_A: bool = false;
+override SCALAR_B: bool = false;
+const WG: u32 = 64u;
+
+struct Params {
+  n: u32,
+  rank: u32,
+  scalar: f32,
+  _pad: u32,
+  shape: array<vec4u, 2>,       // output shape, up to rank 8
+  a_strides: array<vec4u, 2>,
+  b_strides: array<vec4u, 2>,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+
+fn apply(x: f32, y: f32) -> f32 {
+  switch OP {
+    case 0u: { return x + y; }
+    case 1u: { return x - y; }
+    case 2u: { return x * y; }
+    case 3u: { return x / y; }
+    case 4u: { return max(x, y); }
+    case 5u: { return min(x, y); }
+    case 6u: { return select(0.0, 1.0, x > y); }
+    case 7u: { return select(0.0, 1.0, x >= y); }
+    case 8u: { return select(0.0, 1.0, x < y); }
+    case 9u: { return select(0.0, 1.0, x <= y); }
+    case 10u: { return select(0.0, 1.0, x == y); }
+    default: { return x; }
+  }
+}
+
+fn dim(v: array<vec4u, 2>, d: u32) -> u32 {
+  return v[d / 4u][d % 4u];
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= p.n) { return; }
+  var ia = i;
+  var ib = i;
+  if (BROADCAST) {
+    ia = 0u;
+    ib = 0u;
+    var rem = i;
+    for (var d = i32(p.rank) - 1; d >= 0; d--) {
+      let size = dim(p.shape, u32(d));
+      let c = rem % size;
+      rem = rem / size;
+      ia += c * dim(p.a_strides, u32(d));
+      ib += c * dim(p.b_strides, u32(d));
+    }
+  }
+  var x = p.scalar;
+  var y = p.scalar;
+  if (!SCALAR_A) { x = a[ia]; }
+  if (!SCALAR_B) { y = b[ib]; }
+  out[i] = apply(x, y);
+}

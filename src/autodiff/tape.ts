@@ -1,0 +1,156 @@
+import { GradientTapeError, InvalidArgumentError, ShapeError } from '../errors';
+import { ones } from '../tensor/create';
+import { fmt, sameShape } from '../tensor/shape';
+import { Tensor, tidy } from '../tensor/tensor';
+import { Variable } from '../tensor/variable';
+import { add } from '../ops/binary';
+import { popRecorder, type PrimParams, type Primitive, pushRecorder, type Recorder, type TapeNode } from '../ops/primitive';
+import { sumTo } from '../ops/reduce';
+import { vjpRules } from '../ops/rules';
+
+/** A node plus the ids of the user-visible tensors it connects (its views have ids of their own). */
+type Recorded = TapeNode & { outId: number; inIds: number[] };
+
+/**
+ * Records the ops run inside `record` (from anywhere: a layer, a getter) that depend on a watched
+ * tensor, then runs their VJPs backwards. Trainable variables are watched automatically.
+ *
+ * The tape keeps its own views of every value a VJP needs, so user code may dispose or reassign
+ * tensors freely; the views are released after a non-persistent `gradient`, or by `dispose()`.
+ */
+export class GradientTape implements Recorder {
+  readonly persistent: boolean;
+  private nodes: Recorded[] = [];
+  private connected = new Set<number>();
+  private used = false;
+  private disposed = false;
+
+  constructor(opts: { persistent?: boolean } = {}) {
+    this.persistent = opts.persistent ?? false;
+  }
+
+  /** Tracks plain tensors as sources (variables need no watching). */
+  watch(...tensors: Array<Tensor | Tensor[]>): void {
+    this.checkOpen('watch');
+    for (const t of tensors.flat()) {
+      if (!(t instanceof Tensor)) throw new InvalidArgumentError('GradientTape.watch: expects tensors.');
+      this.connected.add(t.id);
+    }
+  }
+
+  /** Runs `fn`, recording its ops. If `fn` throws, what it recorded is dropped. */
+  record<T>(fn: () => T): T {
+    this.checkOpen('record');
+    const mark = this.nodes.length;
+    pushRecorder(this);
+    try {
+      return fn();
+    } catch (e) {
+      for (const node of this.nodes.splice(mark)) releaseNode(node);
+      throw e;
+    } finally {
+      popRecorder(this);
+    }
+  }
+
+  recordOp<P extends Primitive>(prim: P, params: PrimParams[P], inputs: Tensor[], output: Tensor): void {
+    const needs = inputs.map((t) => this.connected.has(t.id) || (t instanceof Variable && t.trainable));
+    if (!needs.some(Boolean)) return;
+    this.connected.add(output.id);
+    this.nodes.push({
+      prim,
+      params,
+      inputs: inputs.map((t) => t.alias()),
+      output: output.alias(),
+      needs,
+      outId: output.id,
+      inIds: inputs.map((t) => t.id),
+    } as Recorded);
+  }
+
+  /**
+   * d target / d source for each source (null where target does not depend on it). A target that
+   * is not a scalar needs `dy`, the cotangent of the target, of the target's shape.
+   */
+  gradient(target: Tensor, sources: Tensor[], dy?: Tensor): Array<Tensor | null>;
+  gradient(target: Tensor, sources: Tensor, dy?: Tensor): Tensor | null;
+  gradient(target: Tensor, sources: Tensor | Tensor[], dy?: Tensor): Array<Tensor | null> | Tensor | null {
+    this.checkOpen('gradient');
+    if (this.used && !this.persistent) {
+      throw new GradientTapeError('GradientTape.gradient: a non-persistent tape allows one gradient call; create the tape with { persistent: true } for more.');
+    }
+    if (!(target instanceof Tensor)) throw new InvalidArgumentError('GradientTape.gradient: the target must be a Tensor.');
+    target.assertUsable('GradientTape.gradient');
+    const list = sources instanceof Tensor ? [sources] : sources;
+    if (!Array.isArray(list) || list.some((s) => !(s instanceof Tensor))) {
+      throw new InvalidArgumentError('GradientTape.gradient: sources must be a Tensor or an array of Tensors.');
+    }
+    if (dy === undefined && target.size !== 1) {
+      throw new ShapeError(`GradientTape.gradient: the target has shape ${fmt(target.shape)}; a non-scalar target needs dy of that shape.`);
+    }
+    if (dy !== undefined) {
+      if (!(dy instanceof Tensor)) throw new InvalidArgumentError('GradientTape.gradient: dy must be a Tensor.');
+      dy.assertUsable('GradientTape.gradient');
+      if (!sameShape(dy.shape, target.shape)) {
+        throw new ShapeError(`GradientTape.gradient: dy has shape ${fmt(dy.shape)} but the target has shape ${fmt(target.shape)}.`);
+      }
+    }
+    this.used = true;
+    const result = tidy(() => this.backward(target, list, dy));
+    if (!this.persistent) this.release();
+    return sources instanceof Tensor ? result[0] : result;
+  }
+
+  private backward(target: Tensor, sources: Tensor[], dy: Tensor | undefined): Array<Tensor | null> {
+    const sourceIds = new Set(sources.map((s) => s.id));
+    const cts = new Map<number, Tensor>();
+    cts.set(target.id, dy ? dy.view(dy.shape) : ones(target.shape));
+    for (let i = this.nodes.length - 1; i >= 0; i--) {
+      const node = this.nodes[i];
+      const { outId, inIds } = node;
+      const ct = cts.get(outId);
+      if (!ct) continue;
+      const grads = (vjpRules[node.prim] as (ct: Tensor, n: TapeNode) => Array<Tensor | null>)(ct, node);
+      grads.forEach((g, k) => {
+        if (!g || !node.needs[k]) return;
+        // Un-broadcast once, here, for every rule; a passed-through cotangent gets its own view.
+        let own = sumTo(g, node.inputs[k].shape);
+        if (own === ct) own = ct.view(ct.shape);
+        const prev = cts.get(inIds[k]);
+        if (prev) {
+          cts.set(inIds[k], add(prev, own));
+          prev.dispose();
+          own.dispose();
+        } else {
+          cts.set(inIds[k], own);
+        }
+      });
+      if (!sourceIds.has(outId)) {
+        cts.delete(outId);
+        ct.dispose();
+      }
+    }
+    return sources.map((s) => cts.get(s.id) ?? null);
+  }
+
+  /** Releases what the tape holds; a disposed tape cannot record or differentiate. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.release();
+    this.disposed = true;
+  }
+
+  private release(): void {
+    for (const node of this.nodes) releaseNode(node);
+    this.nodes = [];
+  }
+
+  private checkOpen(op: string): void {
+    if (this.disposed) throw new GradientTapeError(`GradientTape.${op}: the tape was disposed.`);
+  }
+}
+
+function releaseNode(node: TapeNode): void {
+  for (const t of node.inputs) t.dispose();
+  node.output.dispose();
+}

@@ -1,0 +1,161 @@
+import { DeviceLostError, WebGPUUnavailableError } from '../errors';
+
+export interface EngineInfo {
+  adapter: string;
+  isSwiftShader: boolean;
+  limits: Record<string, number>;
+  features: string[];
+}
+
+export interface InitOptions {
+  device?: GPUDevice;
+  gpu?: GPU;
+  powerPreference?: GPUPowerPreference;
+}
+
+/**
+ * The one device in use. `generation` grows with every `init()`, so a tensor made on an
+ * earlier (possibly lost) device is recognised and refused instead of touching a dead buffer.
+ */
+interface DeviceState {
+  device: GPUDevice;
+  info: EngineInfo;
+  generation: number;
+  lost: string | null;
+}
+
+let state: DeviceState | null = null;
+/** Held for the process's life: in Node, Dawn's instance dies with its GPU object. */
+let gpuObject: GPU | null = null;
+let generation = 0;
+const resetHooks: Array<() => void> = [];
+
+/** Lets lower layers (pool, kernel cache) drop what belonged to the previous device. */
+export function onDeviceReset(hook: () => void): void {
+  resetHooks.push(hook);
+}
+
+const NO_ADAPTER_HELP =
+  'No WebGPU adapter is available. In a browser, use one with WebGPU enabled (Chrome/Edge 113+, ' +
+  'or Chromium started with --enable-unsafe-webgpu on an http://localhost or https page). In Node, ' +
+  "install the 'webgpu' npm package and a Vulkan driver; without a GPU, Chromium's SwiftShader " +
+  'works: apt-get install chromium libvulkan1 and set ' +
+  'VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json before webgrad loads.';
+
+async function findGpu(opts: InitOptions): Promise<GPU> {
+  if (opts.gpu) return opts.gpu;
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  if (nav?.gpu) return nav.gpu;
+  const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+  if (!isNode) throw new WebGPUUnavailableError(NO_ADAPTER_HELP);
+  // Dawn finds no Vulkan driver on a GPU-less Linux box unless pointed at SwiftShader first.
+  const fs = (process as unknown as { getBuiltinModule?(id: string): typeof import('node:fs') }).getBuiltinModule?.('node:fs');
+  const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
+  const hasGpuNode = fs?.existsSync('/dev/nvidia0') || fs?.existsSync('/dev/dri/renderD128');
+  if (!process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES && !hasGpuNode && fs?.existsSync(swiftshader)) {
+    process.env.VK_ICD_FILENAMES = swiftshader;
+  }
+  process.env.XDG_RUNTIME_DIR ??= '/tmp';
+  const moduleName = 'webgpu';
+  let mod: { create(flags: string[]): GPU; globals: object };
+  try {
+    mod = await import(/* @vite-ignore */ moduleName);
+  } catch (e) {
+    throw new WebGPUUnavailableError(`${NO_ADAPTER_HELP} (loading 'webgpu' failed: ${(e as Error).message})`);
+  }
+  Object.assign(globalThis, mod.globals);
+  return mod.create([]);
+}
+
+function limitsRecord(limits: GPUSupportedLimits): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const key in limits) {
+    const v = (limits as unknown as Record<string, unknown>)[key];
+    if (typeof v === 'number') out[key] = v;
+  }
+  return out;
+}
+
+function adapterName(info: GPUAdapterInfo | undefined): string {
+  if (!info) return 'unknown adapter';
+  const parts = [info.vendor, info.architecture, info.device, info.description].filter((s) => s);
+  return parts.length ? parts.join(' ') : 'unknown adapter';
+}
+
+/**
+ * Starts (or restarts) the engine. Requests the adapter's own limits rather than the WebGPU
+ * defaults: large models need big storage buffers, tiled kernels need workgroup storage.
+ */
+export async function init(opts: InitOptions = {}): Promise<EngineInfo> {
+  let device = opts.device;
+  let adapterInfo: GPUAdapterInfo | undefined;
+  if (!device) {
+    const gpu = (gpuObject = opts.gpu ?? gpuObject ?? (await findGpu(opts)));
+    const adapter = await gpu.requestAdapter({ powerPreference: opts.powerPreference ?? 'high-performance' });
+    if (!adapter) throw new WebGPUUnavailableError(NO_ADAPTER_HELP);
+    adapterInfo = adapter.info;
+    const requiredLimits: Record<string, number> = {};
+    for (const key of [
+      'maxStorageBufferBindingSize',
+      'maxBufferSize',
+      'maxComputeWorkgroupStorageSize',
+      'maxComputeInvocationsPerWorkgroup',
+      'maxComputeWorkgroupSizeX',
+      'maxComputeWorkgroupSizeY',
+      'maxComputeWorkgroupsPerDimension',
+      'maxStorageBuffersPerShaderStage',
+    ]) {
+      const v = (adapter.limits as unknown as Record<string, number>)[key];
+      if (typeof v === 'number') requiredLimits[key] = v;
+    }
+    const wanted: GPUFeatureName[] = (['timestamp-query', 'subgroups'] as GPUFeatureName[]).filter((f) => adapter.features.has(f));
+    device = await adapter.requestDevice({ requiredLimits, requiredFeatures: wanted });
+  } else {
+    adapterInfo = device.adapterInfo;
+  }
+  const name = adapterName(adapterInfo);
+  const info: EngineInfo = {
+    adapter: name,
+    isSwiftShader: /swiftshader/i.test(name),
+    limits: limitsRecord(device.limits),
+    features: [...device.features].map(String),
+  };
+  if (state) {
+    const old = state;
+    state = null;
+    for (const hook of resetHooks) hook();
+    if (old.device !== device && !old.lost) old.device.destroy();
+  }
+  const current: DeviceState = { device, info, generation: ++generation, lost: null };
+  state = current;
+  device.lost.then((lost) => {
+    current.lost = `${lost.reason}: ${lost.message}`;
+  });
+  return info;
+}
+
+/** The device in use; throws if `init()` has not run or the device was lost. */
+export function getDevice(): GPUDevice {
+  return current().device;
+}
+
+export function current(): DeviceState {
+  if (!state) throw new DeviceLostError('webgrad is not initialised: await init() first.');
+  if (state.lost !== null) {
+    throw new DeviceLostError(`The GPU device was lost (${state.lost}); await init() again to start afresh.`);
+  }
+  return state;
+}
+
+export function engineInfo(): EngineInfo {
+  return current().info;
+}
+
+/** Whether a resource made under `gen` still belongs to the live device. */
+export function isLiveGeneration(gen: number): boolean {
+  return state !== null && state.generation === gen && state.lost === null;
+}
+
+export function deviceGeneration(): number {
+  return current().generation;
+}

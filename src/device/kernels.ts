@@ -1,0 +1,303 @@
+import { ShaderCompileError, WebgradError } from '../errors';
+import { current, onDeviceReset } from './gpu';
+import { shaderSources } from './shaders';
+
+/**
+ * The command stream. Ops encode dispatches into one shared compute pass; the batch is submitted
+ * once, at the end of the current JavaScript task (a microtask), before a readback, or when it
+ * grows large. A training step written as plain synchronous code is therefore one submit.
+ *
+ * Uniform parameters and small uploads are staged in a CPU-side arena and written to one GPU
+ * arena buffer with a single `writeBuffer` just before the batch is submitted. Queue order makes
+ * that safe: the write lands after the previous batch (which read the old arena) has run.
+ */
+
+/** Uniform parameters, packed as 4-byte fields in declaration order (mind WGSL struct alignment). */
+export class Params {
+  readonly words: number[] = [];
+  private static readonly view = new DataView(new ArrayBuffer(4));
+  u32(...values: number[]): this {
+    for (const v of values) this.words.push(v >>> 0);
+    return this;
+  }
+  i32(...values: number[]): this {
+    for (const v of values) this.words.push(v | 0);
+    return this;
+  }
+  f32(...values: number[]): this {
+    for (const v of values) {
+      Params.view.setFloat32(0, v, true);
+      this.words.push(Params.view.getUint32(0, true));
+    }
+    return this;
+  }
+}
+
+export interface KernelSpec {
+  /** File name under shaders/, without `.wgsl`. */
+  shader: string;
+  /** Entry point; `main` when absent. */
+  entry?: string;
+  /** WGSL `override` constants that specialise the pipeline. */
+  constants?: Record<string, number>;
+}
+
+export interface AdapterProfile {
+  isSwiftShader: boolean;
+  limits: Record<string, number>;
+  features: ReadonlySet<string>;
+}
+
+const ARENA_BYTES = 1 << 22;
+const UPLOAD_IN_ARENA_MAX = 1 << 16;
+const MAX_DISPATCHES_PER_SUBMIT = 2048;
+
+interface Batch {
+  encoder: GPUCommandEncoder;
+  pass: GPUComputePassEncoder | null;
+  arenaUsed: number;
+  dispatches: number;
+}
+
+let batch: Batch | null = null;
+let flushScheduled = false;
+let arenaGpu: GPUBuffer | null = null;
+const arenaCpu = new Uint8Array(ARENA_BYTES);
+let uniformAlign = 256;
+let dispatchCount = 0;
+const modules = new Map<string, GPUShaderModule>();
+const pipelines = new Map<string, GPUComputePipeline>();
+const stagingPool = new Map<number, GPUBuffer[]>();
+const gpuErrors: string[] = [];
+let watchedDevice: GPUDevice | null = null;
+
+onDeviceReset(() => {
+  batch = null;
+  arenaGpu = null;
+  modules.clear();
+  pipelines.clear();
+  stagingPool.clear();
+  gpuErrors.length = 0;
+  watchedDevice = null;
+});
+
+function device(): GPUDevice {
+  const d = current().device;
+  if (watchedDevice !== d) {
+    watchedDevice = d;
+    uniformAlign = d.limits.minUniformBufferOffsetAlignment;
+    d.addEventListener('uncapturederror', (e) => {
+      gpuErrors.push((e as GPUUncapturedErrorEvent).error.message);
+    });
+  }
+  return d;
+}
+
+export function adapterProfile(): AdapterProfile {
+  const info = current().info;
+  return { isSwiftShader: info.isSwiftShader, limits: info.limits, features: new Set(info.features) };
+}
+
+export function dispatchesSinceInit(): number {
+  return dispatchCount;
+}
+
+onDeviceReset(() => {
+  dispatchCount = 0;
+});
+
+function openBatch(): Batch {
+  const d = device();
+  if (!batch) {
+    batch = { encoder: d.createCommandEncoder(), pass: null, arenaUsed: 0, dispatches: 0 };
+    if (!arenaGpu) {
+      arenaGpu = d.createBuffer({
+        size: ARENA_BYTES,
+        usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+      });
+    }
+    if (!flushScheduled) {
+      flushScheduled = true;
+      queueMicrotask(() => {
+        flushScheduled = false;
+        flush();
+      });
+    }
+  }
+  return batch;
+}
+
+/** Reserves `bytes` of the staging arena, flushing first if the batch's arena is full. */
+function reserveArena(bytes: number, align: number): { batch: Batch; offset: number } {
+  let b = openBatch();
+  let offset = Math.ceil(b.arenaUsed / align) * align;
+  if (offset + bytes > ARENA_BYTES) {
+    flush();
+    b = openBatch();
+    offset = 0;
+  }
+  b.arenaUsed = offset + bytes;
+  return { batch: b, offset };
+}
+
+function shaderModule(name: string): GPUShaderModule {
+  let m = modules.get(name);
+  if (!m) {
+    const code = shaderSources[name];
+    if (code === undefined) throw new WebgradError(`Unknown shader '${name}'.`);
+    m = device().createShaderModule({ label: `shaders/${name}.wgsl`, code });
+    modules.set(name, m);
+  }
+  return m;
+}
+
+function pipeline(spec: KernelSpec): GPUComputePipeline {
+  const key = `${spec.shader}:${spec.entry ?? 'main'}${spec.constants ? JSON.stringify(spec.constants) : ''}`;
+  let p = pipelines.get(key);
+  if (!p) {
+    p = device().createComputePipeline({
+      label: key,
+      layout: 'auto',
+      compute: { module: shaderModule(spec.shader), entryPoint: spec.entry ?? 'main', constants: spec.constants },
+    });
+    pipelines.set(key, p);
+  }
+  return p;
+}
+
+/**
+ * Encodes one compute dispatch. Binding 0 is the uniform `Params`; bindings 1.. are `buffers`
+ * in order. Shaders take their linear invocation index as `gid.x + gid.y * (num_workgroups.x * WG)`,
+ * so callers use `grid()` for element counts beyond one dimension's workgroup limit.
+ */
+export function dispatch(spec: KernelSpec, params: Params, buffers: GPUBuffer[], workgroups: [number, number?, number?]): void {
+  const pipe = pipeline(spec);
+  const bytes = Math.max(16, Math.ceil((params.words.length * 4) / 16) * 16);
+  const { batch: b, offset } = reserveArena(bytes, uniformAlign);
+  new Uint32Array(arenaCpu.buffer, offset, params.words.length).set(params.words);
+  const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: arenaGpu!, offset, size: bytes } }];
+  buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
+  const bindGroup = device().createBindGroup({ layout: pipe.getBindGroupLayout(0), entries });
+  b.pass ??= b.encoder.beginComputePass();
+  b.pass.setPipeline(pipe);
+  b.pass.setBindGroup(0, bindGroup);
+  const [x, y = 1, z = 1] = workgroups;
+  if (x > 0 && y > 0 && z > 0) b.pass.dispatchWorkgroups(x, y, z);
+  b.dispatches++;
+  dispatchCount++;
+  if (b.dispatches >= MAX_DISPATCHES_PER_SUBMIT) flush();
+}
+
+/** Splits `count` workgroups over x and y so neither exceeds the per-dimension limit. */
+export function grid(elements: number, perWorkgroup: number): [number, number] {
+  const groups = Math.max(1, Math.ceil(elements / perWorkgroup));
+  const maxX = current().info.limits.maxComputeWorkgroupsPerDimension ?? 65535;
+  if (groups <= maxX) return [groups, 1];
+  const y = Math.ceil(groups / maxX);
+  return [Math.ceil(groups / y), y];
+}
+
+function endPass(b: Batch): GPUCommandEncoder {
+  if (b.pass) {
+    b.pass.end();
+    b.pass = null;
+  }
+  return b.encoder;
+}
+
+/** Copies `bytes` from `src` to `dst` in stream order. */
+export function encodeCopy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
+  if (bytes === 0) return;
+  endPass(openBatch()).copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+}
+
+/** Writes `data` into `dst` in stream order (after everything encoded so far, before what follows). */
+export function upload(dst: GPUBuffer, data: Float32Array): void {
+  const bytes = data.byteLength;
+  if (bytes === 0) return;
+  if (bytes <= UPLOAD_IN_ARENA_MAX) {
+    const { batch: b, offset } = reserveArena(bytes, 4);
+    arenaCpu.set(new Uint8Array(data.buffer, data.byteOffset, bytes), offset);
+    endPass(b).copyBufferToBuffer(arenaGpu!, offset, dst, 0, bytes);
+    return;
+  }
+  // Large uploads go straight to the queue; flushing first keeps them after earlier work.
+  flush();
+  device().queue.writeBuffer(dst, 0, data.buffer, data.byteOffset, bytes);
+}
+
+/** Submits everything encoded so far. Never waits. */
+export function flush(): void {
+  const b = batch;
+  if (!b) return;
+  batch = null;
+  const d = device();
+  endPass(b);
+  if (b.arenaUsed > 0) d.queue.writeBuffer(arenaGpu!, 0, arenaCpu.buffer, 0, Math.ceil(b.arenaUsed / 4) * 4);
+  d.queue.submit([b.encoder.finish()]);
+}
+
+function acquireStaging(size: number): GPUBuffer {
+  return (
+    stagingPool.get(size)?.pop() ??
+    device().createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST })
+  );
+}
+
+/** Reads `bytes` of `src` back to the CPU once the work that writes it has run. */
+export async function readBuffer(src: GPUBuffer, bytes: number): Promise<Float32Array> {
+  if (bytes === 0) return new Float32Array(0);
+  const size = Math.ceil(bytes / 16) * 16;
+  const staging = acquireStaging(size);
+  encodeCopy(src, 0, staging, 0, Math.min(size, src.size));
+  flush();
+  const state = current();
+  try {
+    await staging.mapAsync(GPUMapMode.READ);
+  } catch (e) {
+    current(); // throws DeviceLostError when that is why the map failed
+    throw e;
+  }
+  if (state.lost) current();
+  const out = new Float32Array(staging.getMappedRange(0, bytes).slice(0));
+  staging.unmap();
+  let list = stagingPool.get(size);
+  if (!list) stagingPool.set(size, (list = []));
+  list.push(staging);
+  throwGpuErrors();
+  return out;
+}
+
+/** Surfaces validation errors the GPU reported asynchronously since the last readback. */
+export function throwGpuErrors(): void {
+  if (gpuErrors.length) {
+    const all = gpuErrors.splice(0).join('\n');
+    throw new WebgradError(`The GPU reported errors: ${all}`);
+  }
+}
+
+/** Resolves once every submitted batch has run. */
+export async function sync(): Promise<void> {
+  flush();
+  await device().queue.onSubmittedWorkDone();
+}
+
+/**
+ * Compiles every WGSL file and reports the first error as `shaders/file.wgsl:line:column: message`.
+ * Pipelines compile lazily; this makes a broken shader fail loudly and at once.
+ */
+export async function compileAllShaders(): Promise<string[]> {
+  const names = Object.keys(shaderSources);
+  for (const name of names) await checkShader(name, shaderSources[name]);
+  return names;
+}
+
+export async function checkShader(name: string, code: string): Promise<void> {
+  const m = device().createShaderModule({ label: `shaders/${name}.wgsl`, code });
+  const info = await m.getCompilationInfo();
+  const errors = info.messages.filter((msg) => msg.type === 'error');
+  if (errors.length) {
+    const lines = errors.map((e) => `shaders/${name}.wgsl:${e.lineNum}:${e.linePos}: ${e.message}`);
+    throw new ShaderCompileError(lines.join('\n'));
+  }
+}

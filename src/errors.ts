@@ -1,0 +1,37 @@
+/**
+ * Typed errors. Every check that can fail runs before any GPU work is encoded, so a thrown
+ * error never leaves half-written buffers or a half-recorded tape behind.
+ */
+export class WebgradError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** No WebGPU adapter: the message says how to get one. */
+export class WebGPUUnavailableError extends WebgradError {}
+
+/** Operand shapes that do not fit the op; the message names the op and every shape. */
+export class ShapeError extends WebgradError {}
+
+/** A tensor was used after `dispose()`. */
+export class DisposedTensorError extends WebgradError {}
+
+/** The GPU device was lost or destroyed; `init()` again starts afresh. */
+export class DeviceLostError extends WebgradError {}
+
+/** An argument with the wrong value or type (a negative factor, an unknown name, a bad dtype). */
+export class InvalidArgumentError extends WebgradError {}
+
+/** A misuse of `GradientTape` (a second `gradient` on a non-persistent tape, a disposed tape). */
+export class GradientTapeError extends WebgradError {}
+
+/** A WGSL file that failed to compile; the message gives `shaders/file.wgsl:line:column`. */
+export class ShaderCompileError extends WebgradError {}
+
+/** Saved artifacts that are malformed, truncated or do not match the model. */
+export class ModelFormatError extends WebgradError {}
+
+/** Non-finite values (NaN, ±Infinity) where finite ones are required. */
+export class NonFiniteError extends WebgradError {}

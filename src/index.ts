@@ -1,0 +1,21 @@
+// webgrad: a WebGPU compute autodiff engine with Keras-style layers.
+import './ops/chain';
+
+export { init, getDevice, type EngineInfo, type InitOptions } from './device/gpu';
+export { sync, compileAllShaders } from './device/kernels';
+export { memory, type MemoryInfo } from './tensor/memory';
+export { Tensor, tidy, keep, type NestedArray } from './tensor/tensor';
+export { Variable, variable } from './tensor/variable';
+export { tensor, scalar, zeros, ones, fill, randomNormal, randomUniform, truncatedNormal } from './tensor/create';
+export {
+  add, sub, mul, div, maximum, minimum, greater, greaterEqual, less, lessEqual, equal,
+} from './ops/binary';
+export {
+  neg, square, sqrt, exp, log, abs, sign, relu, leakyRelu, elu, gelu, sigmoid, tanh, softplus, clone,
+} from './ops/unary';
+export { matmul, type MatmulOptions } from './ops/matmul';
+export { sum, mean, max } from './ops/reduce';
+export { reshape, transpose, broadcastTo } from './ops/shape_ops';
+export { softmax, logSoftmax, addN, stopGradient } from './ops/nn';
+export { GradientTape } from './autodiff/tape';
+export * from './errors';

@@ -1,0 +1,118 @@
+import { dispatch, grid, Params } from '../device/kernels';
+import { InvalidArgumentError } from '../errors';
+import { broadcastShapes, broadcastStrides, sameShape } from '../tensor/shape';
+import { emptyTensor, type Tensor } from '../tensor/tensor';
+import { asTensor, checkOperand, type Operand } from './operand';
+import { emit, type VjpRule } from './primitive';
+import { neg } from './unary';
+
+/** Elementwise binary functions with NumPy broadcasting; codes select the branch in shaders/binary.wgsl. */
+export const binaryOps = {
+  add: 0,
+  sub: 1,
+  mul: 2,
+  div: 3,
+  maximum: 4,
+  minimum: 5,
+  greater: 6,
+  greaterEqual: 7,
+  less: 8,
+  lessEqual: 9,
+  equal: 10,
+} as const;
+
+export type BinaryOp = keyof typeof binaryOps;
+
+const MAX_RANK = 8;
+
+function packDims(params: Params, values: readonly number[]): void {
+  const padded = [...values, ...new Array<number>(MAX_RANK - values.length).fill(0)];
+  params.u32(...padded);
+}
+
+export function binary(op: BinaryOp, a: Operand, b: Operand): Tensor {
+  let av = checkOperand(a, op, 'a');
+  const bv = checkOperand(b, op, 'b');
+  if (typeof av === 'number' && typeof bv === 'number') av = asTensor(av, op, 'a');
+  if (typeof av === 'number' || typeof bv === 'number') {
+    const t = (typeof av === 'number' ? bv : av) as Tensor;
+    const s = (typeof av === 'number' ? av : bv) as number;
+    const scalarA = typeof av === 'number';
+    const out = emptyTensor(t.shape);
+    const params = new Params().u32(t.size, 0).f32(s).u32(0);
+    packDims(params, []);
+    packDims(params, []);
+    packDims(params, []);
+    dispatch(
+      { shader: 'binary', constants: { OP: binaryOps[op], BROADCAST: 0, SCALAR_A: scalarA ? 1 : 0, SCALAR_B: scalarA ? 0 : 1 } },
+      params,
+      [t.buffer(op), t.buffer(op), out.buffer(op)],
+      grid(t.size, 64),
+    );
+    return emit('binary', scalarA ? { op, scalarA: s } : { op, scalarB: s }, [t], out);
+  }
+  const shape = broadcastShapes(op, av.shape, bv.shape);
+  if (shape.length > MAX_RANK) throw new InvalidArgumentError(`${op}: rank ${shape.length} exceeds the supported ${MAX_RANK}.`);
+  const out = emptyTensor(shape);
+  const plain = sameShape(av.shape, shape) && sameShape(bv.shape, shape);
+  const params = new Params().u32(out.size, shape.length).f32(0).u32(0);
+  packDims(params, shape);
+  packDims(params, broadcastStrides(av.shape, shape));
+  packDims(params, broadcastStrides(bv.shape, shape));
+  dispatch(
+    { shader: 'binary', constants: { OP: binaryOps[op], BROADCAST: plain ? 0 : 1, SCALAR_A: 0, SCALAR_B: 0 } },
+    params,
+    [av.buffer(op), bv.buffer(op), out.buffer(op)],
+    grid(out.size, 64),
+  );
+  return emit('binary', { op }, [av, bv], out);
+}
+
+export const add = (a: Operand, b: Operand): Tensor => binary('add', a, b);
+export const sub = (a: Operand, b: Operand): Tensor => binary('sub', a, b);
+export const mul = (a: Operand, b: Operand): Tensor => binary('mul', a, b);
+export const div = (a: Operand, b: Operand): Tensor => binary('div', a, b);
+export const maximum = (a: Operand, b: Operand): Tensor => binary('maximum', a, b);
+export const minimum = (a: Operand, b: Operand): Tensor => binary('minimum', a, b);
+export const greater = (a: Operand, b: Operand): Tensor => binary('greater', a, b);
+export const greaterEqual = (a: Operand, b: Operand): Tensor => binary('greaterEqual', a, b);
+export const less = (a: Operand, b: Operand): Tensor => binary('less', a, b);
+export const lessEqual = (a: Operand, b: Operand): Tensor => binary('lessEqual', a, b);
+export const equal = (a: Operand, b: Operand): Tensor => binary('equal', a, b);
+
+/**
+ * Cotangents for both operands at the output's shape; the tape sums them down to each operand's
+ * own shape (un-broadcasting happens there, once, for every op). Scalar operands get none.
+ */
+export const binaryVjp: VjpRule<'binary'> = (ct, { inputs, output, params: { op, scalarA, scalarB } }) => {
+  const a: Operand = scalarA ?? inputs[0];
+  const b: Operand = scalarB ?? inputs[scalarA === undefined ? 1 : 0];
+  let da: Tensor | null;
+  let db: Tensor | null;
+  switch (op) {
+    case 'add':
+      [da, db] = [ct, ct];
+      break;
+    case 'sub':
+      [da, db] = [ct, neg(ct)];
+      break;
+    case 'mul': // d(ab) = b da + a db
+      [da, db] = [mul(ct, b), mul(ct, a)];
+      break;
+    case 'div': // d(a/b) = da/b − (a/b²) db = da/b − (out/b) db
+      [da, db] = [div(ct, b), neg(div(mul(ct, output), b))];
+      break;
+    case 'maximum': // the larger operand takes the gradient; ties go to a
+      [da, db] = [mul(ct, greaterEqual(a, b)), mul(ct, less(a, b))];
+      break;
+    case 'minimum':
+      [da, db] = [mul(ct, lessEqual(a, b)), mul(ct, greater(a, b))];
+      break;
+    default: // comparisons are flat
+      [da, db] = [null, null];
+  }
+  const grads: Array<Tensor | null> = [];
+  if (scalarA === undefined) grads.push(da);
+  if (scalarB === undefined) grads.push(db);
+  return grads;
+};

@@ -1,0 +1,73 @@
+import { InvalidArgumentError, ShapeError } from '../errors';
+import { fmt } from '../tensor/shape';
+import { emptyTensor, type Tensor } from '../tensor/tensor';
+import { encodeMatmul } from './matmul_kernel';
+import { asTensor, type Operand } from './operand';
+import { emit, type VjpRule } from './primitive';
+
+export interface MatmulOptions {
+  transposeA?: boolean;
+  transposeB?: boolean;
+}
+
+/**
+ * C = op(A) · op(B) for rank-2 operands, or per batch for rank 3 (a rank-2 operand, or a batch of
+ * 1, is shared by every batch). Transposed operands are read in place, never copied.
+ */
+export function matmul(a: Operand, b: Operand, opts: MatmulOptions = {}): Tensor {
+  const at = asTensor(a, 'matmul', 'a');
+  const bt = asTensor(b, 'matmul', 'b');
+  const transposeA = opts.transposeA ?? false;
+  const transposeB = opts.transposeB ?? false;
+  if (typeof transposeA !== 'boolean' || typeof transposeB !== 'boolean') {
+    throw new InvalidArgumentError('matmul: transposeA and transposeB must be booleans.');
+  }
+  const describe = () => `a ${fmt(at.shape)}${transposeA ? 'ᵀ' : ''} and b ${fmt(bt.shape)}${transposeB ? 'ᵀ' : ''}`;
+  for (const t of [at, bt]) {
+    if (t.rank !== 2 && t.rank !== 3) throw new ShapeError(`matmul: operands must have rank 2 or 3, got ${describe()}.`);
+  }
+  const [ar, ac] = at.shape.slice(-2);
+  const [br, bc] = bt.shape.slice(-2);
+  const [M, K] = transposeA ? [ac, ar] : [ar, ac];
+  const [K2, N] = transposeB ? [bc, br] : [br, bc];
+  if (K !== K2) throw new ShapeError(`matmul: inner dimensions differ (${K} vs ${K2}) for ${describe()}.`);
+  const batchA = at.rank === 3 ? at.shape[0] : 1;
+  const batchB = bt.rank === 3 ? bt.shape[0] : 1;
+  if (batchA !== batchB && batchA !== 1 && batchB !== 1) {
+    throw new ShapeError(`matmul: batch sizes differ (${batchA} vs ${batchB}) for ${describe()}.`);
+  }
+  const batch = Math.max(batchA, batchB);
+  const outShape = at.rank === 3 || bt.rank === 3 ? [batch, M, N] : [M, N];
+  const out = emptyTensor(outShape);
+  encodeMatmul(at.buffer('matmul'), bt.buffer('matmul'), out.buffer('matmul'), {
+    batch,
+    M,
+    N,
+    K,
+    transposeA,
+    transposeB,
+    aBatchStride: batchA === 1 ? 0 : M * K,
+    bBatchStride: batchB === 1 ? 0 : K * N,
+  });
+  return emit('matmul', { transposeA, transposeB }, [at, bt], out);
+}
+
+/**
+ * With C = op(A) op(B) and cotangent G:
+ *   plain:  dA = G Bᵀ,        dB = Aᵀ G
+ *   Aᵀ:     dA = B Gᵀ,        dB = A G
+ *   Bᵀ:     dA = G B,         dB = Gᵀ A
+ *   Aᵀ Bᵀ:  dA = Bᵀ Gᵀ,       dB = Gᵀ Aᵀ
+ * A batch-shared operand gets a per-batch gradient that the tape sums over the batch.
+ */
+export const matmulVjp: VjpRule<'matmul'> = (g, { inputs: [a, b], needs, params: { transposeA: tA, transposeB: tB } }) => {
+  const da = (): Tensor => {
+    if (!tA) return tB ? matmul(g, b) : matmul(g, b, { transposeB: true });
+    return tB ? matmul(b, g, { transposeA: true, transposeB: true }) : matmul(b, g, { transposeB: true });
+  };
+  const db = (): Tensor => {
+    if (!tB) return tA ? matmul(a, g) : matmul(a, g, { transposeA: true });
+    return tA ? matmul(g, a, { transposeA: true, transposeB: true }) : matmul(g, a, { transposeA: true });
+  };
+  return [needs[0] ? da() : null, needs[1] ? db() : null];
+};

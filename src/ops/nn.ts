@@ -1,0 +1,57 @@
+import { InvalidArgumentError, ShapeError } from '../errors';
+import { fmt, sameShape } from '../tensor/shape';
+import type { Tensor } from '../tensor/tensor';
+import { add, sub } from './binary';
+import { asTensor, type Operand } from './operand';
+import { withoutRecording } from './primitive';
+import { max, sum } from './reduce';
+import { reshape } from './shape_ops';
+import { exp, log } from './unary';
+
+/** The same values, with no gradient flowing back through them. */
+export function stopGradient(x: Operand): Tensor {
+  const xt = asTensor(x, 'stopGradient');
+  return withoutRecording(() => xt.view(xt.shape));
+}
+
+/**
+ * log softmax(x) = x − m − log Σ exp(x − m), with m = max(x) held constant: it cancels in the
+ * value and its gradient, and keeps exp from overflowing.
+ */
+export function logSoftmax(x: Operand, axis = -1): Tensor {
+  const xt = asTensor(x, 'logSoftmax');
+  const m = withoutRecording(() => max(xt, axis, true));
+  const shifted = sub(xt, m);
+  const e = exp(shifted);
+  const s = sum(e, axis, true);
+  const l = log(s);
+  const out = sub(shifted, l);
+  for (const t of [m, shifted, e, s, l]) t.dispose();
+  return out;
+}
+
+export function softmax(x: Operand, axis = -1): Tensor {
+  const ls = logSoftmax(x, axis);
+  const out = exp(ls);
+  ls.dispose();
+  return out;
+}
+
+/** Σ of several same-shape tensors. */
+export function addN(tensors: Tensor[]): Tensor {
+  if (!Array.isArray(tensors) || tensors.length === 0) throw new InvalidArgumentError('addN: expects a non-empty array of tensors.');
+  const ts = tensors.map((t, i) => asTensor(t, 'addN', `tensors[${i}]`));
+  for (const t of ts) {
+    if (!sameShape(t.shape, ts[0].shape)) {
+      throw new ShapeError(`addN: all tensors must have one shape, got ${ts.map((u) => fmt(u.shape)).join(', ')}.`);
+    }
+  }
+  if (ts.length === 1) return reshape(ts[0], ts[0].shape);
+  let acc = add(ts[0], ts[1]);
+  for (let i = 2; i < ts.length; i++) {
+    const next = add(acc, ts[i]);
+    acc.dispose();
+    acc = next;
+  }
+  return acc;
+}

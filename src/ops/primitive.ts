@@ -1,0 +1,68 @@
+import type { Tensor } from '../tensor/tensor';
+import type { BinaryOp } from './binary';
+import type { UnaryOp } from './unary';
+
+/**
+ * The primitives every differentiable op lowers to, with their parameters. Adding a primitive here
+ * without a VJP in `rules.ts` fails `tsc`, because the rule table is a mapped type over this map.
+ */
+export interface PrimParams {
+  unary: { op: UnaryOp; alpha: number };
+  /** A scalar operand travels as a uniform (`scalarA`/`scalarB`), not as a tensor input. */
+  binary: { op: BinaryOp; scalarA?: number; scalarB?: number };
+  matmul: { transposeA: boolean; transposeB: boolean };
+  sum: { axes: number[]; keepDims: boolean };
+  max: { axes: number[]; keepDims: boolean };
+  reshape: { shape: number[] };
+  transpose: { perm: number[] };
+  broadcastTo: { shape: number[] };
+}
+
+export type Primitive = keyof PrimParams;
+
+/** One recorded application of a primitive. Inputs and output are the tape's own views. */
+export interface TapeNode<P extends Primitive = Primitive> {
+  prim: P;
+  params: PrimParams[P];
+  inputs: Tensor[];
+  output: Tensor;
+  /** Which inputs lead back to a watched source; a rule may skip (return null for) the rest. */
+  needs: boolean[];
+}
+
+/** Given the cotangent of the output, the cotangent of each input (null: no gradient flows). */
+export type VjpRule<P extends Primitive> = (ct: Tensor, node: TapeNode<P>) => Array<Tensor | null>;
+
+export type VjpTable = { [P in Primitive]: VjpRule<P> };
+
+/** Whoever records ops (a GradientTape inside `record`). */
+export interface Recorder {
+  recordOp<P extends Primitive>(prim: P, params: PrimParams[P], inputs: Tensor[], output: Tensor): void;
+}
+
+const recorders: Recorder[] = [];
+
+export function pushRecorder(r: Recorder): void {
+  recorders.push(r);
+}
+
+export function popRecorder(r: Recorder): void {
+  const i = recorders.lastIndexOf(r);
+  if (i >= 0) recorders.splice(i, 1);
+}
+
+/** Removes every recorder for the duration of `fn` (gradient computations, stopGradient). */
+export function withoutRecording<T>(fn: () => T): T {
+  const saved = recorders.splice(0);
+  try {
+    return fn();
+  } finally {
+    recorders.push(...saved);
+  }
+}
+
+/** Called by every op after encoding its forward dispatch. */
+export function emit<P extends Primitive>(prim: P, params: PrimParams[P], inputs: Tensor[], output: Tensor): Tensor {
+  for (const r of recorders) r.recordOp(prim, params, inputs, output);
+  return output;
+}

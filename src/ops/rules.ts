@@ -1,0 +1,18 @@
+import { binaryVjp } from './binary';
+import { matmulVjp } from './matmul';
+import type { VjpTable } from './primitive';
+import { maxVjp, sumVjp } from './reduce';
+import { broadcastToVjp, reshapeVjp, transposeVjp } from './shape_ops';
+import { unaryVjp } from './unary';
+
+/** One VJP per primitive; the mapped type makes a missing entry a compile error. */
+export const vjpRules: VjpTable = {
+  unary: unaryVjp,
+  binary: binaryVjp,
+  matmul: matmulVjp,
+  sum: sumVjp,
+  max: maxVjp,
+  reshape: reshapeVjp,
+  transpose: transposeVjp,
+  broadcastTo: broadcastToVjp,
+};

@@ -1,0 +1,76 @@
+import { dispatch, grid, Params } from '../device/kernels';
+import { InvalidArgumentError, ShapeError } from '../errors';
+import { broadcastShapes, broadcastStrides, fmt, sameShape, type Shape, sizeOf, stridesOf } from '../tensor/shape';
+import { emptyTensor, type Tensor } from '../tensor/tensor';
+import { asTensor, type Operand } from './operand';
+import { emit, type VjpRule } from './primitive';
+import { sumTo } from './reduce';
+
+const MAX_RANK = 8;
+
+/** Resolves one −1 in `shape` against `size`. */
+function resolveShape(shape: Shape, size: number, from: Shape): number[] {
+  const out = [...shape];
+  const free = out.indexOf(-1);
+  if (out.filter((d) => d === -1).length > 1) throw new ShapeError(`reshape: at most one −1 is allowed, got ${fmt(shape)}.`);
+  for (const d of out) {
+    if (d !== -1 && (!Number.isInteger(d) || d < 0)) throw new ShapeError(`reshape: invalid target shape ${fmt(shape)}.`);
+  }
+  if (free >= 0) {
+    const known = sizeOf(out.filter((d) => d !== -1));
+    if (known === 0 || size % known !== 0) throw new ShapeError(`reshape: cannot reshape ${fmt(from)} to ${fmt(shape)}.`);
+    out[free] = size / known;
+  }
+  if (sizeOf(out) !== size) throw new ShapeError(`reshape: cannot reshape ${fmt(from)} (${size} elements) to ${fmt(shape)} (${sizeOf(out)} elements).`);
+  return out;
+}
+
+/** Same data, another shape: a view of the same buffer, no GPU work. */
+export function reshape(x: Operand, shape: Shape): Tensor {
+  const xt = asTensor(x, 'reshape');
+  if (!Array.isArray(shape)) throw new InvalidArgumentError('reshape: shape must be an array of integers.');
+  const target = resolveShape(shape, xt.size, xt.shape);
+  return emit('reshape', { shape: target }, [xt], xt.view(target));
+}
+
+export const reshapeVjp: VjpRule<'reshape'> = (ct, { inputs: [x] }) => [reshape(ct, x.shape)];
+
+/** Encodes out[i] = x[Σ coord_d · strides_d] for a contiguous `outShape`. */
+export function stridedCopy(op: string, x: Tensor, outShape: Shape, strides: number[]): Tensor {
+  if (outShape.length > MAX_RANK) throw new InvalidArgumentError(`${op}: rank ${outShape.length} exceeds the supported ${MAX_RANK}.`);
+  const out = emptyTensor(outShape);
+  const pad = (v: readonly number[]) => [...v, ...new Array<number>(MAX_RANK - v.length).fill(0)];
+  const params = new Params().u32(out.size, outShape.length, 0, 0).u32(...pad(outShape)).u32(...pad(strides));
+  dispatch({ shader: 'permute' }, params, [x.buffer(op), out.buffer(op)], grid(out.size, 64));
+  return out;
+}
+
+/** Permutes dimensions: out.shape[i] = x.shape[perm[i]]; `perm` defaults to reversing them. */
+export function transpose(x: Operand, perm?: readonly number[]): Tensor {
+  const xt = asTensor(x, 'transpose');
+  const p = perm ? [...perm] : xt.shape.map((_, i) => xt.rank - 1 - i);
+  const valid = p.length === xt.rank && p.every((d) => Number.isInteger(d) && d >= 0 && d < xt.rank) && new Set(p).size === p.length;
+  if (!valid) throw new ShapeError(`transpose: perm [${p.join(',')}] is not a permutation of the ${xt.rank} dimensions of ${fmt(xt.shape)}.`);
+  const s = stridesOf(xt.shape);
+  const out = stridedCopy('transpose', xt, p.map((d) => xt.shape[d]), p.map((d) => s[d]));
+  return emit('transpose', { perm: p }, [xt], out);
+}
+
+export const transposeVjp: VjpRule<'transpose'> = (ct, { params: { perm } }) => {
+  const inverse = new Array<number>(perm.length);
+  perm.forEach((d, i) => (inverse[d] = i));
+  return [transpose(ct, inverse)];
+};
+
+/** Repeats `x` along broadcast dimensions to `shape` (NumPy rules). */
+export function broadcastTo(x: Operand, shape: Shape): Tensor {
+  const xt = asTensor(x, 'broadcastTo');
+  const target = [...shape];
+  if (!sameShape(broadcastShapes('broadcastTo', xt.shape, target), target)) {
+    throw new ShapeError(`broadcastTo: ${fmt(xt.shape)} cannot be broadcast to ${fmt(target)}.`);
+  }
+  const out = stridedCopy('broadcastTo', xt, target, broadcastStrides(xt.shape, target));
+  return emit('broadcastTo', { shape: target }, [xt], out);
+}
+
+export const broadcastToVjp: VjpRule<'broadcastTo'> = (ct, { inputs: [x] }) => [sumTo(ct, x.shape)];

@@ -1,0 +1,72 @@
+import { dispatch, grid, Params } from '../device/kernels';
+import { InvalidArgumentError } from '../errors';
+import { emptyTensor, type Tensor } from '../tensor/tensor';
+import { asTensor, type Operand } from './operand';
+import { emit, type VjpRule } from './primitive';
+
+/**
+ * Elementwise functions, one table: the code selects the branch in shaders/unary.wgsl (forward)
+ * and shaders/unary_grad.wgsl (dx = dy · f'(x), fused). Every activation is an entry here.
+ */
+export const unaryOps = {
+  neg: 0,
+  square: 1,
+  sqrt: 2,
+  exp: 3,
+  log: 4,
+  abs: 5,
+  sign: 6,
+  relu: 7,
+  leakyRelu: 8,
+  elu: 9,
+  gelu: 10,
+  sigmoid: 11,
+  tanh: 12,
+  softplus: 13,
+  copy: 14,
+} as const;
+
+export type UnaryOp = keyof typeof unaryOps;
+
+export function unary(op: UnaryOp, x: Operand, alpha = 0): Tensor {
+  const xt = asTensor(x, op);
+  if (!Number.isFinite(alpha)) throw new InvalidArgumentError(`${op}: alpha must be finite, got ${alpha}.`);
+  const y = emptyTensor(xt.shape);
+  dispatch(
+    { shader: 'unary', constants: { OP: unaryOps[op] } },
+    new Params().u32(xt.size).f32(alpha),
+    [xt.buffer(op), y.buffer(op)],
+    grid(xt.size, 64),
+  );
+  return emit('unary', { op, alpha }, [xt], y);
+}
+
+/** dx = dy · f'(x), one fused dispatch using the saved input x and output y. */
+export const unaryVjp: VjpRule<'unary'> = (ct, { inputs: [x], output: y, params: { op, alpha } }) => {
+  if (op === 'sign') return [null];
+  const dx = emptyTensor(x.shape);
+  dispatch(
+    { shader: 'unary_grad', constants: { OP: unaryOps[op] } },
+    new Params().u32(x.size).f32(alpha),
+    [x.buffer(op), y.buffer(op), ct.buffer(op), dx.buffer(op)],
+    grid(x.size, 64),
+  );
+  return [dx];
+};
+
+export const neg = (x: Operand): Tensor => unary('neg', x);
+export const square = (x: Operand): Tensor => unary('square', x);
+export const sqrt = (x: Operand): Tensor => unary('sqrt', x);
+export const exp = (x: Operand): Tensor => unary('exp', x);
+export const log = (x: Operand): Tensor => unary('log', x);
+export const abs = (x: Operand): Tensor => unary('abs', x);
+export const sign = (x: Operand): Tensor => unary('sign', x);
+export const relu = (x: Operand): Tensor => unary('relu', x);
+export const leakyRelu = (x: Operand, alpha = 0.2): Tensor => unary('leakyRelu', x, alpha);
+export const elu = (x: Operand, alpha = 1): Tensor => unary('elu', x, alpha);
+export const gelu = (x: Operand): Tensor => unary('gelu', x);
+export const sigmoid = (x: Operand): Tensor => unary('sigmoid', x);
+export const tanh = (x: Operand): Tensor => unary('tanh', x);
+export const softplus = (x: Operand): Tensor => unary('softplus', x);
+/** A copy in a new buffer. */
+export const clone = (x: Operand): Tensor => unary('copy', x);

@@ -1,0 +1,113 @@
+import { dispatch, grid, Params, upload } from '../device/kernels';
+import { InvalidArgumentError, ShapeError } from '../errors';
+import { checkShape, fmt, type Shape, sizeOf } from './shape';
+import { emptyTensor, type NestedArray, type Tensor } from './tensor';
+
+/** Flattens nested arrays and infers their shape, checking that they are rectangular. */
+function flatten(values: NestedArray, op: string): { data: number[]; shape: number[] } {
+  const shape: number[] = [];
+  let probe: NestedArray = values;
+  while (Array.isArray(probe)) {
+    shape.push(probe.length);
+    probe = probe[0];
+  }
+  const data: number[] = [];
+  const walk = (v: NestedArray, depth: number): void => {
+    if (depth === shape.length) {
+      if (typeof v !== 'number') throw new InvalidArgumentError(`${op}: expected a number at depth ${depth}, got ${typeof v}.`);
+      data.push(v);
+      return;
+    }
+    if (!Array.isArray(v) || v.length !== shape[depth]) {
+      throw new ShapeError(`${op}: ragged nested array; expected length ${shape[depth]} at depth ${depth}.`);
+    }
+    for (const c of v) walk(c, depth + 1);
+  };
+  walk(values, 0);
+  return { data, shape };
+}
+
+/** A float32 tensor from a number, nested arrays or a Float32Array, uploaded in stream order. */
+export function tensor(values: NestedArray | Float32Array | ArrayLike<number>, shape?: Shape): Tensor {
+  let data: Float32Array;
+  let inferred: number[];
+  if (values instanceof Float32Array || ArrayBuffer.isView(values)) {
+    data = values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>);
+    inferred = [data.length];
+  } else if (typeof values === 'number') {
+    data = new Float32Array([values]);
+    inferred = [];
+  } else if (Array.isArray(values)) {
+    const flat = flatten(values as NestedArray, 'tensor');
+    data = Float32Array.from(flat.data);
+    inferred = flat.shape;
+  } else {
+    throw new InvalidArgumentError(`tensor: values must be a number, a nested array of numbers or a Float32Array, got ${typeof values}.`);
+  }
+  const finalShape = shape ? [...shape] : inferred;
+  checkShape(finalShape, 'tensor');
+  if (sizeOf(finalShape) !== data.length) {
+    throw new ShapeError(`tensor: ${data.length} values do not fill shape ${fmt(finalShape)} (${sizeOf(finalShape)} elements).`);
+  }
+  const t = emptyTensor(finalShape);
+  upload(t.buffer('tensor'), data);
+  return t;
+}
+
+export function scalar(value: number): Tensor {
+  if (typeof value !== 'number') throw new InvalidArgumentError(`scalar: expected a number, got ${typeof value}.`);
+  return tensor(value, []);
+}
+
+export function fill(shape: Shape, value: number): Tensor {
+  checkShape(shape, 'fill');
+  if (typeof value !== 'number') throw new InvalidArgumentError(`fill: value must be a number, got ${typeof value}.`);
+  const t = emptyTensor(shape);
+  dispatch({ shader: 'fill' }, new Params().u32(t.size).f32(value), [t.buffer('fill')], grid(t.size, 64));
+  return t;
+}
+
+export function zeros(shape: Shape): Tensor {
+  return fill(shape, 0);
+}
+
+export function ones(shape: Shape): Tensor {
+  return fill(shape, 1);
+}
+
+/** A seed for calls that give none: fresh per call, like TensorFlow.js. */
+function freshSeed(): number {
+  return Math.floor(Math.random() * 2 ** 52);
+}
+
+function random(op: string, shape: Shape, dist: 0 | 1 | 2, lo: number, hi: number, seed: number | undefined): Tensor {
+  checkShape(shape, op);
+  for (const [name, v] of [['first parameter', lo], ['second parameter', hi]] as const) {
+    if (!Number.isFinite(v)) throw new InvalidArgumentError(`${op}: ${name} must be finite, got ${v}.`);
+  }
+  if (seed !== undefined && !Number.isFinite(seed)) throw new InvalidArgumentError(`${op}: seed must be a finite number, got ${seed}.`);
+  const s = Math.floor(Math.abs(seed ?? freshSeed()));
+  const t = emptyTensor(shape);
+  const params = new Params().u32(t.size, s % 2 ** 32, Math.floor(s / 2 ** 32) % 2 ** 32, 0).f32(lo, hi);
+  dispatch({ shader: 'random', constants: { DIST: dist } }, params, [t.buffer(op)], grid(t.size, 64));
+  return t;
+}
+
+export function randomUniform(shape: Shape, opts: { minval?: number; maxval?: number; seed?: number } = {}): Tensor {
+  const { minval = 0, maxval = 1, seed } = opts;
+  if (maxval < minval) throw new InvalidArgumentError(`randomUniform: maxval (${maxval}) is below minval (${minval}).`);
+  return random('randomUniform', shape, 0, minval, maxval, seed);
+}
+
+export function randomNormal(shape: Shape, opts: { mean?: number; stddev?: number; seed?: number } = {}): Tensor {
+  const { mean = 0, stddev = 1, seed } = opts;
+  if (stddev < 0) throw new InvalidArgumentError(`randomNormal: stddev must be ≥ 0, got ${stddev}.`);
+  return random('randomNormal', shape, 1, mean, stddev, seed);
+}
+
+/** Normal values redrawn until within two standard deviations of the mean (Keras's truncated normal). */
+export function truncatedNormal(shape: Shape, opts: { mean?: number; stddev?: number; seed?: number } = {}): Tensor {
+  const { mean = 0, stddev = 1, seed } = opts;
+  if (stddev < 0) throw new InvalidArgumentError(`truncatedNormal: stddev must be ≥ 0, got ${stddev}.`);
+  return random('truncatedNormal', shape, 2, mean, stddev, seed);
+}

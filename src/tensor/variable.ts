@@ -1,0 +1,50 @@
+import { encodeCopy } from '../device/kernels';
+import { InvalidArgumentError, ShapeError } from '../errors';
+import { fmt, sameShape } from './shape';
+import { Storage, Tensor } from './tensor';
+
+let unnamed = 0;
+
+/**
+ * Mutable state (weights, optimizer slots). Not tracked by `tidy`. `assign` gives the variable a
+ * new buffer rather than writing in place, so a tape that saved the old value still sees it.
+ */
+export class Variable extends Tensor {
+  readonly name: string;
+  trainable: boolean;
+
+  constructor(initial: Tensor, opts: { trainable?: boolean; name?: string } = {}) {
+    if (!(initial instanceof Tensor)) throw new InvalidArgumentError('variable: the initial value must be a Tensor.');
+    initial.assertUsable('variable');
+    const storage = new Storage(initial.size);
+    encodeCopy(initial.storage.buffer, 0, storage.buffer, 0, initial.size * 4);
+    super(initial.shape, storage, false);
+    this.kept = true;
+    this.name = opts.name ?? `variable_${unnamed++}`;
+    this.trainable = opts.trainable ?? true;
+  }
+
+  /** Replaces the value with a copy of `t` (same shape). */
+  assign(t: Tensor): void {
+    if (!(t instanceof Tensor)) throw new InvalidArgumentError(`assign: expected a Tensor for variable '${this.name}'.`);
+    this.assertUsable('assign');
+    t.assertUsable('assign');
+    if (!sameShape(t.shape, this.shape)) {
+      throw new ShapeError(`assign: variable '${this.name}' has shape ${fmt(this.shape)}, the value has shape ${fmt(t.shape)}.`);
+    }
+    const next = new Storage(this.size);
+    encodeCopy(t.storage.buffer, 0, next.buffer, 0, this.size * 4);
+    this.adopt(next);
+  }
+
+  /** Takes ownership of `next` as the new value (used by fused optimizer kernels). */
+  adopt(next: Storage): void {
+    const old = this.currentStorage;
+    this.currentStorage = next;
+    old.release();
+  }
+}
+
+export function variable(initial: Tensor, opts: { trainable?: boolean; name?: string } = {}): Variable {
+  return new Variable(initial, opts);
+}
