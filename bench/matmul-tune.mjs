@@ -5,7 +5,7 @@
 //   node bench/matmul-tune.mjs [--only SUBSTR] [--sizes 256,512,1024] [--runs 5] [--no-check]
 //                              [--shaders DIR] [--batch]
 // On a machine with a real GPU, pack it with ../shared/gpu/pack.sh and pass --shaders.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -23,11 +23,14 @@ process.env.VK_ICD_FILENAMES ??= '/usr/lib/chromium/vk_swiftshader_icd.json';
 process.env.XDG_RUNTIME_DIR ??= '/tmp';
 const { create, globals } = await import('webgpu');
 Object.assign(globalThis, globals);
-const adapter = await create([]).requestAdapter();
+// Keep the GPU object referenced: once it is garbage-collected, Dawn stops delivering events and
+// every pending promise (mapAsync, onSubmittedWorkDone) hangs or the process dies on exit.
+const gpu = create(process.env.DAWN_FLAGS ? [process.env.DAWN_FLAGS] : []);
+const adapter = await gpu.requestAdapter();
 const limits = {};
 for (const k in adapter.limits) limits[k] = adapter.limits[k];
-const device = await adapter.requestDevice({ requiredLimits: limits });
-//device.addEventListener?.('uncapturederror', (e) => console.error('uncaptured:', e.error.message));
+const requiredFeatures = ['subgroups'].filter((f) => adapter.features.has(f));
+const device = await adapter.requestDevice({ requiredLimits: limits, requiredFeatures });
 const info = adapter.info;
 console.log(`adapter: ${info.vendor} ${info.architecture} ${info.device} ${info.description}`);
 
@@ -48,6 +51,27 @@ const reg = (rows, colVecs, wgX, wgY) => ({
   tile: [rows * wgY, colVecs * 4 * wgX],
 });
 const configs = [reg(4, 1, 8, 8), reg(8, 2, 8, 8), reg(8, 4, 8, 8)];
+for (const [r, v] of [[4, 1], [4, 2], [4, 4], [8, 2], [8, 4]]) {
+  configs.push({ ...reg(r, v, 8, 8), name: `u${r}x${v * 4}`, shader: `u${r}x${v}` });
+}
+for (const [r, v] of [[8, 2], [4, 2], [8, 4]]) {
+  configs.push({ ...reg(r, v, 8, 8), name: `i${r}x${v * 4}`, shader: `i${r}x${v}` });
+}
+for (const [r, v] of [[8, 2], [16, 2], [8, 4], [16, 1], [4, 4], [16, 4], [32, 2], [16, 3], [12, 2], [24, 2], [8, 3]]) {
+  configs.push({ ...reg(r, v, 8, 8), name: `s${r}x${v * 4}`, shader: `s${r}x${v}` });
+}
+for (const [g, v] of [[4, 2], [2, 4], [2, 2], [4, 1], [1, 2], [1, 1]]) {
+  configs.push({ ...reg(4 * g, v, 8, 8), name: `m${4 * g}x${v * 4}`, shader: `m${g}x${v}`, bias: true });
+}
+for (const [g, v] of [[4, 2], [2, 2], [2, 1]]) {
+  configs.push({ name: `g${4 * g}x${v * 4}`, shader: 'g', constants: { ROW_GROUPS: g, COL_VECS: v, WG_X: 8, WG_Y: 8 }, tile: [32 * g, 32 * v], bias: true });
+}
+for (const [x, y] of [[4, 4], [8, 4], [4, 8], [16, 4], [4, 16], [16, 16], [32, 2], [8, 16]]) {
+  configs.push({ name: `w${x}x${y}`, shader: 'g', constants: { ROW_GROUPS: 4, COL_VECS: 2, WG_X: x, WG_Y: y }, tile: [16 * y, 8 * x], bias: true });
+}
+for (const [r, v, a] of [[8, 2, 0], [8, 2, 1], [4, 4, 1], [8, 4, 1], [4, 2, 1]]) {
+  configs.push({ ...reg(r, v, 8, 8), name: `v${r}x${v * 4}a${a}`, shader: `v${r}x${v}a${a}` });
+}
 
 const pipelines = new Map();
 function pipeline(cfg, tA, tB) {
@@ -75,7 +99,7 @@ function storage(data) {
 function bindGroup(cfg, pipe, d, a, b, c) {
   const params = device.createBuffer({ size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   device.queue.writeBuffer(params, 0, new Uint32Array([d.M, d.N, d.K, d.aBatchStride, d.bBatchStride, 0, 0, 0]));
-  const entries = [params, a, b, c].map((buffer, binding) => ({ binding, resource: { buffer } }));
+  const entries = (cfg.bias ? [params, a, b, c, a] : [params, a, b, c]).map((buffer, binding) => ({ binding, resource: { buffer } }));
   return device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries });
 }
 
@@ -174,6 +198,17 @@ async function check(cfg) {
   }
 }
 
+// CPU milliseconds spent by SwiftShader's worker threads (every thread but the main one, which
+// only polls), from the kernel's nanosecond run-time counters: on a shared machine this is
+// steadier than wall time for comparing kernels.
+function workerCpu() {
+  let ns = 0;
+  for (const tid of readdirSync('/proc/self/task')) {
+    if (Number(tid) !== process.pid) ns += Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+  }
+  return ns / 1e6;
+}
+
 async function time(cfg, size, runs) {
   const d = dims(1, size, size, size, false, false);
   const a = storage(random(size * size, 3)), b = storage(random(size * size, 5));
@@ -189,15 +224,16 @@ async function time(cfg, size, runs) {
     await device.queue.onSubmittedWorkDone();
   };
   await once();
-  const times = [];
+  const times = [], cpuTimes = [];
   for (let r = 0; r < runs; r++) {
-    const t0 = performance.now();
+    const t0 = performance.now(), c0 = workerCpu();
     await once();
     times.push((performance.now() - t0) / perSubmit);
+    cpuTimes.push((workerCpu() - c0) / perSubmit);
   }
   for (const buf of [a, b, c]) buf.destroy();
-  times.sort((x, y) => x - y);
-  return (2 * size ** 3) / (times[times.length >> 1] * 1e6);
+  const median = (xs) => xs.sort((x, y) => x - y)[xs.length >> 1];
+  return [(2 * size ** 3) / (median(times) * 1e6), (2 * size ** 3) / (median(cpuTimes) * 1e6)];
 }
 
 const sizes = opt.sizes.split(',').map(Number);
@@ -205,6 +241,9 @@ for (const cfg of configs) {
   if (opt.only && !cfg.name.includes(opt.only)) continue;
   if (!opt['no-check']) await check(cfg);
   const gflops = [];
-  for (const s of sizes) gflops.push(`${s}: ${(await time(cfg, s, Number(opt.runs))).toFixed(2)}`);
+  for (const s of sizes) {
+    const [wall, cpu] = await time(cfg, s, Number(opt.runs));
+    gflops.push(`${s}: ${wall.toFixed(2)} (${cpu.toFixed(2)}/cpu-s)`);
+  }
   console.log(`${cfg.name.padEnd(36)} ${opt['no-check'] ? '' : 'ok  '}GFLOP/s ${gflops.join('  ')}`);
 }

@@ -4,7 +4,9 @@ import { fmt, sameShape } from '../tensor/shape';
 import { Tensor, tidy } from '../tensor/tensor';
 import { Variable } from '../tensor/variable';
 import { add } from '../ops/binary';
-import { popRecorder, type PrimParams, type Primitive, pushRecorder, type Recorder, type TapeNode } from '../ops/primitive';
+import {
+  type AccumulatingVjp, popRecorder, type PrimParams, type Primitive, pushRecorder, type Recorder, type TapeNode, type VjpRule,
+} from '../ops/primitive';
 import { sumTo } from '../ops/reduce';
 import { vjpRules } from '../ops/rules';
 
@@ -105,12 +107,23 @@ export class GradientTape implements Recorder {
     const sourceIds = new Set(sources.map((s) => s.id));
     const cts = new Map<number, Tensor>();
     cts.set(target.id, dy ? dy.view(dy.shape) : ones(target.shape));
+    // Accumulating rules over leaves wait until every other contribution to those leaves is in.
+    const produced = new Set(this.nodes.map((n) => n.outId));
+    const deferred: Array<[Recorded, Tensor]> = [];
     for (let i = this.nodes.length - 1; i >= 0; i--) {
       const node = this.nodes[i];
       const { outId, inIds } = node;
       const ct = cts.get(outId);
       if (!ct) continue;
-      const grads = (vjpRules[node.prim] as (ct: Tensor, n: TapeNode) => Array<Tensor | null>)(ct, node);
+      const rule = vjpRules[node.prim];
+      if (typeof rule !== 'function' && inIds.every((id, k) => !node.needs[k] || !produced.has(id))) {
+        deferred.push([node, ct]);
+        if (!sourceIds.has(outId)) cts.delete(outId);
+        continue;
+      }
+      let grads: Array<Tensor | null> = [];
+      if (typeof rule === 'function') grads = (rule as VjpRule<Primitive>)(ct, node);
+      else accumulate(node, ct, cts);
       grads.forEach((g, k) => {
         if (!g || !node.needs[k]) return;
         // Un-broadcast once, here, for every rule; a passed-through cotangent gets its own view.
@@ -130,6 +143,10 @@ export class GradientTape implements Recorder {
         ct.dispose();
       }
     }
+    for (const [node, ct] of deferred) {
+      accumulate(node, ct, cts);
+      if (!sourceIds.has(node.outId)) ct.dispose();
+    }
     return sources.map((s) => cts.get(s.id) ?? null);
   }
 
@@ -148,6 +165,17 @@ export class GradientTape implements Recorder {
   private checkOpen(op: string): void {
     if (this.disposed) throw new GradientTapeError(`GradientTape.${op}: the tape was disposed.`);
   }
+}
+
+/** Runs an accumulating rule: its results replace (they already include) the inputs' cotangents. */
+function accumulate(node: Recorded, ct: Tensor, cts: Map<number, Tensor>): void {
+  const prior = node.inIds.map((id) => cts.get(id));
+  const sums = (vjpRules[node.prim] as AccumulatingVjp<Primitive>).accumulate(ct, node, prior);
+  sums.forEach((sum, k) => {
+    if (!sum || !node.needs[k]) return;
+    if (sum !== prior[k]) prior[k]?.dispose();
+    cts.set(node.inIds[k], sum);
+  });
 }
 
 function releaseNode(node: TapeNode): void {

@@ -19,14 +19,16 @@ export interface InitOptions {
  */
 interface DeviceState {
   device: GPUDevice;
+  /** Kept referenced while the device lives (in Node the device dies with it). */
+  gpu: GPU | undefined;
   info: EngineInfo;
   generation: number;
   lost: string | null;
 }
 
 let state: DeviceState | null = null;
-/** Held for the process's life: in Node, Dawn's instance dies with its GPU object. */
-let gpuObject: GPU | null = null;
+/** Node's own GPU object, made once: Dawn's instance dies when it is garbage-collected. */
+let nodeGpu: GPU | null = null;
 let generation = 0;
 const resetHooks: Array<() => void> = [];
 
@@ -56,6 +58,7 @@ async function findGpu(opts: InitOptions): Promise<GPU> {
     process.env.VK_ICD_FILENAMES = swiftshader;
   }
   process.env.XDG_RUNTIME_DIR ??= '/tmp';
+  if (nodeGpu) return nodeGpu;
   const moduleName = 'webgpu';
   let mod: { create(flags: string[]): GPU; globals: object };
   try {
@@ -64,7 +67,7 @@ async function findGpu(opts: InitOptions): Promise<GPU> {
     throw new WebGPUUnavailableError(`${NO_ADAPTER_HELP} (loading 'webgpu' failed: ${(e as Error).message})`);
   }
   Object.assign(globalThis, mod.globals);
-  return mod.create([]);
+  return (nodeGpu = mod.create([]));
 }
 
 function limitsRecord(limits: GPUSupportedLimits): Record<string, number> {
@@ -89,8 +92,9 @@ function adapterName(info: GPUAdapterInfo | undefined): string {
 export async function init(opts: InitOptions = {}): Promise<EngineInfo> {
   let device = opts.device;
   let adapterInfo: GPUAdapterInfo | undefined;
+  let gpu: GPU | undefined;
   if (!device) {
-    const gpu = (gpuObject = opts.gpu ?? gpuObject ?? (await findGpu(opts)));
+    gpu = opts.gpu ?? (await findGpu(opts));
     const adapter = await gpu.requestAdapter({ powerPreference: opts.powerPreference ?? 'high-performance' });
     if (!adapter) throw new WebGPUUnavailableError(NO_ADAPTER_HELP);
     adapterInfo = adapter.info;
@@ -126,7 +130,7 @@ export async function init(opts: InitOptions = {}): Promise<EngineInfo> {
     for (const hook of resetHooks) hook();
     if (old.device !== device && !old.lost) old.device.destroy();
   }
-  const current: DeviceState = { device, info, generation: ++generation, lost: null };
+  const current: DeviceState = { device, gpu, info, generation: ++generation, lost: null };
   state = current;
   device.lost.then((lost) => {
     current.lost = `${lost.reason}: ${lost.message}`;

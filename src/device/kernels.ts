@@ -1,4 +1,4 @@
-import { ShaderCompileError, WebgradError } from '../errors';
+import { DeviceLostError, ShaderCompileError, WebgradError } from '../errors';
 import { current, onDeviceReset } from './gpu';
 import { shaderSources } from './shaders';
 
@@ -251,14 +251,15 @@ export async function readBuffer(src: GPUBuffer, bytes: number): Promise<Float32
   const staging = acquireStaging(size);
   encodeCopy(src, 0, staging, 0, Math.min(size, src.size));
   flush();
-  const state = current();
+  const d = device();
   try {
     await staging.mapAsync(GPUMapMode.READ);
   } catch (e) {
-    current(); // throws DeviceLostError when that is why the map failed
+    // A lost device fails the map; its `lost` promise may settle a moment later.
+    const lost = await Promise.race([d.lost.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 100))]);
+    if (lost) throw new DeviceLostError(`data: the GPU device was lost while reading back (${(e as Error).message}); await init() again to start afresh.`);
     throw e;
   }
-  if (state.lost) current();
   const out = new Float32Array(staging.getMappedRange(0, bytes).slice(0));
   staging.unmap();
   let list = stagingPool.get(size);

@@ -16,6 +16,16 @@ export interface PrimParams {
   reshape: { shape: number[] };
   transpose: { perm: number[] };
   broadcastTo: { shape: number[] };
+  /** Slices along `axis` at float32-coded integer indices (inputs: x, indices). */
+  gather: { axis: number };
+  /** Mean softmax cross-entropy over rows (inputs: logits, labels). */
+  crossEntropy: { sparse: boolean };
+  /** Mean squared (or absolute) error over all elements (inputs: predictions, targets). */
+  meanError: { absolute: boolean };
+  /** Output [k]: entry i is l1[i]·Σ|xᵢ| + l2[i]·Σxᵢ² over input i (the multi-tensor penalty). */
+  penalty: { l1: number[]; l2: number[] };
+  /** Output []: entry `index` of a penalty vector (each entry is picked once; see penalty.ts). */
+  pick: { index: number };
 }
 
 export type Primitive = keyof PrimParams;
@@ -33,7 +43,17 @@ export interface TapeNode<P extends Primitive = Primitive> {
 /** Given the cotangent of the output, the cotangent of each input (null: no gradient flows). */
 export type VjpRule<P extends Primitive> = (ct: Tensor, node: TapeNode<P>) => Array<Tensor | null>;
 
-export type VjpTable = { [P in Primitive]: VjpRule<P> };
+/**
+ * A rule that adds its gradients into the cotangents accumulated so far for its inputs (`prior`,
+ * undefined where there is none yet) and returns the sums, reusing a prior's buffer when nothing
+ * else views it. When its inputs are leaves (variables), the tape runs it after every other rule,
+ * so one fused kernel can finish many weight gradients at once, in place.
+ */
+export interface AccumulatingVjp<P extends Primitive> {
+  accumulate(ct: Tensor, node: TapeNode<P>, prior: ReadonlyArray<Tensor | undefined>): Array<Tensor | undefined>;
+}
+
+export type VjpTable = { [P in Primitive]: VjpRule<P> | AccumulatingVjp<P> };
 
 /** Whoever records ops (a GradientTape inside `record`). */
 export interface Recorder {

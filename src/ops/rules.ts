@@ -1,5 +1,9 @@
 import { binaryVjp } from './binary';
+import { crossEntropyVjp } from './cross_entropy';
+import { gatherVjp } from './gather';
 import { matmulVjp } from './matmul';
+import { meanErrorVjp } from './mean_error';
+import { penaltyVjp, pickVjp } from './penalty';
 import type { VjpTable } from './primitive';
 import { maxVjp, sumVjp } from './reduce';
 import { broadcastToVjp, reshapeVjp, transposeVjp } from './shape_ops';
@@ -15,4 +19,9 @@ export const vjpRules: VjpTable = {
   reshape: reshapeVjp,
   transpose: transposeVjp,
   broadcastTo: broadcastToVjp,
+  gather: gatherVjp,
+  crossEntropy: crossEntropyVjp,
+  meanError: meanErrorVjp,
+  penalty: penaltyVjp,
+  pick: pickVjp,
 };

@@ -1,0 +1,101 @@
+// webgrad through its public API, as a user writes it.
+import * as wg from '../../src/index';
+import { checkProduct, type Engine, type FitSpec, type MlpData, type MlpSpec } from '../suite';
+
+/** The Keras-style model: dense relu, dense linear, l1l2 on both kernels, plain SGD. */
+function buildModel(spec: MlpSpec, data: MlpData): wg.Sequential {
+  const [nIn, nHidden, nOut] = spec.units;
+  const regularizer = () => wg.regularizers.l1l2({ l1: spec.l1, l2: spec.l2 });
+  const model = wg.sequential({
+    layers: [
+      wg.layers.dense({ units: nHidden, inputShape: [nIn], activation: 'relu', kernelRegularizer: regularizer() }),
+      wg.layers.dense({ units: nOut, kernelRegularizer: regularizer() }),
+    ],
+  });
+  const init = [
+    wg.tensor(data.w1, [nIn, nHidden]),
+    wg.tensor(data.b1, [nHidden]),
+    wg.tensor(data.w2, [nHidden, nOut]),
+    wg.tensor(data.b2, [nOut]),
+  ];
+  model.setWeights(init);
+  for (const t of init) t.dispose();
+  model.compile({
+    optimizer: wg.optimizers.sgd({ learningRate: spec.learningRate }),
+    loss:
+      spec.loss === 'softmaxCrossEntropy'
+        ? (yTrue: wg.Tensor, yPred: wg.Tensor) => wg.losses.categoricalCrossentropy(yTrue, yPred, { fromLogits: true })
+        : 'meanSquaredError',
+  });
+  return model;
+}
+
+function inputs(spec: MlpSpec, data: MlpData): [wg.Tensor, wg.Tensor] {
+  return [wg.tensor(data.x, [data.rows, spec.units[0]]), wg.tensor(data.y, [data.rows, spec.units[2]])];
+}
+
+function disposeAll(model: wg.Sequential, tensors: wg.Tensor[]) {
+  for (const t of [...model.weights, ...tensors]) t.dispose();
+}
+
+const dispatches = () => wg.memory().numDispatches;
+
+export const webgradEngine: Engine = {
+  id: 'webgrad',
+  label: 'webgrad',
+  async init() {
+    const info = await wg.init();
+    return `webgrad on ${info.adapter}`;
+  },
+
+  async matmul(n) {
+    const a = wg.randomNormal([n, n], { seed: 1 });
+    const b = wg.randomNormal([n, n], { seed: 2 });
+    await wg.sync();
+    return {
+      async run(times) {
+        for (let i = 0; i < times; i++) wg.matmul(a, b).dispose();
+        await wg.sync();
+        return undefined;
+      },
+      dispatches,
+      async verify() {
+        const c = wg.matmul(a, b);
+        const [av, bv, cv] = await Promise.all([a.data(), b.data(), c.data()]);
+        c.dispose();
+        checkProduct('webgrad', n, av, bv, cv);
+      },
+      dispose: () => {
+        a.dispose();
+        b.dispose();
+      },
+    };
+  },
+
+  async trainStep(spec, data) {
+    const model = buildModel(spec, data);
+    const [x, y] = inputs(spec, data);
+    return {
+      async run(times) {
+        let loss = NaN;
+        for (let i = 0; i < times; i++) loss = (await model.trainOnBatch(x, y)).loss;
+        return loss;
+      },
+      dispatches,
+      dispose: () => disposeAll(model, [x, y]),
+    };
+  },
+
+  async fitEpoch(spec: FitSpec, data) {
+    const model = buildModel(spec, data);
+    const [x, y] = inputs(spec, data);
+    return {
+      async run(times) {
+        const h = await model.fit(x, y, { epochs: times, batchSize: spec.batch, shuffle: false });
+        return h.history.loss.at(-1)!;
+      },
+      dispatches,
+      dispose: () => disposeAll(model, [x, y]),
+    };
+  },
+};

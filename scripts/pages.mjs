@@ -1,0 +1,35 @@
+// Builds the pages into `outdir`: bench.js (webgrad, TensorFlow.js and jax-js side by side),
+// demo.js (training with live plots), webgrad.js (the library alone, for check.html: a blank
+// page for the browser tests and for trying webgrad from the console), and the HTML and CSS.
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+export async function buildPages(outdir = join(root, 'bench/dist')) {
+  mkdirSync(outdir, { recursive: true });
+  await build({
+    absWorkingDir: root,
+    bundle: true,
+    format: 'esm',
+    loader: { '.wgsl': 'text' },
+    sourcemap: true,
+    logLevel: 'warning',
+    entryPoints: { bench: 'bench/page.ts', demo: 'bench/demo/demo.ts', webgrad: 'src/index.ts' },
+    outdir,
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+  });
+  for (const [from, to] of [
+    ['bench/index.html', 'index.html'],
+    ['bench/demo/demo.html', 'demo.html'],
+    ['bench/check.html', 'check.html'],
+    ['bench/style.css', 'style.css'],
+  ]) {
+    copyFileSync(join(root, from), join(outdir, to));
+  }
+  return outdir;
+}

@@ -1,0 +1,49 @@
+// RMSprop update (Keras 3, uncentered), one invocation per element, in place: reads the
+// gradient and the slots, writes the new weight and slots.
+//   w ← w − w·decay                     (decay = weight_decay · lr; 0 when unset)
+//   s ← ρ·s + (1 − ρ)·g²
+//   Δ = lr·g / √(s + ε)
+//   plain:     w ← w − Δ
+//   momentum:  b ← μ·b + Δ,   w ← w − b
+
+const WG: u32 = 64u;
+
+struct Params {
+  n: u32,
+  lr: f32,
+  rho: f32,
+  momentum: f32,
+  epsilon: f32,
+  decay: f32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read_write> w: array<f32>;
+@group(0) @binding(2) var<storage, read> g: array<f32>;
+@group(0) @binding(3) var<storage, read_write> s: array<f32>;
+@group(0) @binding(4) var<storage, read_write> b: array<f32>;
+
+fn increment(i: u32) -> f32 {
+  let gi = g[i];
+  let si = p.rho * s[i] + (1.0 - p.rho) * gi * gi;
+  s[i] = si;
+  return p.lr * gi / sqrt(si + p.epsilon);
+}
+
+@compute @workgroup_size(WG)
+fn plain(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= p.n) { return; }
+  let wi = w[i] - w[i] * p.decay;
+  w[i] = wi - increment(i);
+}
+
+@compute @workgroup_size(WG)
+fn momentum(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= p.n) { return; }
+  let wi = w[i] - w[i] * p.decay;
+  let bi = p.momentum * b[i] + increment(i);
+  b[i] = bi;
+  w[i] = wi - bi;
+}

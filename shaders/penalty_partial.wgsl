@@ -1,0 +1,46 @@
+// Multi-tensor penalty, pass 1 of 2: per-chunk partial sums of |w| and w².
+// Every penalized tensor is packed, by copies, into one buffer `w`, and cut into chunks that never
+// straddle two tensors. Workgroup c sums chunk c: each lane a strided share, then a tree in
+// workgroup memory. penalty_total.wgsl adds the partials of each tensor and applies its factors.
+//
+// The table (shared with penalty_total.wgsl and penalty_grad.wgsl) is an array of u32:
+//   chunk c:   table[4c .. 4c+3]              = segment, start, end, has_prior
+//   segment s: table[p.segment_base + 4s ..]  = first chunk, end chunk, bits(l1), bits(l2)
+// `start` and `end` index the packed buffer; this pass reads only start and end.
+
+const WG: u32 = 64u;
+
+struct Params {
+  chunks: u32,
+  segments: u32,
+  segment_base: u32,
+  _pad: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> table: array<u32>;
+@group(0) @binding(2) var<storage, read> w: array<f32>;
+@group(0) @binding(3) var<storage, read_write> partials: array<vec2f>;  // (Σ|w|, Σw²) per chunk
+
+var<workgroup> acc: array<vec2f, WG>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32,
+        @builtin(num_workgroups) nwg: vec3u) {
+  let c = wid.x + wid.y * nwg.x;          // the same for the whole workgroup
+  var s = vec2f(0.0);
+  if (c < p.chunks) {
+    let end = table[4u * c + 2u];
+    for (var i = table[4u * c + 1u] + lid; i < end; i += WG) {
+      let v = w[i];
+      s += vec2f(abs(v), v * v);
+    }
+  }
+  acc[lid] = s;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+    if (lid < stride) { acc[lid] += acc[lid + stride]; }
+    workgroupBarrier();
+  }
+  if (lid == 0u && c < p.chunks) { partials[c] = acc[0]; }
+}

@@ -1,0 +1,32 @@
+import type { Tensor } from '../tensor/tensor';
+import { type ActivationFn, type ActivationIdentifier, getActivation } from './activations';
+import { type CallOptions, Layer, type LayerArgs, type LayerShape } from './layer';
+
+export interface ActivationArgs extends LayerArgs {
+  activation: ActivationIdentifier | ActivationFn;
+}
+
+/** Applies an activation function; 'linear' returns its input as it is. */
+export class Activation extends Layer {
+  readonly activation: string;
+  private readonly fn: ActivationFn | null;
+
+  constructor(args: ActivationArgs) {
+    super(args);
+    const { name, fn } = getActivation(args?.activation, 'activation');
+    this.activation = name;
+    this.fn = fn;
+  }
+
+  override computeOutputShape(inputShape: LayerShape): LayerShape {
+    return inputShape;
+  }
+
+  override call(x: Tensor, _opts: CallOptions): Tensor {
+    return this.fn ? this.fn(x) : x;
+  }
+}
+
+export function activation(args: ActivationArgs): Activation {
+  return new Activation(args);
+}

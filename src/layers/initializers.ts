@@ -1,0 +1,251 @@
+import { InvalidArgumentError } from '../errors';
+import * as draw from '../tensor/create';
+import { checkShape, type Shape, sizeOf } from '../tensor/shape';
+import type { Tensor } from '../tensor/tensor';
+
+/**
+ * Initial values of weights, drawn on the GPU by the engine's seeded generator. Formulas and
+ * defaults are Keras 3's; names are TensorFlow.js's (Keras's snake_case names are accepted too).
+ * Without a seed every call draws afresh; with one, every call gives the same values.
+ */
+export abstract class Initializer {
+  /** The Keras class name, used when saving. */
+  abstract readonly className: string;
+  abstract apply(shape: Shape): Tensor;
+  abstract getConfig(): Record<string, number | string | null>;
+}
+
+function finite(value: unknown, name: string, op: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new InvalidArgumentError(`initializers.${op}: ${name} must be a finite number, got ${String(value)}.`);
+  }
+  return value;
+}
+
+function seedOf(seed: unknown, op: string): number | undefined {
+  if (seed === undefined || seed === null) return undefined;
+  return finite(seed, 'seed', op);
+}
+
+export class Constant extends Initializer {
+  readonly className: string = 'Constant';
+  readonly value: number;
+  constructor(value: number) {
+    super();
+    this.value = finite(value, 'value', 'constant');
+  }
+  apply(shape: Shape): Tensor {
+    return draw.fill(shape, this.value);
+  }
+  getConfig(): Record<string, number> {
+    return { value: this.value };
+  }
+}
+
+export class Zeros extends Constant {
+  override readonly className = 'Zeros';
+  constructor() {
+    super(0);
+  }
+  override getConfig(): Record<string, number> {
+    return {};
+  }
+}
+
+export class Ones extends Constant {
+  override readonly className = 'Ones';
+  constructor() {
+    super(1);
+  }
+  override getConfig(): Record<string, number> {
+    return {};
+  }
+}
+
+export class RandomNormal extends Initializer {
+  readonly className = 'RandomNormal';
+  readonly mean: number;
+  readonly stddev: number;
+  readonly seed: number | undefined;
+  constructor({ mean = 0, stddev = 0.05, seed }: { mean?: number; stddev?: number; seed?: number } = {}) {
+    super();
+    this.mean = finite(mean, 'mean', 'randomNormal');
+    this.stddev = finite(stddev, 'stddev', 'randomNormal');
+    this.seed = seedOf(seed, 'randomNormal');
+  }
+  apply(shape: Shape): Tensor {
+    return draw.randomNormal(shape, { mean: this.mean, stddev: this.stddev, seed: this.seed });
+  }
+  getConfig(): Record<string, number | null> {
+    return { mean: this.mean, stddev: this.stddev, seed: this.seed ?? null };
+  }
+}
+
+export class RandomUniform extends Initializer {
+  readonly className = 'RandomUniform';
+  readonly minval: number;
+  readonly maxval: number;
+  readonly seed: number | undefined;
+  constructor({ minval = -0.05, maxval = 0.05, seed }: { minval?: number; maxval?: number; seed?: number } = {}) {
+    super();
+    this.minval = finite(minval, 'minval', 'randomUniform');
+    this.maxval = finite(maxval, 'maxval', 'randomUniform');
+    this.seed = seedOf(seed, 'randomUniform');
+  }
+  apply(shape: Shape): Tensor {
+    return draw.randomUniform(shape, { minval: this.minval, maxval: this.maxval, seed: this.seed });
+  }
+  getConfig(): Record<string, number | null> {
+    return { minval: this.minval, maxval: this.maxval, seed: this.seed ?? null };
+  }
+}
+
+/** Normal values redrawn until within two standard deviations of the mean. */
+export class TruncatedNormal extends Initializer {
+  readonly className = 'TruncatedNormal';
+  readonly mean: number;
+  readonly stddev: number;
+  readonly seed: number | undefined;
+  constructor({ mean = 0, stddev = 0.05, seed }: { mean?: number; stddev?: number; seed?: number } = {}) {
+    super();
+    this.mean = finite(mean, 'mean', 'truncatedNormal');
+    this.stddev = finite(stddev, 'stddev', 'truncatedNormal');
+    this.seed = seedOf(seed, 'truncatedNormal');
+  }
+  apply(shape: Shape): Tensor {
+    return draw.truncatedNormal(shape, { mean: this.mean, stddev: this.stddev, seed: this.seed });
+  }
+  getConfig(): Record<string, number | null> {
+    return { mean: this.mean, stddev: this.stddev, seed: this.seed ?? null };
+  }
+}
+
+export type FanMode = 'fanIn' | 'fanOut' | 'fanAvg';
+export type Distribution = 'truncatedNormal' | 'untruncatedNormal' | 'uniform';
+
+/** Keras's fans: the last two axes are (in, out); leading axes form a receptive field. */
+export function computeFans(shape: Shape): { fanIn: number; fanOut: number } {
+  if (shape.length === 0) return { fanIn: 1, fanOut: 1 };
+  if (shape.length === 1) return { fanIn: shape[0], fanOut: shape[0] };
+  const receptive = sizeOf(shape.slice(0, -2));
+  return { fanIn: shape[shape.length - 2] * receptive, fanOut: shape[shape.length - 1] * receptive };
+}
+
+/** Truncation at ±2σ shrinks the standard deviation by this factor; Keras divides it out. */
+const TRUNCATED_STDDEV = 0.87962566103423978;
+
+/**
+ * s = scale / max(1, fan) for the chosen fan; then N(0, s) truncated at ±2σ (σ corrected so the
+ * variance is s), untruncated N(0, s), or U(−√(3s), √(3s)).
+ */
+export class VarianceScaling extends Initializer {
+  readonly className: string = 'VarianceScaling';
+  readonly scale: number;
+  readonly mode: FanMode;
+  readonly distribution: Distribution;
+  readonly seed: number | undefined;
+  constructor(
+    { scale = 1, mode = 'fanIn', distribution = 'truncatedNormal', seed }: { scale?: number; mode?: FanMode; distribution?: Distribution; seed?: number } = {},
+  ) {
+    super();
+    this.scale = finite(scale, 'scale', 'varianceScaling');
+    if (this.scale <= 0) throw new InvalidArgumentError(`initializers.varianceScaling: scale must be > 0, got ${scale}.`);
+    if (!['fanIn', 'fanOut', 'fanAvg'].includes(mode)) {
+      throw new InvalidArgumentError(`initializers.varianceScaling: mode must be 'fanIn', 'fanOut' or 'fanAvg', got ${String(mode)}.`);
+    }
+    if (!['truncatedNormal', 'untruncatedNormal', 'uniform'].includes(distribution)) {
+      throw new InvalidArgumentError(
+        `initializers.varianceScaling: distribution must be 'truncatedNormal', 'untruncatedNormal' or 'uniform', got ${String(distribution)}.`,
+      );
+    }
+    this.mode = mode;
+    this.distribution = distribution;
+    this.seed = seedOf(seed, 'varianceScaling');
+  }
+  apply(shape: Shape): Tensor {
+    checkShape(shape, 'initializer');
+    const { fanIn, fanOut } = computeFans(shape);
+    const fan = this.mode === 'fanIn' ? fanIn : this.mode === 'fanOut' ? fanOut : (fanIn + fanOut) / 2;
+    const s = this.scale / Math.max(1, fan);
+    const seed = this.seed;
+    if (this.distribution === 'truncatedNormal') return draw.truncatedNormal(shape, { stddev: Math.sqrt(s) / TRUNCATED_STDDEV, seed });
+    if (this.distribution === 'untruncatedNormal') return draw.randomNormal(shape, { stddev: Math.sqrt(s), seed });
+    const limit = Math.sqrt(3 * s);
+    return draw.randomUniform(shape, { minval: -limit, maxval: limit, seed });
+  }
+  getConfig(): Record<string, number | string | null> {
+    return { scale: this.scale, mode: this.mode, distribution: this.distribution, seed: this.seed ?? null };
+  }
+}
+
+type Seeded = { seed?: number };
+
+/** A VarianceScaling preset under its own class name. */
+function preset(className: string, scale: number, mode: FanMode, distribution: Distribution) {
+  return class extends VarianceScaling {
+    override readonly className = className;
+    constructor({ seed }: Seeded = {}) {
+      super({ scale, mode, distribution, seed });
+    }
+    override getConfig(): Record<string, number | null> {
+      return { seed: this.seed ?? null };
+    }
+  };
+}
+
+/** U(−√(6/(fanIn+fanOut)), +√(6/(fanIn+fanOut))): the Keras default for kernels. */
+export const GlorotUniform = preset('GlorotUniform', 1, 'fanAvg', 'uniform');
+export const GlorotNormal = preset('GlorotNormal', 1, 'fanAvg', 'truncatedNormal');
+export const HeNormal = preset('HeNormal', 2, 'fanIn', 'truncatedNormal');
+export const HeUniform = preset('HeUniform', 2, 'fanIn', 'uniform');
+export const LeCunNormal = preset('LeCunNormal', 1, 'fanIn', 'truncatedNormal');
+export const LeCunUniform = preset('LeCunUniform', 1, 'fanIn', 'uniform');
+
+export const zeros = (): Initializer => new Zeros();
+export const ones = (): Initializer => new Ones();
+export const constant = (config: { value: number }): Initializer => new Constant(config?.value);
+export const randomNormal = (config?: { mean?: number; stddev?: number; seed?: number }): Initializer => new RandomNormal(config);
+export const randomUniform = (config?: { minval?: number; maxval?: number; seed?: number }): Initializer => new RandomUniform(config);
+export const truncatedNormal = (config?: { mean?: number; stddev?: number; seed?: number }): Initializer => new TruncatedNormal(config);
+export const varianceScaling = (config?: ConstructorParameters<typeof VarianceScaling>[0]): Initializer => new VarianceScaling(config);
+export const glorotUniform = (config?: Seeded): Initializer => new GlorotUniform(config);
+export const glorotNormal = (config?: Seeded): Initializer => new GlorotNormal(config);
+export const heNormal = (config?: Seeded): Initializer => new HeNormal(config);
+export const heUniform = (config?: Seeded): Initializer => new HeUniform(config);
+export const leCunNormal = (config?: Seeded): Initializer => new LeCunNormal(config);
+export const leCunUniform = (config?: Seeded): Initializer => new LeCunUniform(config);
+
+const byName: Record<string, () => Initializer> = {
+  zeros,
+  ones,
+  randomNormal,
+  randomUniform,
+  truncatedNormal,
+  varianceScaling,
+  glorotUniform,
+  glorotNormal,
+  heNormal,
+  heUniform,
+  leCunNormal,
+  leCunUniform,
+};
+
+/** 'glorot_uniform' → 'glorotUniform'; 'lecun_normal' and 'lecunNormal' → 'leCunNormal'. */
+function canonicalName(name: string): string {
+  const camel = name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+  return camel.replace(/^lecun/, 'leCun');
+}
+
+export type InitializerIdentifier = keyof typeof byName | string;
+
+/** Keras's `initializers.get`: an initializer from a name (with that initializer's defaults) or an instance. */
+export function get(id: Initializer | InitializerIdentifier, op = 'initializers.get'): Initializer {
+  if (id instanceof Initializer) return id;
+  if (typeof id === 'string') {
+    const make = byName[canonicalName(id)];
+    if (make) return make();
+  }
+  throw new InvalidArgumentError(
+    `${op}: unknown initializer ${JSON.stringify(id)}; use one of ${Object.keys(byName).join(', ')} or an Initializer.`,
+  );
+}

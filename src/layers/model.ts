@@ -1,0 +1,42 @@
+import type { Tensor } from '../tensor/tensor';
+import {
+  type CompileArgs, type Compiled, compileModel, type Data, evaluateModel, type FitOptions, fitModel, type History, type Logs, predictModel,
+  trainOnBatchModel,
+} from '../train/fit';
+import { Layer, type LayerArgs } from './layer';
+
+/**
+ * A layer that can be trained: `compile` then `fit`, `evaluate`, `predict` (src/train/fit.ts does
+ * the work). Subclass it with your own `call`, or use `Sequential`. A model nests in another model
+ * like any layer.
+ */
+export class Model extends Layer {
+  /** Set to true (from a callback) to end `fit` after the current batch. */
+  stopTraining = false;
+  private compiled: Compiled | undefined;
+
+  constructor(args: LayerArgs = {}) {
+    super(args);
+  }
+
+  compile(args: CompileArgs): void {
+    this.compiled = compileModel(args);
+  }
+
+  /** Trains on (x, y); the loss minimized and reported is the compiled loss plus Σ `losses`. */
+  fit(x: Data, y: Data, opts?: FitOptions): Promise<History> {
+    return fitModel(this, this.compiled, x, y, opts);
+  }
+
+  evaluate(x: Data, y: Data, opts?: { batchSize?: number }): Promise<Logs> {
+    return evaluateModel(this, this.compiled, x, y, opts);
+  }
+
+  predict(x: Data, opts?: { batchSize?: number }): Tensor {
+    return predictModel(this, x, opts);
+  }
+
+  trainOnBatch(x: Data, y: Data): Promise<Logs> {
+    return trainOnBatchModel(this, this.compiled, x, y);
+  }
+}

@@ -1,0 +1,65 @@
+import { InvalidArgumentError } from '../errors';
+import type { Tensor } from '../tensor/tensor';
+import { type CallOptions, Layer, type LayerShape } from './layer';
+import { Model } from './model';
+
+export interface SequentialArgs {
+  layers?: Layer[];
+  name?: string;
+}
+
+/**
+ * A stack of layers, each applied to the output of the one before. When the first layer gives an
+ * `inputShape`, every layer whose output shape is known ahead is built at once (as in
+ * TensorFlow.js); the others build on the first apply.
+ */
+export class Sequential extends Model {
+  readonly layers: Layer[] = [];
+
+  constructor(args: SequentialArgs = {}) {
+    super({ name: args.name });
+    if (args.layers !== undefined && !Array.isArray(args.layers)) throw new InvalidArgumentError('sequential: layers must be an array of layers.');
+    for (const layer of args.layers ?? []) this.add(layer);
+  }
+
+  add(layer: Layer): void {
+    if (!(layer instanceof Layer)) throw new InvalidArgumentError(`${this.name}.add: expects a Layer, got ${typeof layer}.`);
+    if (layer === this || this.layers.includes(layer)) {
+      throw new InvalidArgumentError(`${this.name}.add: layer '${layer.name}' is already in the model.`);
+    }
+    this.layers.push(layer);
+    const first = this.layers[0].inputShape;
+    if (first) this.build([null, ...first]);
+  }
+
+  /** Builds the layers in turn for as long as their output shapes are known without running them. */
+  override build(inputShape: LayerShape): void {
+    let shape: LayerShape | undefined = inputShape;
+    for (const layer of this.layers) {
+      if (!shape) return;
+      if (!layer.built) layer.build(shape);
+      shape = layer.computeOutputShape(shape);
+    }
+  }
+
+  override computeOutputShape(inputShape: LayerShape): LayerShape | undefined {
+    let shape: LayerShape | undefined = inputShape;
+    for (const layer of this.layers) shape = shape && layer.computeOutputShape(shape);
+    return shape;
+  }
+
+  /** Applies the layers in order, freeing each intermediate output once the next layer has used it. */
+  override call(x: Tensor, opts: CallOptions): Tensor {
+    let y = x;
+    for (const layer of this.layers) {
+      const next = layer.apply(y, opts);
+      if (y !== x && next !== y) y.dispose();
+      y = next;
+    }
+    return y;
+  }
+}
+
+export function sequential(args: SequentialArgs = {}): Sequential {
+  return new Sequential(args);
+}

@@ -1,0 +1,58 @@
+import { dispatch, grid, Params } from '../device/kernels';
+import { InvalidArgumentError } from '../errors';
+import { tensor } from '../tensor/create';
+import { sizeOf } from '../tensor/shape';
+import { emptyTensor, Tensor } from '../tensor/tensor';
+import { asTensor, type Operand } from './operand';
+import { emit, type VjpRule } from './primitive';
+
+/** Integers up to 2^24 are exact in float32, the dtype indices travel in. */
+const MAX_INDEXED = 2 ** 24;
+
+/** x viewed as [outer, n, inner] around `axis`. */
+function around(shape: readonly number[], axis: number): { outer: number; n: number; inner: number } {
+  return { outer: sizeOf(shape.slice(0, axis)), n: shape[axis], inner: sizeOf(shape.slice(axis + 1)) };
+}
+
+/**
+ * Slices of `x` along `axis` at `indices` (TensorFlow.js `gather`): the output's shape is
+ * x.shape[:axis] + indices.shape + x.shape[axis+1:]. Indices are integers held in a float32
+ * tensor (or given as an array); one outside [0, x.shape[axis]) reads as 0, as on TensorFlow's GPU
+ * kernels, since checking it would mean reading the indices back.
+ */
+export function gather(x: Operand, indices: Tensor | number[] | Float32Array, axis = 0): Tensor {
+  const xt = asTensor(x, 'gather');
+  if (!Number.isInteger(axis) || axis < -xt.rank || axis >= xt.rank) {
+    throw new InvalidArgumentError(`gather: axis ${axis} is out of range for x of rank ${xt.rank}.`);
+  }
+  const ax = axis < 0 ? axis + xt.rank : axis;
+  if (xt.shape[ax] > MAX_INDEXED) {
+    throw new InvalidArgumentError(`gather: axis ${ax} has ${xt.shape[ax]} entries; float32 indices address at most ${MAX_INDEXED}.`);
+  }
+  const owned = !(indices instanceof Tensor);
+  const it = indices instanceof Tensor ? asTensor(indices, 'gather', 'indices') : tensor(indices as number[]);
+  const { outer, n, inner } = around(xt.shape, ax);
+  const out = emptyTensor([...xt.shape.slice(0, ax), ...it.shape, ...xt.shape.slice(ax + 1)]);
+  dispatch(
+    { shader: 'gather' },
+    new Params().u32(outer, n, it.size, inner),
+    [xt.buffer('gather'), it.buffer('gather'), out.buffer('gather')],
+    grid(out.size, 64),
+  );
+  const y = emit('gather', { axis: ax }, [xt, it], out);
+  if (owned) it.dispose();
+  return y;
+}
+
+/** dx sums the cotangent rows back to the positions they came from; indices get none. */
+export const gatherVjp: VjpRule<'gather'> = (ct, { inputs: [x, indices], params: { axis } }) => {
+  const { outer, n, inner } = around(x.shape, axis);
+  const dx = emptyTensor(x.shape);
+  dispatch(
+    { shader: 'gather', entry: 'scatter' },
+    new Params().u32(outer, n, indices.size, inner),
+    [ct.buffer('gather'), indices.buffer('gather'), dx.buffer('gather')],
+    grid(dx.size, 64),
+  );
+  return [dx, null];
+};

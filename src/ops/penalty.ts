@@ -1,0 +1,186 @@
+import { adapterProfile, dispatch, encodeCopy, grid, Params, upload } from '../device/kernels';
+import { InvalidArgumentError } from '../errors';
+import { emptyTensor, Storage, type Tensor } from '../tensor/tensor';
+import { checkTensor } from './operand';
+import { type AccumulatingVjp, emit } from './primitive';
+
+/**
+ * The multi-tensor penalty: l1ᵢ·Σ|xᵢ| + l2ᵢ·Σxᵢ² for many tensors xᵢ at once, in a fixed number of
+ * dispatches whatever their count. A dispatch can bind only a handful of buffers, so the tensors
+ * are first packed into one scratch buffer by copies (copies are not dispatches), then:
+ *   forward:  penalty_partial (per-chunk sums) + penalty_total (per-tensor sums) = 2 dispatches;
+ *   backward: penalty_grad adds every tensor's gradient into its accumulated gradient = 1 dispatch,
+ *             the results scattered back by copies.
+ * The penalty vector [k] is internal: `penaltyTerms` hands out its entries as k scalar tensors
+ * through the `pick` primitive (a 4-byte copy each), and the cotangents of those scalars are
+ * gathered back into one vector by copies too.
+ */
+
+/** Elements per chunk: one workgroup of 64 lanes, 16 elements each. */
+const CHUNK = 1024;
+
+export interface PenaltyFactors {
+  l1: number;
+  l2: number;
+}
+
+/** Where each tensor sits in the packed buffer, and the table described in shaders/penalty_partial.wgsl. */
+interface Layout {
+  table: Storage;
+  params: Params;
+  chunks: number;
+  offsets: number[];
+  total: number;
+}
+
+function layout(xs: readonly Tensor[], l1: readonly number[], l2: readonly number[], hasPrior: readonly boolean[]): Layout {
+  const offsets: number[] = [];
+  let total = 0;
+  let chunks = 0;
+  for (const x of xs) {
+    offsets.push(total);
+    total += x.size;
+    chunks += Math.ceil(x.size / CHUNK);
+  }
+  const words = new Uint32Array(4 * chunks + 4 * xs.length);
+  const floats = new Float32Array(words.buffer);
+  let c = 0;
+  xs.forEach((x, s) => {
+    const rec = 4 * chunks + 4 * s;
+    words[rec] = c;
+    for (let start = 0; start < x.size; start += CHUNK, c++) {
+      words.set([s, offsets[s] + start, offsets[s] + Math.min(x.size, start + CHUNK), hasPrior[s] ? 1 : 0], 4 * c);
+    }
+    words[rec + 1] = c;
+    floats[rec + 2] = l1[s];
+    floats[rec + 3] = l2[s];
+  });
+  const table = new Storage(words.length);
+  upload(table.buffer, floats);
+  return { table, params: new Params().u32(chunks, xs.length, 4 * chunks, 0), chunks, offsets, total };
+}
+
+/** Copies `xs` (or, where given, other tensors of their sizes) end to end into one scratch buffer. */
+function pack(xs: ReadonlyArray<Tensor | undefined>, lay: Layout, op: string): Storage {
+  const packed = new Storage(lay.total);
+  xs.forEach((x, k) => {
+    if (x) encodeCopy(x.buffer(op), 0, packed.buffer, 4 * lay.offsets[k], 4 * x.size);
+  });
+  return packed;
+}
+
+function penaltyVector(xs: Tensor[], l1: number[], l2: number[]): Tensor {
+  const lay = layout(xs, l1, l2, xs.map(() => false));
+  const packed = pack(xs, lay, 'penalty');
+  const partials = new Storage(2 * Math.max(lay.chunks, 1));
+  const out = emptyTensor([xs.length]);
+  dispatch({ shader: 'penalty_partial' }, lay.params, [lay.table.buffer, packed.buffer, partials.buffer], grid(lay.chunks, 1));
+  dispatch({ shader: 'penalty_total' }, lay.params, [lay.table.buffer, partials.buffer, out.buffer('penalty')], grid(xs.length, 64));
+  for (const s of [lay.table, packed, partials]) s.release();
+  return emit('penalty', { l1, l2 }, xs, out);
+}
+
+/** Entry `index` of a penalty vector, as a scalar tensor of its own. */
+function pick(vector: Tensor, index: number): Tensor {
+  const out = emptyTensor([]);
+  encodeCopy(vector.buffer('pick'), 4 * index, out.buffer('pick'), 0, 4);
+  return emit('pick', { index }, [vector], out);
+}
+
+/**
+ * The penalties l1·Σ|x| + l2·Σx² of every tensor in `xs` with its own factors, as one scalar
+ * tensor per tensor, computed together on the GPU (see the top of this file). Recorded on an
+ * active tape like any op. Tensors must be distinct; factors finite and ≥ 0.
+ */
+export function penaltyTerms(xs: readonly Tensor[], factors: readonly PenaltyFactors[]): Tensor[] {
+  if (!Array.isArray(xs) || !Array.isArray(factors) || xs.length !== factors.length) {
+    throw new InvalidArgumentError('penalty: expects equally long arrays of tensors and of factors.');
+  }
+  const ts = xs.map((x, i) => checkTensor(x, 'penalty', `xs[${i}]`));
+  if (new Set(ts.map((t) => t.id)).size !== ts.length) {
+    throw new InvalidArgumentError('penalty: a tensor appears more than once; penalize it once.');
+  }
+  for (const { l1, l2 } of factors) {
+    for (const f of [l1, l2]) {
+      if (typeof f !== 'number' || !Number.isFinite(f) || f < 0) {
+        throw new InvalidArgumentError(`penalty: factors must be finite numbers ≥ 0, got ${f}.`);
+      }
+    }
+  }
+  // Tensors are grouped so that each packed buffer fits one storage binding.
+  const maxBytes = adapterProfile().limits.maxStorageBufferBindingSize ?? 2 ** 27;
+  const groups: number[][] = [];
+  let bytes = Infinity;
+  ts.forEach((t, i) => {
+    if (bytes + 4 * t.size > maxBytes) {
+      groups.push([]);
+      bytes = 0;
+    }
+    groups[groups.length - 1].push(i);
+    bytes += 4 * t.size;
+  });
+  const terms: Tensor[] = [];
+  for (const group of groups) {
+    const vector = penaltyVector(
+      group.map((i) => ts[i]),
+      group.map((i) => factors[i].l1),
+      group.map((i) => factors[i].l2),
+    );
+    group.forEach((_, j) => terms.push(pick(vector, j)));
+    vector.dispose();
+  }
+  return terms;
+}
+
+/** For a penalty vector's cotangent built by `pickVjp`: the entries that were written. */
+const pickedEntries = new WeakMap<Tensor, Set<number>>();
+
+/**
+ * Writes the scalar cotangent into its entry of the vector's cotangent (zeros where no pick has
+ * written). Writing is adding: the vector never leaves this file and each entry is picked once.
+ */
+export const pickVjp: AccumulatingVjp<'pick'> = {
+  accumulate(ct, { inputs: [vector], params: { index } }, [prior]) {
+    let acc = prior;
+    if (!acc || acc.storage.refs !== 1) {
+      acc = emptyTensor(vector.shape);
+      if (prior) encodeCopy(prior.buffer('pick'), 0, acc.buffer('pick'), 0, 4 * vector.size);
+      else upload(acc.buffer('pick'), new Float32Array(vector.size));
+      pickedEntries.set(acc, new Set(prior ? pickedEntries.get(prior) : []));
+    }
+    encodeCopy(ct.buffer('pick'), 0, acc.buffer('pick'), 4 * index, 4);
+    pickedEntries.get(acc)?.add(index);
+    return [acc];
+  },
+};
+
+/**
+ * d/dxᵢ (l1ᵢ·Σ|xᵢ| + l2ᵢ·Σxᵢ²) = l1ᵢ·sign(xᵢ) + 2·l2ᵢ·xᵢ, scaled by the cotangent of entry i and
+ * added into what xᵢ's gradient holds so far: pack the tensors and the prior gradients, one
+ * dispatch, copy each sum back (into the prior's own buffer when nothing else views it).
+ */
+export const penaltyVjp: AccumulatingVjp<'penalty'> = {
+  accumulate(ct, { inputs, needs, params: { l1, l2 } }, prior) {
+    const picked = pickedEntries.get(ct);
+    const wanted = inputs.map((_, k) => needs[k] && (picked?.has(k) ?? true));
+    if (!wanted.some(Boolean)) return inputs.map(() => undefined);
+    const lay = layout(inputs, l1, l2, prior.map((p) => p !== undefined));
+    const packedX = pack(inputs, lay, 'penalty');
+    const packedG = pack(prior, lay, 'penalty');
+    dispatch(
+      { shader: 'penalty_grad' },
+      lay.params,
+      [lay.table.buffer, packedX.buffer, ct.buffer('penalty'), packedG.buffer],
+      grid(lay.chunks, 1),
+    );
+    const sums = inputs.map((x, k) => {
+      if (!wanted[k]) return undefined;
+      const p = prior[k];
+      const target = p && p.storage.refs === 1 ? p : emptyTensor(x.shape);
+      encodeCopy(packedG.buffer, 4 * lay.offsets[k], target.buffer('penalty'), 0, 4 * x.size);
+      return target;
+    });
+    for (const s of [lay.table, packedX, packedG]) s.release();
+    return sums;
+  },
+};

@@ -1,0 +1,266 @@
+// Keras 3 optimizers. Each variable's update is one fused dispatch (shaders/optimizer_*.wgsl)
+// that reads the gradient and the optimizer's slots and writes the new weight and slots.
+import { dispatch, encodeCopy, grid, type KernelSpec, Params } from '../device/kernels';
+import { InvalidArgumentError, ShapeError } from '../errors';
+import { zeros } from '../tensor/create';
+import { fmt, sameShape } from '../tensor/shape';
+import { keep, Storage, Tensor } from '../tensor/tensor';
+import { Variable } from '../tensor/variable';
+
+/** Checks a hyperparameter: a finite number within [min, max] (or below `below`). */
+function hyper(op: string, name: string, v: unknown, range: { min?: number; max?: number; below?: number } = {}): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) {
+    throw new InvalidArgumentError(`${op}: ${name} must be a finite number, got ${String(v)}.`);
+  }
+  const { min, max, below } = range;
+  if ((min !== undefined && v < min) || (max !== undefined && v > max) || (below !== undefined && v >= below)) {
+    const bounds = `[${min ?? '-∞'}, ${max ?? below ?? '∞'}${below !== undefined ? ')' : ']'}`;
+    throw new InvalidArgumentError(`${op}: ${name} must lie in ${bounds}, got ${v}.`);
+  }
+  return v;
+}
+
+/** Pairs as Keras's `apply_gradients(zip(grads, vars))` takes them. */
+export type GradientPairs = Array<[Tensor | null, Variable]>;
+
+export abstract class Optimizer {
+  /** Updates applied so far (Keras's `iterations`); Adam's bias correction counts from it. */
+  iterations = 0;
+  /** Keras's decoupled weight decay: w ← w − w·weightDecay·lr before each update (0: none). */
+  readonly weightDecay: number;
+  private lr: number;
+  private readonly slots = new Map<Variable, Tensor[]>();
+
+  protected constructor(
+    /** The Keras / TensorFlow.js name: 'sgd', 'adam', 'adamw', 'rmsprop'. */
+    readonly name: string,
+    learningRate: number,
+    weightDecay: number,
+  ) {
+    this.lr = hyper(name, 'learningRate', learningRate);
+    this.weightDecay = hyper(name, 'weightDecay', weightDecay, { min: 0 });
+  }
+
+  get learningRate(): number {
+    return this.lr;
+  }
+
+  set learningRate(v: number) {
+    this.lr = hyper(this.name, 'learningRate', v);
+  }
+
+  /** How many slot tensors (moments, velocities) each variable needs. */
+  protected abstract get slotCount(): number;
+
+  /** Encodes the in-place update of one variable of `n` elements at step `t` (from 1). */
+  protected abstract encodeUpdate(n: number, t: number, buffers: GPUBuffer[]): void;
+
+  /**
+   * Updates each variable by its gradient; null gradients are skipped (as in Keras). Takes
+   * `(grads, vars)` or Keras's `[grad, var]` pairs. Every argument is checked before any update
+   * is encoded.
+   */
+  applyGradients(grads: Array<Tensor | null> | GradientPairs, vars?: Variable[]): void {
+    const pairs = this.pairUp(grads, vars);
+    const live = pairs.filter((pair): pair is [Tensor, Variable] => pair[0] !== null);
+    if (live.length === 0) throw new InvalidArgumentError(`${this.name}.applyGradients: no gradient was provided for any variable.`);
+    const t = this.iterations + 1;
+    for (const [g, v] of live) {
+      const slots = this.slotsOf(v).map((s) => s.buffer('applyGradients'));
+      const gradient = g.buffer('applyGradients'); // before `v` may move to a new buffer
+      this.encodeUpdate(v.size, t, [this.writableBuffer(v, g), gradient, ...slots]);
+    }
+    this.iterations = t;
+  }
+
+  private pairUp(grads: Array<Tensor | null> | GradientPairs, vars: Variable[] | undefined): Array<[Tensor | null, Variable]> {
+    const op = `${this.name}.applyGradients`;
+    if (!Array.isArray(grads)) throw new InvalidArgumentError(`${op}: expects an array of gradients and an array of variables, or [gradient, variable] pairs.`);
+    let pairs: Array<[Tensor | null, Variable]>;
+    if (vars === undefined) {
+      if (!grads.every((p) => Array.isArray(p) && p.length === 2)) {
+        throw new InvalidArgumentError(`${op}: without a variable list, expects [gradient, variable] pairs.`);
+      }
+      pairs = grads as GradientPairs;
+    } else {
+      if (!Array.isArray(vars) || vars.length !== grads.length) {
+        throw new InvalidArgumentError(`${op}: ${grads.length} gradients for ${Array.isArray(vars) ? vars.length : 'no list of'} variables.`);
+      }
+      pairs = (grads as Array<Tensor | null>).map((g, i) => [g, vars[i]]);
+    }
+    pairs.forEach(([g, v], i) => {
+      if (!(v instanceof Variable)) throw new InvalidArgumentError(`${op}: entry ${i} is not a Variable.`);
+      v.assertUsable(op);
+      if (g === null || g === undefined) return;
+      if (!(g instanceof Tensor)) throw new InvalidArgumentError(`${op}: the gradient of '${v.name}' must be a Tensor or null.`);
+      g.assertUsable(op);
+      if (!sameShape(g.shape, v.shape)) {
+        throw new ShapeError(`${op}: the gradient of '${v.name}' has shape ${fmt(g.shape)}, the variable ${fmt(v.shape)}.`);
+      }
+    });
+    return pairs.map(([g, v]) => [g ?? null, v]);
+  }
+
+  private slotsOf(v: Variable): Tensor[] {
+    let s = this.slots.get(v);
+    if (!s) {
+      s = Array.from({ length: this.slotCount }, () => keep(zeros(v.shape)));
+      this.slots.set(v, s);
+    }
+    return s;
+  }
+
+  /**
+   * The buffer to update in place. A variable's buffer may be viewed elsewhere: a tape that saved
+   * the value for a later gradient, a reshape the user kept. Those must keep seeing the old value
+   * (Variable.assign's contract), so a shared buffer is first copied to a fresh one the variable
+   * adopts; the kernel then writes that copy. In training nothing else holds the buffer by the
+   * time the update runs, so the usual path writes in place and allocates nothing.
+   */
+  private writableBuffer(v: Variable, g: Tensor): GPUBuffer {
+    const current = v.storage;
+    if (current.refs === 1 && g.storage !== current) return current.buffer;
+    const next = new Storage(v.size);
+    encodeCopy(current.buffer, 0, next.buffer, 0, v.size * 4);
+    v.adopt(next);
+    return next.buffer;
+  }
+
+  protected run(spec: KernelSpec, params: Params, buffers: GPUBuffer[], n: number): void {
+    dispatch(spec, params, buffers, grid(n, 64));
+  }
+
+  /** The hyperparameters, TensorFlow.js style. */
+  getConfig(): Record<string, number | boolean> {
+    return { learningRate: this.lr, ...(this.weightDecay ? { weightDecay: this.weightDecay } : {}) };
+  }
+
+  /** Frees the slots (a later update starts them from zero again). */
+  dispose(): void {
+    for (const list of this.slots.values()) for (const t of list) t.dispose();
+    this.slots.clear();
+  }
+}
+
+export interface SgdOptions {
+  learningRate?: number;
+  momentum?: number;
+  nesterov?: boolean;
+  weightDecay?: number;
+}
+
+export class SGD extends Optimizer {
+  readonly momentum: number;
+  readonly nesterov: boolean;
+
+  constructor(opts: SgdOptions = {}) {
+    super('sgd', opts.learningRate ?? 0.01, opts.weightDecay ?? 0);
+    this.momentum = hyper('sgd', 'momentum', opts.momentum ?? 0, { min: 0, max: 1 });
+    if (typeof (opts.nesterov ?? false) !== 'boolean') throw new InvalidArgumentError('sgd: nesterov must be a boolean.');
+    this.nesterov = opts.nesterov ?? false;
+  }
+
+  protected get slotCount(): number {
+    return this.momentum === 0 ? 0 : 1;
+  }
+
+  protected encodeUpdate(n: number, _t: number, buffers: GPUBuffer[]): void {
+    const params = new Params().u32(n).f32(this.learningRate, this.momentum, this.weightDecay * this.learningRate);
+    if (this.momentum === 0) this.run({ shader: 'optimizer_sgd', entry: 'plain' }, params, buffers, n);
+    else this.run({ shader: 'optimizer_sgd', entry: 'momentum', constants: { NESTEROV: this.nesterov ? 1 : 0 } }, params, buffers, n);
+  }
+
+  override getConfig(): Record<string, number | boolean> {
+    return { ...super.getConfig(), momentum: this.momentum, nesterov: this.nesterov };
+  }
+}
+
+export interface AdamOptions {
+  learningRate?: number;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  weightDecay?: number;
+}
+
+export class Adam extends Optimizer {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+
+  constructor(opts: AdamOptions = {}, name = 'adam', defaultDecay = 0) {
+    super(name, opts.learningRate ?? 0.001, opts.weightDecay ?? defaultDecay);
+    this.beta1 = hyper(name, 'beta1', opts.beta1 ?? 0.9, { min: 0, below: 1 });
+    this.beta2 = hyper(name, 'beta2', opts.beta2 ?? 0.999, { min: 0, below: 1 });
+    this.epsilon = hyper(name, 'epsilon', opts.epsilon ?? 1e-7, { min: 0 });
+  }
+
+  protected get slotCount(): number {
+    return 2;
+  }
+
+  protected encodeUpdate(n: number, t: number, buffers: GPUBuffer[]): void {
+    const alpha = (this.learningRate * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
+    const params = new Params().u32(n).f32(alpha, this.beta1, this.beta2, this.epsilon, this.weightDecay * this.learningRate);
+    this.run({ shader: 'optimizer_adam' }, params, buffers, n);
+  }
+
+  override getConfig(): Record<string, number | boolean> {
+    return { ...super.getConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
+  }
+}
+
+/** Adam with decoupled weight decay (Keras's default 0.004). */
+export class AdamW extends Adam {
+  constructor(opts: AdamOptions = {}) {
+    super(opts, 'adamw', 0.004);
+  }
+}
+
+export interface RmspropOptions {
+  learningRate?: number;
+  rho?: number;
+  momentum?: number;
+  epsilon?: number;
+  weightDecay?: number;
+}
+
+export class RMSprop extends Optimizer {
+  readonly rho: number;
+  readonly momentum: number;
+  readonly epsilon: number;
+
+  constructor(opts: RmspropOptions = {}) {
+    super('rmsprop', opts.learningRate ?? 0.001, opts.weightDecay ?? 0);
+    this.rho = hyper('rmsprop', 'rho', opts.rho ?? 0.9, { min: 0, max: 1 });
+    this.momentum = hyper('rmsprop', 'momentum', opts.momentum ?? 0, { min: 0, max: 1 });
+    this.epsilon = hyper('rmsprop', 'epsilon', opts.epsilon ?? 1e-7, { min: 0 });
+  }
+
+  protected get slotCount(): number {
+    return this.momentum > 0 ? 2 : 1;
+  }
+
+  protected encodeUpdate(n: number, _t: number, buffers: GPUBuffer[]): void {
+    const params = new Params().u32(n).f32(this.learningRate, this.rho, this.momentum, this.epsilon, this.weightDecay * this.learningRate);
+    this.run({ shader: 'optimizer_rmsprop', entry: this.momentum > 0 ? 'momentum' : 'plain' }, params, buffers, n);
+  }
+
+  override getConfig(): Record<string, number | boolean> {
+    return { ...super.getConfig(), rho: this.rho, momentum: this.momentum, epsilon: this.epsilon };
+  }
+}
+
+export const sgd = (opts?: SgdOptions): SGD => new SGD(opts);
+export const adam = (opts?: AdamOptions): Adam => new Adam(opts);
+export const adamw = (opts?: AdamOptions): AdamW => new AdamW(opts);
+export const rmsprop = (opts?: RmspropOptions): RMSprop => new RMSprop(opts);
+
+const byName: Record<string, () => Optimizer> = { sgd, adam, adamw, rmsprop };
+
+/** An optimizer with Keras's defaults from its name ('sgd', 'adam', 'adamw', 'rmsprop'). */
+export function getOptimizer(name: string): Optimizer {
+  const make = typeof name === 'string' && Object.hasOwn(byName, name.toLowerCase()) ? byName[name.toLowerCase()] : undefined;
+  if (!make) throw new InvalidArgumentError(`Unknown optimizer '${String(name)}'; expected one of ${Object.keys(byName).join(', ')}.`);
+  return make();
+}

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import * as wg from '../src';
+import { checkGradients, expectClose, randomArray } from './helpers';
+
+/** Plain triple loop in float64: C[b] = op(A[b]) op(B[b]). */
+function matmulRef(
+  a: Float32Array, b: Float32Array, batch: number, M: number, N: number, K: number,
+  tA: boolean, tB: boolean, aBatched: boolean, bBatched: boolean,
+): Float32Array {
+  const out = new Float32Array(batch * M * N);
+  for (let p = 0; p < batch; p++) {
+    const ao = aBatched ? p * M * K : 0;
+    const bo = bBatched ? p * K * N : 0;
+    for (let i = 0; i < M; i++) {
+      for (let j = 0; j < N; j++) {
+        let s = 0;
+        for (let k = 0; k < K; k++) {
+          const av = tA ? a[ao + k * M + i] : a[ao + i * K + k];
+          const bv = tB ? b[bo + j * K + k] : b[bo + k * N + j];
+          s += av * bv;
+        }
+        out[p * M * N + i * N + j] = s;
+      }
+    }
+  }
+  return out;
+}
+
+describe('matmul', () => {
+  const sizes: Array<[number, number, number]> = [
+    [1, 1, 1], [3, 17, 33], [17, 3, 1], [33, 129, 17], [129, 33, 257], [64, 64, 64], [257, 5, 3],
+  ];
+  for (const [M, N, K] of sizes) {
+    for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      it(`${M}×${K} · ${K}×${N}${tA ? ' Aᵀ' : ''}${tB ? ' Bᵀ' : ''} matches the reference`, async () => {
+        const a = randomArray(M * K, M + 7 * K, -1, 1);
+        const b = randomArray(K * N, N + 3 * K, -1, 1);
+        const c = wg.matmul(wg.tensor(a, tA ? [K, M] : [M, K]), wg.tensor(b, tB ? [N, K] : [K, N]), { transposeA: tA, transposeB: tB });
+        expect(c.shape).toEqual([M, N]);
+        // Sums of K products of values in [-1, 1]: float32 error grows like √K ulp.
+        expectClose(await c.data(), matmulRef(a, b, 1, M, N, K, tA, tB, false, false), 1e-5, 2e-6 * Math.sqrt(K) * 4);
+      });
+    }
+  }
+
+  it('batched rank 3, with a rank-2 operand shared by every batch', async () => {
+    const [batch, M, N, K] = [3, 5, 7, 9];
+    const a = randomArray(batch * M * K, 1);
+    const b = randomArray(batch * K * N, 2);
+    const w = randomArray(K * N, 3);
+    const c = wg.matmul(wg.tensor(a, [batch, M, K]), wg.tensor(b, [batch, K, N]));
+    expect(c.shape).toEqual([batch, M, N]);
+    expectClose(await c.data(), matmulRef(a, b, batch, M, N, K, false, false, true, true), 1e-5, 1e-5);
+    const d = wg.matmul(wg.tensor(a, [batch, M, K]), wg.tensor(w, [K, N]));
+    expectClose(await d.data(), matmulRef(a, w, batch, M, N, K, false, false, true, false), 1e-5, 1e-5);
+    const e = wg.matmul(wg.tensor(b, [batch, K, N]), wg.tensor(a.slice(0, M * K), [M, K]), { transposeA: true, transposeB: true });
+    expect(e.shape).toEqual([batch, N, M]);
+    expectClose(await e.data(), matmulRef(b, a, batch, N, M, K, true, true, true, false), 1e-5, 1e-5);
+  });
+
+  it('VJPs match central differences for every transpose combination', async () => {
+    for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      const [M, N, K] = [3, 4, 5];
+      const w = randomArray(M * N, 9);
+      await checkGradients(
+        (x, y) => wg.sum(wg.mul(wg.matmul(x, y, { transposeA: tA, transposeB: tB }), wg.tensor(w, [M, N]))),
+        [randomArray(M * K, 10), randomArray(K * N, 11)],
+        [tA ? [K, M] : [M, K], tB ? [N, K] : [K, N]],
+      );
+    }
+  });
+
+  it('VJP of a batch-shared weight sums over the batch', async () => {
+    const w = randomArray(2 * 3 * 4, 12);
+    await checkGradients(
+      (x, y) => wg.sum(wg.mul(wg.matmul(x, y), wg.tensor(w, [2, 3, 4]))),
+      [randomArray(2 * 3 * 5, 13), randomArray(5 * 4, 14)],
+      [[2, 3, 5], [5, 4]],
+    );
+  });
+
+  it('inner-dimension mismatch throws ShapeError naming both shapes, before any dispatch', () => {
+    const a = wg.zeros([2, 3]);
+    const b = wg.zeros([4, 5]);
+    const before = wg.memory().numDispatches;
+    expect(() => wg.matmul(a, b)).toThrowError(/matmul: inner dimensions differ \(3 vs 4\) for a \[2,3\] and b \[4,5\]/);
+    expect(() => wg.matmul(wg.zeros([2]), b)).toThrowError(wg.ShapeError);
+    expect(() => wg.matmul(wg.zeros([2, 2, 3]), wg.zeros([3, 3, 4]))).toThrowError(/batch sizes differ/);
+    expect(wg.memory().numDispatches).toBe(before + 3);
+  });
+});

@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import * as wg from '../src';
+import { expectClose, randomArray } from './helpers';
+
+const { optimizers } = wg;
+
+// Plain-JS Keras 3 update rules (keras/src/optimizers/*.py), per element, in float64.
+// `state` holds the slots of one element; `t` counts steps from 1.
+type Rule = (w: number, g: number, state: number[], t: number) => number;
+const decay = (w: number, lr: number, wd: number) => w - w * wd * lr;
+
+const sgdRule = (lr: number, momentum: number, nesterov: boolean, wd = 0): Rule => (w, g, s) => {
+  w = decay(w, lr, wd);
+  if (momentum === 0) return w - lr * g;
+  s[0] = momentum * (s[0] ?? 0) - lr * g;
+  return nesterov ? w + momentum * s[0] - lr * g : w + s[0];
+};
+
+const adamRule = (lr: number, b1: number, b2: number, eps: number, wd = 0): Rule => (w, g, s, t) => {
+  const alpha = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
+  const m = (s[0] ?? 0) + (g - (s[0] ?? 0)) * (1 - b1);
+  const v = (s[1] ?? 0) + (g * g - (s[1] ?? 0)) * (1 - b2);
+  [s[0], s[1]] = [m, v];
+  return decay(w, lr, wd) - (m * alpha) / (Math.sqrt(v) + eps);
+};
+
+const rmspropRule = (lr: number, rho: number, momentum: number, eps: number): Rule => (w, g, s) => {
+  s[0] = rho * (s[0] ?? 0) + (1 - rho) * g * g;
+  const inc = (lr * g) / Math.sqrt(s[0] + eps);
+  if (momentum === 0) return w - inc;
+  s[1] = momentum * (s[1] ?? 0) + inc;
+  return w - s[1];
+};
+
+/** Runs `steps` updates on two variables through the optimizer and through `rule`; compares. */
+async function checkAgainst(opt: wg.Optimizer, rule: Rule, steps = 3): Promise<void> {
+  const shapes = [[7], [3, 5]];
+  const init = shapes.map((s, i) => randomArray(s.reduce((a, b) => a * b, 1), 10 + i));
+  const vars = shapes.map((s, i) => wg.variable(wg.tensor(init[i], s)));
+  const expected = init.map((a) => Array.from(a));
+  const state = init.map((a) => Array.from(a, () => [] as number[]));
+  for (let t = 1; t <= steps; t++) {
+    const grads = shapes.map((s, i) => randomArray(init[i].length, 100 * t + i, -2, 2));
+    opt.applyGradients(grads.map((g, i) => wg.tensor(g, shapes[i])), vars);
+    expected.forEach((w, i) => w.forEach((wj, j) => (w[j] = rule(wj, grads[i][j], state[i][j], t))));
+  }
+  expect(opt.iterations).toBe(steps);
+  for (let i = 0; i < vars.length; i++) expectClose(await vars[i].data(), expected[i], 2e-5, 2e-6);
+}
+
+describe('optimizer updates match the Keras formulas over 3 steps', () => {
+  it('sgd (plain)', () => checkAgainst(optimizers.sgd({ learningRate: 0.1 }), sgdRule(0.1, 0, false)));
+  it('sgd with momentum', () => checkAgainst(optimizers.sgd({ learningRate: 0.05, momentum: 0.9 }), sgdRule(0.05, 0.9, false)));
+  it('sgd with nesterov momentum', () =>
+    checkAgainst(optimizers.sgd({ learningRate: 0.05, momentum: 0.8, nesterov: true }), sgdRule(0.05, 0.8, true)));
+  it('adam (defaults but learningRate)', () => checkAgainst(optimizers.adam({ learningRate: 0.01 }), adamRule(0.01, 0.9, 0.999, 1e-7)));
+  it('adam with custom betas and epsilon', () =>
+    checkAgainst(optimizers.adam({ learningRate: 0.02, beta1: 0.5, beta2: 0.9, epsilon: 1e-3 }), adamRule(0.02, 0.5, 0.9, 1e-3)));
+  it('adamw (decoupled decay, default 0.004)', () => checkAgainst(optimizers.adamw({ learningRate: 0.1 }), adamRule(0.1, 0.9, 0.999, 1e-7, 0.004)));
+  it('adamw with a large decay', () =>
+    checkAgainst(optimizers.adamw({ learningRate: 0.1, weightDecay: 0.5 }), adamRule(0.1, 0.9, 0.999, 1e-7, 0.5)));
+  it('rmsprop', () => checkAgainst(optimizers.rmsprop({ learningRate: 0.01 }), rmspropRule(0.01, 0.9, 0, 1e-7)));
+  it('rmsprop with momentum', () =>
+    checkAgainst(optimizers.rmsprop({ learningRate: 0.01, rho: 0.8, momentum: 0.5, epsilon: 1e-4 }), rmspropRule(0.01, 0.8, 0.5, 1e-4)));
+  it('sgd with weightDecay', () => checkAgainst(optimizers.sgd({ learningRate: 0.1, weightDecay: 0.3 }), sgdRule(0.1, 0, false, 0.3)));
+});
+
+describe('applyGradients', () => {
+  it('skips null gradients and takes Keras [grad, var] pairs', async () => {
+    const a = wg.variable(wg.tensor([1, 2]));
+    const b = wg.variable(wg.tensor([3, 4]));
+    const opt = optimizers.sgd({ learningRate: 0.5 });
+    opt.applyGradients([null, wg.tensor([2, 2])], [a, b]);
+    opt.applyGradients([[wg.tensor([1, -1]), a], [null, b]]);
+    expect(await a.array()).toEqual([0.5, 2.5]);
+    expect(await b.array()).toEqual([2, 3]);
+  });
+
+  it('one dispatch per variable once its slots exist, and no new buffers', async () => {
+    const vars = [wg.variable(wg.zeros([5])), wg.variable(wg.zeros([2, 3])), wg.variable(wg.zeros([4]))];
+    const grads = vars.map((v) => wg.ones(v.shape));
+    const opt = optimizers.adam();
+    opt.applyGradients(grads, vars); // creates the slots
+    const before = wg.memory();
+    opt.applyGradients(grads, vars);
+    const after = wg.memory();
+    expect(after.numDispatches - before.numDispatches).toBe(3);
+    expect(after.numTensors).toBe(before.numTensors);
+    expect(after.numBytes).toBe(before.numBytes);
+  });
+
+  it('a view the tape saved keeps the old value: the update goes to a fresh buffer', async () => {
+    const w = wg.variable(wg.tensor([1, 2, 3]));
+    const tape = new wg.GradientTape({ persistent: true });
+    const y = tape.record(() => wg.sum(wg.square(w)));
+    const opt = optimizers.sgd({ learningRate: 0.1 });
+    opt.applyGradients([wg.tensor([10, 10, 10])], [w]);
+    expect(await w.array()).toEqual([0, 1, 2].map((v) => Math.fround(v)));
+    // d/dw Σw² at the recorded (old) value [1,2,3] is [2,4,6].
+    expectClose(await tape.gradient(y, w)!.data(), [2, 4, 6]);
+    tape.dispose();
+  });
+
+  it('a variable used as its own gradient is read before it is written', async () => {
+    const w = wg.variable(wg.tensor([2, 4]));
+    optimizers.sgd({ learningRate: 0.25 }).applyGradients([w], [w]);
+    expect(await w.array()).toEqual([1.5, 3]);
+  });
+
+  it('bad arguments throw typed errors and change nothing', async () => {
+    const a = wg.variable(wg.tensor([1, 2]));
+    const b = wg.variable(wg.tensor([3, 4]));
+    const opt = optimizers.adam({ learningRate: 0.1 });
+    expect(() => opt.applyGradients([wg.tensor([1, 1]), wg.tensor([1, 1, 1])], [a, b])).toThrow(wg.ShapeError);
+    expect(() => opt.applyGradients([wg.tensor([1, 1])], [a, b])).toThrow(wg.InvalidArgumentError);
+    expect(() => opt.applyGradients([null, null], [a, b])).toThrow(wg.InvalidArgumentError);
+    expect(() => opt.applyGradients([wg.tensor([1, 1])], [wg.tensor([1, 2]) as wg.Variable])).toThrow(wg.InvalidArgumentError);
+    expect(opt.iterations).toBe(0);
+    expect(await a.array()).toEqual([1, 2]);
+    expect(await b.array()).toEqual([3, 4]);
+  });
+
+  it('hyperparameters are checked: non-finite learning rate, momentum outside [0, 1], beta = 1', () => {
+    expect(() => optimizers.sgd({ learningRate: NaN })).toThrow(wg.InvalidArgumentError);
+    expect(() => optimizers.adam({ learningRate: Infinity })).toThrow(wg.InvalidArgumentError);
+    expect(() => optimizers.sgd({ momentum: 1.5 })).toThrow(wg.InvalidArgumentError);
+    expect(() => optimizers.adam({ beta1: 1 })).toThrow(wg.InvalidArgumentError);
+    expect(() => optimizers.rmsprop({ epsilon: -1 })).toThrow(wg.InvalidArgumentError);
+    expect(() => optimizers.adamw({ weightDecay: -0.1 })).toThrow(wg.InvalidArgumentError);
+    const opt = optimizers.sgd();
+    expect(() => (opt.learningRate = NaN)).toThrow(wg.InvalidArgumentError);
+    expect(opt.learningRate).toBe(0.01);
+  });
+
+  it('names give Keras defaults; an unknown name throws', () => {
+    expect(optimizers.getOptimizer('adam').getConfig()).toEqual({ learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 });
+    expect(optimizers.getOptimizer('adamw').getConfig()).toMatchObject({ weightDecay: 0.004 });
+    expect(optimizers.getOptimizer('SGD').getConfig()).toEqual({ learningRate: 0.01, momentum: 0, nesterov: false });
+    expect(optimizers.getOptimizer('rmsprop').getConfig()).toEqual({ learningRate: 0.001, rho: 0.9, momentum: 0, epsilon: 1e-7 });
+    expect(() => optimizers.getOptimizer('adagrad')).toThrow(wg.InvalidArgumentError);
+  });
+});
