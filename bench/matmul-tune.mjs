@@ -1,10 +1,13 @@
 // Tuning harness for the matmul kernels in shaders/: raw WebGPU through Dawn, no engine code.
-// Every config is first checked against a plain JS matmul on odd shapes (transposes, broadcast
-// batches, K = 1), then timed at 256², 512², 1024² (median of several runs, GPU work awaited).
+// Each config is first checked against a plain JS matmul on odd shapes (transposes, broadcast
+// batches, K = 1, bias on and off), then timed on square matrices: the median over several
+// submits, each awaited with queue.onSubmittedWorkDone.
 //
 //   node bench/matmul-tune.mjs [--only SUBSTR] [--sizes 256,512,1024] [--runs 5] [--no-check]
-//                              [--shaders DIR] [--batch]
-// On a machine with a real GPU, pack it with ../shared/gpu/pack.sh and pass --shaders.
+//                              [--shaders DIR]
+// On SwiftShader each line also gives GFLOP per CPU-second of its worker threads, which stays
+// comparable between configs when other processes share the cores. For a machine with a real GPU,
+// bundle this file with ../shared/gpu/pack.sh and pass --shaders /path/to/shaders.
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -23,16 +26,17 @@ process.env.VK_ICD_FILENAMES ??= '/usr/lib/chromium/vk_swiftshader_icd.json';
 process.env.XDG_RUNTIME_DIR ??= '/tmp';
 const { create, globals } = await import('webgpu');
 Object.assign(globalThis, globals);
-// Keep the GPU object referenced: once it is garbage-collected, Dawn stops delivering events and
-// every pending promise (mapAsync, onSubmittedWorkDone) hangs or the process dies on exit.
-const gpu = create(process.env.DAWN_FLAGS ? [process.env.DAWN_FLAGS] : []);
+// Keep the GPU object referenced: once it is garbage-collected, Dawn stops delivering events,
+// pending promises (mapAsync, onSubmittedWorkDone) never settle and the process dies on exit.
+const gpu = create([]);
 const adapter = await gpu.requestAdapter();
 const limits = {};
 for (const k in adapter.limits) limits[k] = adapter.limits[k];
 const requiredFeatures = ['subgroups'].filter((f) => adapter.features.has(f));
 const device = await adapter.requestDevice({ requiredLimits: limits, requiredFeatures });
 const info = adapter.info;
-console.log(`adapter: ${info.vendor} ${info.architecture} ${info.device} ${info.description}`);
+const isSwiftShader = /swiftshader/i.test(`${info.vendor} ${info.architecture} ${info.description}`);
+console.log(`adapter: ${info.vendor} ${info.architecture} ${info.description}; features: ${requiredFeatures}`);
 
 const shaderDir = opt.shaders ?? fileURLToPath(new URL('../shaders/', import.meta.url));
 const modules = new Map();
@@ -43,41 +47,37 @@ function shaderModule(name) {
   return modules.get(name);
 }
 
-// Each config: which shader, its override constants, and the output tile one workgroup covers.
-const reg = (rows, colVecs, wgX, wgY) => ({
-  name: `matmul ${rows}x${colVecs * 4} wg${wgX}x${wgY}`,
+// A config: shader, override constants, the C tile one workgroup covers, and (tiled only) the K step.
+const register = (rowGroups, colVecs, wgX, wgY) => ({
+  name: `matmul ${4 * rowGroups}x${4 * colVecs} wg${wgX}x${wgY}`,
   shader: 'matmul',
-  constants: { ROWS: rows, COL_VECS: colVecs, WG_X: wgX, WG_Y: wgY },
-  tile: [rows * wgY, colVecs * 4 * wgX],
+  constants: { ROW_GROUPS: rowGroups, COL_VECS: colVecs, WG_X: wgX, WG_Y: wgY },
+  tile: [4 * rowGroups * wgY, 4 * colVecs * wgX, 1],
 });
-const configs = [reg(4, 1, 8, 8), reg(8, 2, 8, 8), reg(8, 4, 8, 8)];
-for (const [r, v] of [[4, 1], [4, 2], [4, 4], [8, 2], [8, 4]]) {
-  configs.push({ ...reg(r, v, 8, 8), name: `u${r}x${v * 4}`, shader: `u${r}x${v}` });
-}
-for (const [r, v] of [[8, 2], [4, 2], [8, 4]]) {
-  configs.push({ ...reg(r, v, 8, 8), name: `i${r}x${v * 4}`, shader: `i${r}x${v}` });
-}
-for (const [r, v] of [[8, 2], [16, 2], [8, 4], [16, 1], [4, 4], [16, 4], [32, 2], [16, 3], [12, 2], [24, 2], [8, 3]]) {
-  configs.push({ ...reg(r, v, 8, 8), name: `s${r}x${v * 4}`, shader: `s${r}x${v}` });
-}
-for (const [g, v] of [[4, 2], [2, 4], [2, 2], [4, 1], [1, 2], [1, 1]]) {
-  configs.push({ ...reg(4 * g, v, 8, 8), name: `m${4 * g}x${v * 4}`, shader: `m${g}x${v}`, bias: true });
-}
-for (const [g, v] of [[4, 2], [2, 2], [2, 1]]) {
-  configs.push({ name: `g${4 * g}x${v * 4}`, shader: 'g', constants: { ROW_GROUPS: g, COL_VECS: v, WG_X: 8, WG_Y: 8 }, tile: [32 * g, 32 * v], bias: true });
-}
-for (const [x, y] of [[4, 4], [8, 4], [4, 8], [16, 4], [4, 16], [16, 16], [32, 2], [8, 16]]) {
-  configs.push({ name: `w${x}x${y}`, shader: 'g', constants: { ROW_GROUPS: 4, COL_VECS: 2, WG_X: x, WG_Y: y }, tile: [16 * y, 8 * x], bias: true });
-}
-for (const [r, v, a] of [[8, 2, 0], [8, 2, 1], [4, 4, 1], [8, 4, 1], [4, 2, 1]]) {
-  configs.push({ ...reg(r, v, 8, 8), name: `v${r}x${v * 4}a${a}`, shader: `v${r}x${v}a${a}` });
-}
+const tiled = (threadRows, threadColVecs, wgX, wgY, tileK) => ({
+  name: `tiled ${threadRows}x${4 * threadColVecs} wg${wgX}x${wgY} k${tileK}`,
+  shader: 'matmul_tiled',
+  constants: { THREAD_ROWS: threadRows, THREAD_COL_VECS: threadColVecs, WG_X: wgX, WG_Y: wgY, TILE_K: tileK },
+  tile: [threadRows * wgY, 4 * threadColVecs * wgX, tileK],
+});
+const configs = [
+  { ...register(4, 2, 8, 8), name: 'kc421', shader: 'tmp_kc421' },
+  { ...register(4, 2, 8, 8), name: 'kc422', shader: 'tmp_kc422' },
+  { ...register(4, 2, 8, 8), name: 'kc424', shader: 'tmp_kc424' },
+  { ...register(2, 2, 8, 8), name: 'kc224', shader: 'tmp_kc224' },
+  { ...register(4, 2, 8, 8), name: 'fmam', shader: 'tmp_fma' },
+  { ...register(4, 2, 8, 8), name: 'fmav', shader: 'tmp_fmav' },
+  register(4, 2, 8, 4), register(4, 2, 4, 4), register(4, 2, 8, 8), register(2, 2, 8, 4),
+  register(4, 1, 8, 4), register(2, 1, 8, 4), register(1, 2, 8, 4), register(1, 1, 8, 4),
+  tiled(4, 1, 16, 16, 16), tiled(4, 1, 8, 8, 16), tiled(4, 2, 8, 8, 16), tiled(8, 1, 8, 16, 16),
+  tiled(8, 2, 8, 8, 16), tiled(8, 2, 16, 16, 8), tiled(8, 2, 16, 16, 16), tiled(4, 1, 16, 16, 32),
+].filter((cfg) => (cfg.shader !== 'matmul' || requiredFeatures.includes('subgroups')) && (!opt.only || cfg.name.includes(opt.only)));
 
 const pipelines = new Map();
-function pipeline(cfg, tA, tB) {
-  const key = `${cfg.name}|${tA}|${tB}`;
+function pipeline(cfg, d, flags) {
+  const constants = { ...cfg.constants, TRANSPOSE_A: +d.transposeA, TRANSPOSE_B: +d.transposeB, ...flags };
+  const key = `${cfg.name}|${JSON.stringify(constants)}`;
   if (!pipelines.has(key)) {
-    const constants = { ...cfg.constants, TRANSPOSE_A: tA ? 1 : 0, TRANSPOSE_B: tB ? 1 : 0 };
     pipelines.set(key, device.createComputePipeline({
       layout: 'auto',
       compute: { module: shaderModule(cfg.shader), entryPoint: 'main', constants },
@@ -95,15 +95,16 @@ function storage(data) {
   return buf;
 }
 
-// Params { M, N, K, aBatchStride, bBatchStride } as packed u32s.
-function bindGroup(cfg, pipe, d, a, b, c) {
+// Uniform Params { M, N, K, aBatchStride, bBatchStride }: five u32s; bindings 0..4 = params, A, B,
+// C, bias (A stands in for an unused bias).
+function bindGroup(pipe, d, a, b, c, bias = a) {
   const params = device.createBuffer({ size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   device.queue.writeBuffer(params, 0, new Uint32Array([d.M, d.N, d.K, d.aBatchStride, d.bBatchStride, 0, 0, 0]));
-  const entries = (cfg.bias ? [params, a, b, c, a] : [params, a, b, c]).map((buffer, binding) => ({ binding, resource: { buffer } }));
+  const entries = [params, a, b, c, bias].map((buffer, binding) => ({ binding, resource: { buffer } }));
   return device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries });
 }
 
-function encode(enc, cfg, d, group, pipe) {
+function encode(enc, cfg, d, pipe, group) {
   const pass = enc.beginComputePass();
   pass.setPipeline(pipe);
   pass.setBindGroup(0, group);
@@ -132,14 +133,14 @@ function random(n, seed) {
   return out;
 }
 
-// The reference: C[b][m][n] = Σ_k A(b, m, k) · B(b, k, n), operands read through their layouts.
-function reference(d, a, b) {
+// C[z][m][n] = bias[n] + Σ_k A(z, m, k) · B(z, k, n), each operand read through its own layout.
+function reference(d, a, b, bias) {
   const { batch, M, N, K } = d;
   const c = new Float32Array(batch * M * N);
   for (let z = 0; z < batch; z++) {
     for (let m = 0; m < M; m++) {
       for (let n = 0; n < N; n++) {
-        let s = 0;
+        let s = bias ? bias[n] : 0;
         for (let k = 0; k < K; k++) {
           const av = a[z * d.aBatchStride + (d.transposeA ? k * M + m : m * K + k)];
           const bv = b[z * d.bBatchStride + (d.transposeB ? n * K + k : k * N + n)];
@@ -152,6 +153,7 @@ function reference(d, a, b) {
   return c;
 }
 
+// broadcast: 'a' and/or 'b' store a single matrix that every batch entry shares (stride 0).
 function dims(batch, M, N, K, transposeA, transposeB, broadcast = '') {
   return {
     batch, M, N, K, transposeA, transposeB,
@@ -160,13 +162,14 @@ function dims(batch, M, N, K, transposeA, transposeB, broadcast = '') {
   };
 }
 
-const checkShapes = [
+const oddShapes = [
   dims(1, 1, 1, 1, false, false),
   dims(1, 3, 17, 1, false, false),
   dims(1, 17, 3, 33, true, false),
   dims(1, 33, 129, 17, false, true),
   dims(1, 129, 33, 257, true, true),
   dims(1, 257, 65, 9, false, false),
+  dims(1, 1, 257, 31, false, false),
   dims(1, 64, 64, 64, false, false),
   dims(1, 130, 257, 31, true, true),
   dims(3, 17, 33, 5, false, false),
@@ -175,32 +178,38 @@ const checkShapes = [
   dims(2, 5, 7, 3, true, true, 'ab'),
 ];
 
-async function check(cfg) {
-  for (const d of checkShapes) {
-    const aLen = d.aBatchStride ? d.batch * d.aBatchStride : d.M * d.K;
-    const bLen = d.bBatchStride ? d.batch * d.bBatchStride : d.K * d.N;
-    const aData = random(aLen, 1 + d.M), bData = random(bLen, 7 + d.N);
-    const a = storage(aData), b = storage(bData);
-    const cSize = 4 * d.batch * d.M * d.N;
-    const c = storage(new Float32Array(cSize / 4).fill(NaN));
-    const pipe = pipeline(cfg, d.transposeA, d.transposeB);
-    const enc = device.createCommandEncoder();
-    encode(enc, cfg, d, bindGroup(cfg, pipe, d, a, b, c), pipe);
-    device.queue.submit([enc.finish()]);
-    const got = await readback(c, cSize);
-    const want = reference(d, aData, bData);
-    for (let i = 0; i < want.length; i++) {
-      if (!(Math.abs(got[i] - want[i]) <= 1e-4 * (1 + Math.abs(want[i])) * Math.sqrt(d.K))) {
-        throw new Error(`${cfg.name}: wrong at ${i} for ${JSON.stringify(d)}: ${got[i]} vs ${want[i]}`);
-      }
+async function checkOne(cfg, d, flags) {
+  const aData = random(d.aBatchStride ? d.batch * d.aBatchStride : d.M * d.K, 1 + d.M);
+  const bData = random(d.bBatchStride ? d.batch * d.bBatchStride : d.K * d.N, 7 + d.N);
+  const biasData = flags.HAS_BIAS ? random(d.N, 11) : undefined;
+  const a = storage(aData), b = storage(bData), bias = biasData ? storage(biasData) : a;
+  const c = storage(new Float32Array(d.batch * d.M * d.N).fill(NaN));
+  const pipe = pipeline(cfg, d, flags);
+  const enc = device.createCommandEncoder();
+  encode(enc, cfg, d, pipe, bindGroup(pipe, d, a, b, c, bias));
+  device.queue.submit([enc.finish()]);
+  const got = await readback(c, 4 * d.batch * d.M * d.N);
+  const want = reference(d, aData, bData, biasData);
+  for (let i = 0; i < want.length; i++) {
+    if (!(Math.abs(got[i] - want[i]) <= 1e-5 * (1 + Math.abs(want[i])) * Math.sqrt(d.K + 1))) {
+      throw new Error(`${cfg.name} ${JSON.stringify(flags)}: C[${i}] = ${got[i]}, want ${want[i]}, for ${JSON.stringify(d)}`);
     }
-    for (const buf of [a, b, c]) buf.destroy();
+  }
+  for (const buf of new Set([a, b, c, bias])) buf.destroy();
+}
+
+async function check(cfg) {
+  for (const [i, d] of oddShapes.entries()) await checkOne(cfg, d, { HAS_BIAS: i % 2 });
+  if (cfg.shader === 'matmul_tiled') {
+    const [tm, tn, tk] = cfg.tile;
+    for (const [tA, tB] of [[false, false], [true, true]]) {
+      await checkOne(cfg, dims(2, 2 * tm, tn, 3 * tk, tA, tB), { EDGE_CHECKS: 0, HAS_BIAS: +tA });
+    }
   }
 }
 
-// CPU milliseconds spent by SwiftShader's worker threads (every thread but the main one, which
-// only polls), from the kernel's nanosecond run-time counters: on a shared machine this is
-// steadier than wall time for comparing kernels.
+// CPU milliseconds of every thread but the main one (which only polls), from the kernel's
+// nanosecond counters: SwiftShader's workers are those threads.
 function workerCpu() {
   let ns = 0;
   for (const tid of readdirSync('/proc/self/task')) {
@@ -213,37 +222,42 @@ async function time(cfg, size, runs) {
   const d = dims(1, size, size, size, false, false);
   const a = storage(random(size * size, 3)), b = storage(random(size * size, 5));
   const c = storage(new Float32Array(size * size));
-  const pipe = pipeline(cfg, false, false);
-  const group = bindGroup(cfg, pipe, d, a, b, c);
-  // Several dispatches per submit at small sizes, so submit latency does not dominate.
-  const perSubmit = Math.max(1, Math.round((512 / size) ** 3));
-  const once = async () => {
+  const aligned = size % cfg.tile[0] === 0 && size % cfg.tile[1] === 0 && size % cfg.tile[2] === 0;
+  const pipe = pipeline(cfg, d, cfg.shader === 'matmul_tiled' ? { EDGE_CHECKS: +!aligned } : {});
+  const group = bindGroup(pipe, d, a, b, c);
+  const submit = async (count) => {
     const enc = device.createCommandEncoder();
-    for (let i = 0; i < perSubmit; i++) encode(enc, cfg, d, group, pipe);
+    for (let i = 0; i < count; i++) encode(enc, cfg, d, pipe, group);
     device.queue.submit([enc.finish()]);
     await device.queue.onSubmittedWorkDone();
   };
-  await once();
-  const times = [], cpuTimes = [];
+  // Enough dispatches per submit that each timed submit takes ~50 ms: submit latency stays small.
+  let t0 = performance.now();
+  await submit(1);
+  t0 = performance.now();
+  await submit(1);
+  const perSubmit = Math.min(500, Math.max(1, Math.ceil(50 / (performance.now() - t0))));
+  const wall = [], cpu = [];
   for (let r = 0; r < runs; r++) {
-    const t0 = performance.now(), c0 = workerCpu();
-    await once();
-    times.push((performance.now() - t0) / perSubmit);
-    cpuTimes.push((workerCpu() - c0) / perSubmit);
+    const t = performance.now(), c0 = workerCpu();
+    await submit(perSubmit);
+    wall.push((performance.now() - t) / perSubmit);
+    cpu.push((workerCpu() - c0) / perSubmit);
   }
   for (const buf of [a, b, c]) buf.destroy();
   const median = (xs) => xs.sort((x, y) => x - y)[xs.length >> 1];
-  return [(2 * size ** 3) / (median(times) * 1e6), (2 * size ** 3) / (median(cpuTimes) * 1e6)];
+  const flop = 2 * size ** 3;
+  return isSwiftShader
+    ? `${(flop / median(wall) / 1e6).toFixed(2)} (${(flop / median(cpu) / 1e6).toFixed(2)}/cpu-s)`
+    : `${(flop / median(wall) / 1e6).toFixed(0)}`;
 }
 
 const sizes = opt.sizes.split(',').map(Number);
+console.log(`GFLOP/s at ${sizes.join(', ')} (median of ${opt.runs})`);
 for (const cfg of configs) {
-  if (opt.only && !cfg.name.includes(opt.only)) continue;
   if (!opt['no-check']) await check(cfg);
-  const gflops = [];
-  for (const s of sizes) {
-    const [wall, cpu] = await time(cfg, s, Number(opt.runs));
-    gflops.push(`${s}: ${wall.toFixed(2)} (${cpu.toFixed(2)}/cpu-s)`);
-  }
-  console.log(`${cfg.name.padEnd(36)} ${opt['no-check'] ? '' : 'ok  '}GFLOP/s ${gflops.join('  ')}`);
+  const results = [];
+  for (const s of sizes) results.push(`${s}: ${await time(cfg, s, Number(opt.runs))}`);
+  console.log(`${cfg.name.padEnd(28)} ${opt['no-check'] ? '' : 'ok  '}${results.join('  ')}`);
 }
+device.destroy();

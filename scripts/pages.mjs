@@ -1,12 +1,14 @@
 // Builds the pages into `outdir`: bench.js (webgrad, TensorFlow.js and jax-js side by side),
 // demo.js (training with live plots), webgrad.js (the library alone, for check.html: a blank
 // page for the browser tests and for trying webgrad from the console), and the HTML and CSS.
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+
+const versionOf = (pkg) => JSON.parse(readFileSync(join(root, 'node_modules', pkg, 'package.json'), 'utf8')).version;
 
 export async function buildPages(outdir = join(root, 'bench/dist')) {
   mkdirSync(outdir, { recursive: true });
@@ -22,6 +24,8 @@ export async function buildPages(outdir = join(root, 'bench/dist')) {
     platform: 'browser',
     target: 'es2022',
     minify: true,
+    // jax-js does not export its version; the page reports the one it was built with.
+    define: { JAX_JS_VERSION: JSON.stringify(versionOf('@jax-js/jax')) },
   });
   for (const [from, to] of [
     ['bench/index.html', 'index.html'],

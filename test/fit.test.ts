@@ -132,6 +132,27 @@ describe('fit against a plain-JS reference (mse + l2, SGD, shuffle off)', () => 
     expect(logs.mae).toBeCloseTo(mae, 5);
   });
 
+  it('a model that makes its weights on first apply is trained from the first step', async () => {
+    class LazyLinear extends Linear {
+      built = false;
+      override apply(x: wg.Tensor): wg.Tensor {
+        this.built = true;
+        return super.apply(x);
+      }
+      override get trainableWeights(): wg.Variable[] {
+        return this.built ? super.trainableWeights : [];
+      }
+    }
+    const [F, C, lr] = [2, 2, 0.3];
+    const { x, y } = regressionData(6, F, C, 16);
+    const model = new LazyLinear(F, C);
+    const [w0, b0] = await weightsOf(model);
+    const reference = new LinearRef(model, w0, b0);
+    await fitModel(model, compileModel({ optimizer: wg.optimizers.sgd({ learningRate: lr }), loss: 'mse' }), x, y, { epochs: 1, batchSize: 6 });
+    reference.step(x, y, F, C, 0, lr);
+    expectClose((await weightsOf(model))[0], reference.w, 1e-5, 1e-6);
+  });
+
   it('trainOnBatch takes one step and returns that batch’s logs', async () => {
     const [F, C, l2, lr] = [2, 1, 0.02, 0.2];
     const { x, y } = regressionData(5, F, C, 3);

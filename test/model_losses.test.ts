@@ -344,6 +344,31 @@ describe('losses: aggregated on the GPU', () => {
     }
   });
 
+  it('weights whose gradients so far share one buffer each get their own sum (no write through a shared view)', async () => {
+    const model = stack(2, () => wg.regularizers.l2(0.5));
+    model.apply(wg.ones([1, 3]));
+    const [w1, w2] = model.trainableWeights;
+    const tape = new wg.GradientTape();
+    // add's VJP hands the same cotangent (views of one buffer) to w1 and w2.
+    const loss = tape.record(() => wg.add(wg.sum(wg.add(w1, w2)), wg.addN(model.losses)));
+    const [g1, g2] = tape.gradient(loss, [w1, w2]);
+    expectClose(await g1!.data(), Array.from(await w1.data(), (v) => 1 + v), 1e-6);
+    expectClose(await g2!.data(), Array.from(await w2.data(), (v) => 1 + v), 1e-6);
+  });
+
+  it('a persistent tape gives the same penalty gradients on every gradient call', async () => {
+    const model = stack(3, () => wg.regularizers.l1l2({ l1: 0.1, l2: 0.2 }));
+    const x = wg.ones([2, 4]);
+    model.apply(x);
+    const ws = model.trainableWeights;
+    const tape = new wg.GradientTape({ persistent: true });
+    const loss = tape.record(() => wg.add(wg.sum(model.apply(x)), wg.addN(model.losses)));
+    const first = await Promise.all(tape.gradient(loss, ws).map((g) => g!.data()));
+    const second = await Promise.all(tape.gradient(loss, ws).map((g) => g!.data()));
+    for (let i = 0; i < 3; i++) expect(Array.from(second[i])).toEqual(Array.from(first[i]));
+    tape.dispose();
+  });
+
   it('leaves no tensors behind: repeated steps in tidy keep the tensor count fixed', async () => {
     const model = stack(4, () => wg.regularizers.l1l2());
     model.layers[1].activityRegularizer = wg.regularizers.l2(0.01);

@@ -27,8 +27,8 @@ async function value(t: wg.Tensor): Promise<number> {
 }
 
 describe('regularizers: values', () => {
-  // 2500 elements span three 1024-element chunks of the penalty kernel; 1 element is the smallest.
-  for (const shape of [[1], [5, 7], [50, 50]]) {
+  // 9000 elements span three 4096-element chunks of the penalty kernel; 1 element is the smallest.
+  for (const shape of [[1], [5, 7], [100, 90]]) {
     const n = shape.reduce((a, b) => a * b, 1);
     it(`l1, l2 and l1l2 match l·Σ|w| and l·Σw² on shape [${shape}]`, async () => {
       const w = randomArray(n, n, -2, 2);
@@ -75,7 +75,7 @@ describe('regularizers: values', () => {
   });
 
   it('reads nothing back: apply returns a GPU scalar in 2 dispatches (l1l2 is one fused pass)', () => {
-    const w = wg.tensor(randomArray(3000, 5), [3000]);
+    const w = wg.tensor(randomArray(9000, 5), [9000]);
     const before = wg.memory().numDispatches;
     const p = wg.regularizers.l1l2().apply(w);
     expect(wg.memory().numDispatches - before).toBe(2);
@@ -107,9 +107,9 @@ describe('regularizers: invalid arguments', () => {
 
 describe('regularizers: gradients', () => {
   it('d/dw (l1·Σ|w| + l2·Σw²) = l1·sign(w) + 2·l2·w, with sign(0) = 0', async () => {
-    const w = randomArray(2100, 3, -1, 1);
+    const w = randomArray(9000, 3, -1, 1);
     w[7] = 0;
-    const v = wg.variable(wg.tensor(w, [30, 70]));
+    const v = wg.variable(wg.tensor(w, [30, 300]));
     const tape = new wg.GradientTape();
     const p = tape.record(() => wg.regularizers.l1l2({ l1: 0.3, l2: 0.05 }).apply(v));
     const g = tape.gradient(p, v)!;
@@ -118,8 +118,8 @@ describe('regularizers: gradients', () => {
   });
 
   it('the penalty gradient adds into a gradient the weight already has (same weight used elsewhere)', async () => {
-    const w = randomArray(40, 4);
-    const v = wg.variable(wg.tensor(w, [8, 5]));
+    const w = randomArray(9000, 4);
+    const v = wg.variable(wg.tensor(w, [100, 90]));
     const tape = new wg.GradientTape();
     const total = tape.record(() => wg.add(wg.sum(wg.mul(v, 3)), wg.regularizers.l2(0.5).apply(v)));
     const g = tape.gradient(total, v)!;

@@ -3,7 +3,8 @@
 // validation loss, accuracy, a histogram of the kernel weights and (for 2-D data) the decision
 // regions. State is published on `window.__demo` for the browser tests.
 //
-// URL parameters: dataset=iris|spirals, l1, l2, lr, units, autostart=1, maxEpochs=N.
+// URL parameters: dataset=iris|spirals, l1, l2, lr, units, autostart=1, epochs=N (pause after
+// N epochs each time Train is pressed; by default it trains until paused).
 import * as wg from '../../src/index';
 import { histogram, lineChart } from '../charts';
 import { type Dataset, iris, spirals } from './data';
@@ -61,7 +62,8 @@ const datasetSelect = $<HTMLSelectElement>('dataset');
 const unitsSelect = $<HTMLSelectElement>('units');
 if (params.get('dataset')) datasetSelect.value = params.get('dataset')!;
 if (params.get('units')) unitsSelect.value = params.get('units')!;
-const maxEpochs = numberParam('maxEpochs') ?? Infinity;
+const epochsPerRun = numberParam('epochs') ?? Infinity;
+let stopAt = Infinity;
 
 const BATCH = 32;
 const lossChart = lineChart($('chart-loss'), {
@@ -285,44 +287,58 @@ async function drawRegions(s: Session) {
   ['decision regions', '● training points', '○ validation points'].forEach((line, k) => ctx.fillText(line, size + 10, 16 + 18 * k));
 }
 
+/** The training loop in flight, if any: at most one runs, and reset waits for it. */
+let loopDone: Promise<void> = Promise.resolve();
+
 async function loop() {
-  while (running && session && demo.epoch < maxEpochs) {
-    await epoch(session);
-    await new Promise((r) => requestAnimationFrame(r));
+  try {
+    while (running && session && demo.epoch < stopAt) {
+      await epoch(session);
+      await new Promise((r) => requestAnimationFrame(r));
+    }
+    showRunning(false);
+  } catch (e) {
+    running = false;
+    demo.state = 'error';
+    demo.error = e instanceof Error ? e.message : String(e);
+    $('stats').textContent = `Training stopped: ${demo.error}`;
+    $('toggle').textContent = 'Train';
+    console.error(e);
   }
-  if (demo.epoch >= maxEpochs) setRunning(false);
 }
 
-function setRunning(on: boolean) {
+function showRunning(on: boolean) {
   running = on;
   demo.state = on ? 'training' : 'paused';
   $('toggle').textContent = on ? 'Pause' : 'Train';
-  if (on) {
-    loop().catch((e) => {
-      running = false;
-      demo.state = 'error';
-      demo.error = e instanceof Error ? e.message : String(e);
-      $('stats').textContent = `Training stopped: ${demo.error}`;
-      console.error(e);
-    });
-  }
 }
 
-function reset() {
+async function setRunning(on: boolean) {
+  if (!on) {
+    running = false;
+    return;
+  }
+  await loopDone;
+  if (demo.state === 'error') return;
+  stopAt = demo.epoch + epochsPerRun;
+  showRunning(true);
+  loopDone = loop();
+}
+
+async function reset() {
   const wasRunning = running;
   running = false;
   // Let the epoch in flight finish before its tensors go.
-  queueMicrotask(async () => {
-    while (demo.state === 'training') await new Promise((r) => setTimeout(r, 20));
-    if (session) disposeSession(session);
-    session = startSession();
-    $('boundary-box').style.display = session.data.features === 2 ? '' : 'none';
-    lossChart.update([], [[], [], []]);
-    accuracyChart.update([], [[], []]);
-    weights.update(await kernelValues(session.model));
-    $('stats').textContent = `${session.data.description} · epoch 0`;
-    if (wasRunning) setRunning(true);
-  });
+  await loopDone;
+  if (session) disposeSession(session);
+  session = startSession();
+  $('boundary-box').style.display = session.data.features === 2 ? '' : 'none';
+  lossChart.update([], [[], [], []]);
+  accuracyChart.update([], [[], []]);
+  weights.update(await kernelValues(session.model));
+  $('stats').textContent = `${session.data.description} · epoch 0`;
+  if (wasRunning) await setRunning(true);
+  else showRunning(false);
 }
 
 async function main() {
@@ -341,11 +357,11 @@ async function main() {
   weights.update(await kernelValues(session.model));
   $('stats').textContent = `${session.data.description} · epoch 0`;
   demo.state = 'ready';
-  $('toggle').addEventListener('click', () => setRunning(!running));
-  $('reset').addEventListener('click', reset);
-  datasetSelect.addEventListener('change', reset);
-  unitsSelect.addEventListener('change', reset);
-  if (params.get('autostart') === '1') setRunning(true);
+  $('toggle').addEventListener('click', () => void setRunning(!running));
+  $('reset').addEventListener('click', () => void reset());
+  datasetSelect.addEventListener('change', () => void reset());
+  unitsSelect.addEventListener('change', () => void reset());
+  if (params.get('autostart') === '1') await setRunning(true);
 }
 
 main().catch((e) => {

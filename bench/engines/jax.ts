@@ -4,6 +4,9 @@
 import { blockUntilReady, defaultDevice, init, jit, nn, numpy as np, tree, valueAndGrad } from '@jax-js/jax';
 import { checkProduct, type Engine, type FitSpec, type MlpData, type MlpSpec, rng } from '../suite';
 
+/** Set by the page build (scripts/pages.mjs). */
+declare const JAX_JS_VERSION: string;
+
 type Params = { w1: np.Array; b1: np.Array; w2: np.Array; b2: np.Array };
 
 /** The jitted SGD step: loss and gradients in one traced program, then w ← w − lr·∇w. */
@@ -48,7 +51,7 @@ export const jaxEngine: Engine = {
     const devices = await init('webgpu');
     if (!devices.includes('webgpu')) throw new Error('jax-js found no WebGPU device.');
     defaultDevice('webgpu');
-    return '@jax-js/jax 0.1.25, device webgpu';
+    return `@jax-js/jax ${JAX_JS_VERSION}, device webgpu`;
   },
 
   async matmul(n) {

@@ -122,6 +122,7 @@ export class GradientTape implements Recorder {
         continue;
       }
       let grads: Array<Tensor | null> = [];
+      const kept = new Set<Tensor>();
       if (typeof rule === 'function') grads = (rule as VjpRule<Primitive>)(ct, node);
       else accumulate(node, ct, cts);
       grads.forEach((g, k) => {
@@ -136,8 +137,11 @@ export class GradientTape implements Recorder {
           own.dispose();
         } else {
           cts.set(inIds[k], own);
+          kept.add(own);
         }
       });
+      // Free each rule output now rather than at the end of the backward pass.
+      for (const g of new Set(grads)) if (g && g !== ct && !kept.has(g)) g.dispose();
       if (!sourceIds.has(outId)) {
         cts.delete(outId);
         ct.dispose();

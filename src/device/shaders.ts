@@ -16,6 +16,7 @@ import penaltyGrad from '../../shaders/penalty_grad.wgsl';
 import penaltyPartial from '../../shaders/penalty_partial.wgsl';
 import penaltyTotal from '../../shaders/penalty_total.wgsl';
 import matmul from '../../shaders/matmul.wgsl';
+import matmulTiled from '../../shaders/matmul_tiled.wgsl';
 import permute from '../../shaders/permute.wgsl';
 import random from '../../shaders/random.wgsl';
 import reduce from '../../shaders/reduce.wgsl';
@@ -39,6 +40,7 @@ export const shaderSources: Record<string, string> = {
   penalty_partial: penaltyPartial,
   penalty_total: penaltyTotal,
   matmul,
+  matmul_tiled: matmulTiled,
   permute,
   random,
   reduce,

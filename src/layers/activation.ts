@@ -8,6 +8,7 @@ export interface ActivationArgs extends LayerArgs {
 
 /** Applies an activation function; 'linear' returns its input as it is. */
 export class Activation extends Layer {
+  static override readonly className: string = 'Activation';
   readonly activation: string;
   private readonly fn: ActivationFn | null;
 

@@ -25,6 +25,7 @@ export interface DenseArgs extends LayerArgs {
  * Keras defaults: kernel glorotUniform, bias zeros, no activation.
  */
 export class Dense extends Layer {
+  static override readonly className: string = 'Dense';
   readonly units: number;
   readonly activation: string;
   readonly useBias: boolean;

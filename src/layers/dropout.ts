@@ -19,6 +19,7 @@ const SEED_STRIDE = 0x9e3779b9;
  * 1 / (1 − rate), so the expected output equals the input; otherwise the input passes unchanged.
  */
 export class Dropout extends Layer {
+  static override readonly className: string = 'Dropout';
   readonly rate: number;
   readonly seed: number | undefined;
   private applies = 0;

@@ -49,6 +49,11 @@ function uniqueName(base: string): string {
   return n === 0 ? base : `${base}_${n}`;
 }
 
+/** A class's own `className` (built-in layers keep theirs through minification), else its JavaScript name. */
+function classNameOf(cls: Function): string {
+  return Object.hasOwn(cls, 'className') ? (cls as unknown as { className: string }).className : cls.name;
+}
+
 function snakeCase(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase() || 'layer';
 }
@@ -64,6 +69,8 @@ function snakeCase(name: string): string {
  * counts once.
  */
 export class Layer {
+  /** The Keras class name (saving uses it); subclasses without one go by their JavaScript class name. */
+  static readonly className: string = 'Layer';
   readonly name: string;
   /** True once `build` has run (directly, or on the first `apply`). */
   built = false;
@@ -82,7 +89,7 @@ export class Layer {
     if (args.name !== undefined && (typeof args.name !== 'string' || args.name === '')) {
       throw new InvalidArgumentError('Layer: name must be a non-empty string.');
     }
-    this.name = args.name ?? uniqueName(snakeCase(new.target.name));
+    this.name = args.name ?? uniqueName(snakeCase(classNameOf(new.target)));
     this.trainableFlag = args.trainable ?? true;
     if (args.inputShape !== undefined) {
       if (!Array.isArray(args.inputShape)) throw new InvalidArgumentError(`${this.name}: inputShape must be an array of integers.`);
@@ -262,18 +269,23 @@ export class Layer {
   get losses(): Tensor[] {
     const layers = this.flatten();
     const out: Tensor[] = [];
-    for (const layer of layers) for (const t of layer.heldLosses) out.push(reshape(t, []));
-    const regularized = this.trainableWeights.flatMap((v) => {
-      const r = regularizerOf.get(v);
-      return r ? [[v, r] as const] : [];
-    });
-    out.push(...weightPenalties(regularized));
-    for (const layer of layers) {
-      for (const fn of layer.lossFns) {
-        const value = fn();
-        if (!(value instanceof Tensor)) throw new InvalidArgumentError(`${layer.name}: a loss function given to addLoss must return a Tensor.`);
-        out.push(value.size === 1 ? reshape(value, []) : sum(value));
+    try {
+      for (const layer of layers) for (const t of layer.heldLosses) out.push(reshape(t, []));
+      const regularized = this.trainableWeights.flatMap((v) => {
+        const r = regularizerOf.get(v);
+        return r ? [[v, r] as const] : [];
+      });
+      out.push(...weightPenalties(regularized));
+      for (const layer of layers) {
+        for (const fn of layer.lossFns) {
+          const value = fn();
+          if (!(value instanceof Tensor)) throw new InvalidArgumentError(`${layer.name}: a loss function given to addLoss must return a Tensor.`);
+          out.push(value.size === 1 ? reshape(value, []) : sum(value));
+        }
       }
+    } catch (e) {
+      for (const t of out) t.dispose();
+      throw e;
     }
     return out;
   }

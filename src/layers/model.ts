@@ -11,6 +11,7 @@ import { Layer, type LayerArgs } from './layer';
  * like any layer.
  */
 export class Model extends Layer {
+  static override readonly className: string = 'Model';
   /** Set to true (from a callback) to end `fit` after the current batch. */
   stopTraining = false;
   private compiled: Compiled | undefined;

@@ -14,6 +14,7 @@ export interface SequentialArgs {
  * TensorFlow.js); the others build on the first apply.
  */
 export class Sequential extends Model {
+  static override readonly className: string = 'Sequential';
   readonly layers: Layer[] = [];
 
   constructor(args: SequentialArgs = {}) {

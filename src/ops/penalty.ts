@@ -16,8 +16,11 @@ import { type AccumulatingVjp, emit } from './primitive';
  * gathered back into one vector by copies too.
  */
 
-/** Elements per chunk: one workgroup of 64 lanes, 16 elements each. */
-const CHUNK = 1024;
+/**
+ * Elements per chunk: one workgroup of 64 lanes, 64 elements each. Measured against 1024 (fused
+ * read + gradient of 32 × 65,536 weights): SwiftShader 267 vs 569 ms, H100 2.4 vs 2.8 ms.
+ */
+const CHUNK = 4096;
 
 export interface PenaltyFactors {
   l1: number;

@@ -113,5 +113,7 @@ export function sumTo(t: Tensor, shape: Shape): Tensor {
     if (i < lead || (shape[i - lead] === 1 && t.shape[i] !== 1)) axes.push(i);
   }
   const s = sum(t, axes, true);
-  return reshape(s, shape);
+  const out = reshape(s, shape);
+  s.dispose();
+  return out;
 }

@@ -7,7 +7,7 @@
 // running sums (shaders/epoch_sums.wgsl), which is read once at the end of the epoch, training
 // and validation sums together. Only an `onBatchEnd` callback, which asks for batch logs, makes
 // fit read the sums after every batch.
-import { dispatch, encodeCopy, flush, Params } from '../device/kernels';
+import { dispatch, encodeCopy, flush, grid, Params } from '../device/kernels';
 import { InvalidArgumentError, ShapeError } from '../errors';
 import { GradientTape } from '../autodiff/tape';
 import { add } from '../ops/binary';
@@ -244,7 +244,7 @@ class LogSums {
   }
 
   reset(): void {
-    dispatch({ shader: 'fill' }, new Params().u32(this.sums.size).f32(0), [this.sums.buffer('fit')], [Math.ceil(this.sums.size / 64)]);
+    dispatch({ shader: 'fill' }, new Params().u32(this.sums.size).f32(0), [this.sums.buffer('fit')], grid(this.sums.size, 64));
   }
 
   /** sums[section·keys + key] += weight · value (a scalar tensor). */
@@ -313,12 +313,13 @@ function logBatch(sums: LogSums, section: number, c: Compiled, y: Tensor, f: For
  */
 function trainStep(model: TrainableModel, c: Compiled, batch: () => [Tensor, Tensor], sums: LogSums, section: number): void {
   tidy(() => {
-    const vars = model.trainableWeights;
+    let vars: Variable[] = [];
     const grads = tidy(() => {
       const [x, y] = batch();
       const tape = new GradientTape();
       try {
         const f = tape.record(() => forward(model, c, x, y, true));
+        vars = model.trainableWeights; // read after apply: a model builds its weights on first use
         const g = vars.length ? tape.gradient(f.total, vars) : [];
         logBatch(sums, section, c, y, f, x.shape[0]);
         return g;

@@ -10,14 +10,13 @@ let state: Window['__demo'];
 
 beforeAll(async () => {
   session = await startBrowser();
-  demo = await session.open(`demo.html?autostart=1&maxEpochs=${EPOCHS}&l1=0.0001&l2=0.001`);
-  state = await waitInPage(
-    demo.page,
-    () => (window.__demo?.state === 'error' || window.__demo?.state === 'paused') && window.__demo,
-    240_000,
-    'the demo to train',
-  );
+  demo = await session.open(`demo.html?autostart=1&epochs=${EPOCHS}&l1=0.0001&l2=0.001`);
+  state = await pause(demo);
 }, 300_000);
+
+/** Waits for the demo to stop after its epochs (or fail), and returns its state. */
+const pause = ({ page }: OpenPage) =>
+  waitInPage(page, () => (window.__demo?.state === 'error' || window.__demo?.state === 'paused') && window.__demo, 240_000, 'the demo to train');
 
 afterAll(async () => {
   await session?.close();
@@ -48,6 +47,23 @@ describe('regularization demo', () => {
     const shot = await screenshot(demo.page, 'test-demo');
     expect(shot.colours).toBeGreaterThan(40);
     expect(shot.inked).toBeGreaterThan(0.03);
+  });
+
+  it('a stronger L2 penalty, set with its slider mid-training, raises the penalty and shrinks the weights', async () => {
+    await demo.page.$eval('#l2', (el) => {
+      const input = el as HTMLInputElement;
+      input.value = input.max;
+      input.dispatchEvent(new Event('input'));
+    });
+    await demo.page.click('#toggle');
+    await waitInPage(demo.page, () => window.__demo.state !== 'paused', 10_000, 'training to resume');
+    const after = await pause(demo);
+    expect(after.error).toBeUndefined();
+    expect(after.epoch).toBe(2 * EPOCHS);
+    // L2 goes from 0.001 to 0.1: the first epoch under it starts from the same weights.
+    expect(after.regularizationLoss[EPOCHS]).toBeGreaterThan(20 * after.regularizationLoss[EPOCHS - 1]);
+    expect(after.weightL1.at(-1)!).toBeLessThan(0.8 * after.weightL1[EPOCHS - 1]);
+    expect(after.regularizationLoss.at(-1)!).toBeLessThan(after.regularizationLoss[EPOCHS]);
   });
 
   it('logs no errors', () => {

@@ -1,0 +1,145 @@
+// Workgroup-memory tiled matmul for GPUs:
+//   C[b] = op(A[b]) · op(B[b]) (+ bias),   op = identity or transpose, read in place.
+//
+// Why this shape. On a GPU the limit is memory traffic, not instructions. A workgroup owns a
+// TILE_M × TILE_N block of C (TILE_M = WG_Y·THREAD_ROWS, TILE_N = WG_X·4·THREAD_COL_VECS) and
+// walks K in steps of TILE_K: the whole workgroup copies a TILE_M × TILE_K slab of op(A) and a
+// TILE_K × TILE_N slab of op(B) into workgroup memory, with consecutive invocations reading
+// consecutive addresses of whichever layout the operand has (coalesced), then every invocation
+// multiplies its THREAD_ROWS × 4·THREAD_COL_VECS sub-block out of that shared copy. Each global
+// value is read once per workgroup instead of once per invocation; each shared value feeds
+// THREAD_ROWS or 4·THREAD_COL_VECS multiply-adds from registers.
+//
+// Slabs past the edges of A and B are filled with zeros, which add nothing to the sums, and
+// stores outside C are skipped; EDGE_CHECKS = false drops those tests when the caller knows that
+// M, N and K are multiples of TILE_M, TILE_N and TILE_K.
+//
+// Dispatch: (ceil(N / TILE_N), ceil(M / TILE_M), batch) workgroups.
+
+struct Params {
+  M: u32,
+  N: u32,
+  K: u32,
+  aBatchStride: u32, // elements between consecutive A matrices; 0 broadcasts one A over the batch
+  bBatchStride: u32, // likewise for B
+  // Added to workgroup_id: a grid dimension holds at most 65535 workgroups, so a bigger
+  // multiplication is dispatched in chunks.
+  groupOffsetX: u32,
+  groupOffsetY: u32,
+  groupOffsetZ: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> A: array<f32>; // [batch][M][K], or [batch][K][M] if TRANSPOSE_A
+@group(0) @binding(2) var<storage, read> B: array<f32>; // [batch][K][N], or [batch][N][K] if TRANSPOSE_B
+@group(0) @binding(3) var<storage, read_write> C: array<f32>; // [batch][M][N]
+// Added to every row of C when HAS_BIAS; the caller binds any storage buffer (A will do) otherwise.
+@group(0) @binding(4) var<storage, read> bias: array<f32>; // [N]
+
+override TRANSPOSE_A: bool = false;
+override TRANSPOSE_B: bool = false;
+override HAS_BIAS: bool = false;
+override EDGE_CHECKS: bool = true;
+override WG_X: u32 = 16;
+override WG_Y: u32 = 16;
+override THREAD_ROWS: u32 = 4; // 4 or 8
+override THREAD_COL_VECS: u32 = 1; // 1 or 2
+override TILE_K: u32 = 16;
+
+const MAX_THREAD_ROWS = 8u;
+const MAX_THREAD_COL_VECS = 2u;
+
+override TILE_M = WG_Y * THREAD_ROWS;
+override TILE_N = WG_X * 4u * THREAD_COL_VECS;
+
+// Slabs stored k-major, four consecutive rows (columns) per vec4: tileA[k][m / 4][m % 4].
+var<workgroup> tileA: array<vec4f, TILE_K * TILE_M / 4u>;
+var<workgroup> tileB: array<vec4f, TILE_K * TILE_N / 4u>;
+
+// Element (m, k) of op(A), or 0 outside it.
+fn loadA(base: u32, m: u32, k: u32) -> f32 {
+  if (EDGE_CHECKS && (m >= p.M || k >= p.K)) { return 0.0; }
+  return A[base + select(m * p.K + k, k * p.M + m, TRANSPOSE_A)];
+}
+
+// Element (k, n) of op(B), or 0 outside it.
+fn loadB(base: u32, k: u32, n: u32) -> f32 {
+  if (EDGE_CHECKS && (k >= p.K || n >= p.N)) { return 0.0; }
+  return B[base + select(k * p.N + n, n * p.K + k, TRANSPOSE_B)];
+}
+
+@compute @workgroup_size(WG_X, WG_Y, 1)
+fn main(
+  @builtin(workgroup_id) wid: vec3u,
+  @builtin(local_invocation_id) lid: vec3u,
+  @builtin(local_invocation_index) li: u32,
+) {
+  let threads = WG_X * WG_Y;
+  let group = wid + vec3u(p.groupOffsetX, p.groupOffsetY, p.groupOffsetZ);
+  let tileRow0 = group.y * TILE_M;
+  let tileCol0 = group.x * TILE_N;
+  let aBase = group.z * p.aBatchStride;
+  let bBase = group.z * p.bBatchStride;
+
+  var acc: array<array<vec4f, MAX_THREAD_COL_VECS>, MAX_THREAD_ROWS>;
+
+  for (var k0 = 0u; k0 < p.K; k0 += TILE_K) {
+    // Copy the slabs. Slot s of a slab is the s-th element in the operand's memory order (the
+    // contiguous index fastest), so invocation li reads the address after invocation li - 1's.
+    for (var s = li; s < TILE_M * TILE_K; s += threads) {
+      let m = select(s / TILE_K, s % TILE_M, TRANSPOSE_A);
+      let k = select(s % TILE_K, s / TILE_M, TRANSPOSE_A);
+      tileA[(k * TILE_M + m) / 4u][m % 4u] = loadA(aBase, tileRow0 + m, k0 + k);
+    }
+    for (var s = li; s < TILE_K * TILE_N; s += threads) {
+      let n = select(s % TILE_N, s / TILE_K, TRANSPOSE_B);
+      let k = select(s / TILE_N, s % TILE_K, TRANSPOSE_B);
+      tileB[(k * TILE_N + n) / 4u][n % 4u] = loadB(bBase, k0 + k, tileCol0 + n);
+    }
+    workgroupBarrier();
+
+    // acc[i][v] += A(row i) · B(columns 4v..4v+3), one k at a time.
+    for (var k = 0u; k < TILE_K; k++) {
+      var b: array<vec4f, MAX_THREAD_COL_VECS>;
+      for (var v = 0u; v < THREAD_COL_VECS; v++) {
+        b[v] = tileB[(k * TILE_N) / 4u + lid.x * THREAD_COL_VECS + v];
+      }
+      for (var r = 0u; r < THREAD_ROWS / 4u; r++) {
+        let a = tileA[(k * TILE_M) / 4u + lid.y * (THREAD_ROWS / 4u) + r];
+        for (var v = 0u; v < THREAD_COL_VECS; v++) {
+          acc[4u * r][v] = fma(vec4f(a.x), b[v], acc[4u * r][v]);
+          acc[4u * r + 1u][v] = fma(vec4f(a.y), b[v], acc[4u * r + 1u][v]);
+          acc[4u * r + 2u][v] = fma(vec4f(a.z), b[v], acc[4u * r + 2u][v]);
+          acc[4u * r + 3u][v] = fma(vec4f(a.w), b[v], acc[4u * r + 3u][v]);
+        }
+      }
+    }
+    workgroupBarrier();
+  }
+
+  let row0 = tileRow0 + lid.y * THREAD_ROWS;
+  let cBase = group.z * p.M * p.N;
+  for (var v = 0u; v < THREAD_COL_VECS; v++) {
+    let col = tileCol0 + 4u * (lid.x * THREAD_COL_VECS + v);
+    var add = vec4f();
+    if (HAS_BIAS) {
+      let last = p.N - 1u;
+      add = vec4f(bias[min(col, last)], bias[min(col + 1u, last)], bias[min(col + 2u, last)], bias[min(col + 3u, last)]);
+    }
+    for (var i = 0u; i < THREAD_ROWS; i++) {
+      let row = row0 + i;
+      let value = acc[i][v] + add;
+      let at = cBase + row * p.N + col;
+      if (!EDGE_CHECKS) {
+        C[at] = value.x;
+        C[at + 1u] = value.y;
+        C[at + 2u] = value.z;
+        C[at + 3u] = value.w;
+      } else if (row < p.M) {
+        for (var j = 0u; j < 4u; j++) {
+          if (col + j < p.N) { C[at + j] = value[j]; }
+        }
+      }
+    }
+  }
+}
