@@ -15,7 +15,7 @@ export {
 } from './ops/unary';
 export { matmul, type MatmulOptions } from './ops/matmul';
 export { sum, mean, max } from './ops/reduce';
-export { reshape, transpose, broadcastTo } from './ops/shape_ops';
+export { reshape, transpose, broadcastTo, stack } from './ops/shape_ops';
 export { softmax, logSoftmax, addN, stopGradient } from './ops/nn';
 export { GradientTape } from './autodiff/tape';
 export { gather } from './ops/gather';

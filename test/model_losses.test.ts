@@ -317,8 +317,10 @@ describe('losses: aggregated on the GPU', () => {
       model.dispose();
     }
     expect(counts.map((c) => c.read)).toEqual([2, 2, 2]);
-    expect(counts.map((c) => c.grad)).toEqual([2, 2, 2]); // the seed of ones, and penalty_grad
-    expect(counts.map((c) => c.extra)).toEqual([1, 1, 1]); // penalty_grad only
+    // The seed of ones, spreading it over the stacked scalars of addN, and penalty_grad.
+    expect(counts.map((c) => c.grad)).toEqual([3, 3, 3]);
+    // Spreading the cotangent over addN's stack, and penalty_grad.
+    expect(counts.map((c) => c.extra)).toEqual([2, 2, 2]);
   });
 
   it('penalties read before the forward pass still add into the data gradients in place', async () => {

@@ -118,3 +118,29 @@ describe('shape ops', () => {
     expect(() => wg.addN([wg.zeros([2]), wg.zeros([3])])).toThrowError(wg.ShapeError);
   });
 });
+
+describe('stack and addN', () => {
+  it('stack puts same-shape tensors on a new leading axis, without a dispatch, and its VJP splits', async () => {
+    const a = wg.tensor([[1, 2], [3, 4]]);
+    const b = wg.tensor([[5, 6], [7, 8]]);
+    const before = wg.memory().numDispatches;
+    const s = wg.stack([a, b]);
+    expect(wg.memory().numDispatches).toBe(before);
+    expect(s.shape).toEqual([2, 2, 2]);
+    expectClose(await s.data(), [1, 2, 3, 4, 5, 6, 7, 8]);
+    const w = randomArray(8, 3);
+    await checkGradients((x, y) => wg.sum(wg.mul(wg.stack([x, y]), wg.tensor(w, [2, 2, 2]))), [randomArray(4, 1), randomArray(4, 2)], [[2, 2], [2, 2]]);
+    expect(() => wg.stack([a, wg.zeros([3])])).toThrowError(wg.ShapeError);
+  });
+
+  it('addN of many scalars is one dispatch, with the right gradient', async () => {
+    const vs = Array.from({ length: 9 }, (_, i) => wg.variable(wg.scalar(i)));
+    const before = wg.memory().numDispatches;
+    const total = wg.addN(vs);
+    expect(wg.memory().numDispatches).toBe(before + 1);
+    expectClose(await total.data(), [36]);
+    const tape = new wg.GradientTape();
+    const y = tape.record(() => wg.mul(wg.addN(vs), 2));
+    for (const g of tape.gradient(y, vs)) expectClose(await g!.data(), [2]);
+  });
+});

@@ -5,7 +5,7 @@ import { add, sub } from './binary';
 import { asTensor, type Operand } from './operand';
 import { withoutRecording } from './primitive';
 import { max, sum } from './reduce';
-import { reshape } from './shape_ops';
+import { reshape, stack } from './shape_ops';
 import { exp, log } from './unary';
 
 /** The same values, with no gradient flowing back through them. */
@@ -47,11 +47,11 @@ export function addN(tensors: Tensor[]): Tensor {
     }
   }
   if (ts.length === 1) return reshape(ts[0], ts[0].shape);
-  let acc = add(ts[0], ts[1]);
-  for (let i = 2; i < ts.length; i++) {
-    const next = add(acc, ts[i]);
-    acc.dispose();
-    acc = next;
-  }
-  return acc;
+  if (ts.length === 2 && ts[0].size > 1) return add(ts[0], ts[1]);
+  // Σ as one reduction over a stack (built by copies): one dispatch whatever the count. Scalars
+  // (penalties, losses) always go this way, so their sum costs the same for any count.
+  const stacked = stack(ts);
+  const out = sum(stacked, 0);
+  stacked.dispose();
+  return out;
 }

@@ -16,6 +16,8 @@ export interface PrimParams {
   reshape: { shape: number[] };
   transpose: { perm: number[] };
   broadcastTo: { shape: number[] };
+  /** Same-shape inputs stacked along a new leading axis. */
+  stack: Record<string, never>;
   /** Slices along `axis` at float32-coded integer indices (inputs: x, indices). */
   gather: { axis: number };
   /** Mean softmax cross-entropy over rows (inputs: logits, labels). */

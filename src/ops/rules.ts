@@ -6,7 +6,7 @@ import { meanErrorVjp } from './mean_error';
 import { penaltyVjp, pickVjp } from './penalty';
 import type { VjpTable } from './primitive';
 import { maxVjp, sumVjp } from './reduce';
-import { broadcastToVjp, reshapeVjp, transposeVjp } from './shape_ops';
+import { broadcastToVjp, reshapeVjp, stackVjp, transposeVjp } from './shape_ops';
 import { unaryVjp } from './unary';
 
 /** One VJP per primitive; the mapped type makes a missing entry a compile error. */
@@ -19,6 +19,7 @@ export const vjpRules: VjpTable = {
   reshape: reshapeVjp,
   transpose: transposeVjp,
   broadcastTo: broadcastToVjp,
+  stack: stackVjp,
   gather: gatherVjp,
   crossEntropy: crossEntropyVjp,
   meanError: meanErrorVjp,

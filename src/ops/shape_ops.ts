@@ -1,4 +1,4 @@
-import { dispatch, grid, Params } from '../device/kernels';
+import { dispatch, encodeCopy, grid, Params } from '../device/kernels';
 import { InvalidArgumentError, ShapeError } from '../errors';
 import { broadcastShapes, broadcastStrides, fmt, sameShape, type Shape, sizeOf, stridesOf } from '../tensor/shape';
 import { emptyTensor, type Tensor } from '../tensor/tensor';
@@ -74,3 +74,30 @@ export function broadcastTo(x: Operand, shape: Shape): Tensor {
 }
 
 export const broadcastToVjp: VjpRule<'broadcastTo'> = (ct, { inputs: [x] }) => [sumTo(ct, x.shape)];
+
+/**
+ * Stacks same-shape tensors along a new leading axis. Each input is one contiguous block of the
+ * output, so both directions are buffer copies: no dispatch at all.
+ */
+export function stack(tensors: Tensor[]): Tensor {
+  if (!Array.isArray(tensors) || tensors.length === 0) throw new InvalidArgumentError('stack: expects a non-empty array of tensors.');
+  const ts = tensors.map((t, i) => asTensor(t, 'stack', `tensors[${i}]`));
+  const shape = ts[0].shape;
+  if (ts.some((t) => !sameShape(t.shape, shape))) {
+    throw new ShapeError(`stack: all tensors must have one shape, got ${ts.map((t) => fmt(t.shape)).join(', ')}.`);
+  }
+  const out = emptyTensor([ts.length, ...shape]);
+  const bytes = sizeOf(shape) * 4;
+  ts.forEach((t, i) => encodeCopy(t.buffer('stack'), 0, out.buffer('stack'), i * bytes, bytes));
+  return emit('stack', {}, ts, out);
+}
+
+export const stackVjp: VjpRule<'stack'> = (ct, { inputs, needs }) => {
+  const bytes = inputs[0].size * 4;
+  return inputs.map((x, i) => {
+    if (!needs[i]) return null;
+    const dx = emptyTensor(x.shape);
+    encodeCopy(ct.buffer('stack'), i * bytes, dx.buffer('stack'), 0, bytes);
+    return dx;
+  });
+};
