@@ -188,9 +188,9 @@ const MIN_SAMPLE_MS = 20;
 
 /**
  * Warm-up, then timed samples, each awaited. The first call compiles pipelines and is not
- * counted; a second warm-up call runs when the first was cheap. The number of samples fits
- * `budgetMs` within [minRuns, maxRuns], so a 4-second matmul on a slow adapter runs 3 times
- * and a 2-millisecond one 20 times.
+ * counted; a second warm-up call runs when the first was cheap. Samples are then taken until
+ * `budgetMs` is spent, at least `minRuns` and at most `maxRuns` of them, so a 4-second matmul on
+ * a slow adapter runs 3 times and a 2-millisecond one 20 times.
  */
 export async function measure(
   w: Workload,
@@ -205,11 +205,11 @@ export async function measure(
   let estimate = first.ms;
   if (first.ms < opts.budgetMs / 4) estimate = (await timeOne(1)).ms;
   const times = opts.groupable && estimate < MIN_SAMPLE_MS ? Math.ceil(MIN_SAMPLE_MS / Math.max(estimate, 0.05)) : 1;
-  const runs = Math.max(opts.minRuns, Math.min(opts.maxRuns, Math.floor(opts.budgetMs / (estimate * times))));
   const samples: number[] = [];
   const d0 = w.dispatches?.();
+  const started = performance.now();
   let lastLoss: number | undefined;
-  for (let i = 0; i < runs; i++) {
+  while (samples.length < opts.minRuns || (samples.length < opts.maxRuns && performance.now() - started < opts.budgetMs)) {
     const s = await timeOne(times);
     samples.push(s.ms);
     lastLoss = s.loss;
@@ -219,9 +219,9 @@ export async function measure(
   return {
     ms,
     rate: opts.flops ? opts.flops / (ms * 1e6) : 1000 / ms,
-    runs,
+    runs: samples.length,
     firstMs: first.ms,
-    dispatchesPerUnit: d0 !== undefined && d1 !== undefined ? (d1 - d0) / (runs * times) : undefined,
+    dispatchesPerUnit: d0 !== undefined && d1 !== undefined ? (d1 - d0) / (samples.length * times) : undefined,
     firstLoss: first.loss,
     lastLoss,
   };

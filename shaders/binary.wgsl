@@ -2,9 +2,15 @@
 // Broadcasting reads each operand through strides that are 0 on broadcast dimensions.
 // A scalar operand comes in the uniform (SCALAR_A / SCALAR_B) instead of a buffer; its binding
 // then holds the other operand and is not read.
+// LAYOUT picks the indexing:
+//   0: both operands have the output's shape;
+//   1: general broadcasting through strides (a div/mod per dimension);
+//   2: b is a trailing block of the output's shape (a bias row): b index = i mod |b|;
+//   3: a is such a block: a index = i mod |a|.
+// Layouts 2 and 3 cover most broadcasting in training and skip the per-dimension arithmetic.
 
 override OP: u32 = 0u;
-override BROADCAST: bool = true;   // false: both operands have the output's shape
+override LAYOUT: u32 = 1u;
 override SCALAR_A: bool = false;
 override SCALAR_B: bool = false;
 const WG: u32 = 64u;
@@ -13,7 +19,7 @@ struct Params {
   n: u32,
   rank: u32,
   scalar: f32,
-  _pad: u32,
+  period: u32,                  // |block| for layouts 2 and 3
   shape: array<vec4u, 2>,       // output shape, up to rank 8
   a_strides: array<vec4u, 2>,
   b_strides: array<vec4u, 2>,
@@ -51,7 +57,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   if (i >= p.n) { return; }
   var ia = i;
   var ib = i;
-  if (BROADCAST) {
+  if (LAYOUT == 2u) {
+    ib = i % p.period;
+  } else if (LAYOUT == 3u) {
+    ia = i % p.period;
+  } else if (LAYOUT == 1u) {
     ia = 0u;
     ib = 0u;
     var rem = i;

@@ -33,5 +33,8 @@ export class ShaderCompileError extends WebgradError {}
 /** Saved artifacts that are malformed, truncated or do not match the model. */
 export class ModelFormatError extends WebgradError {}
 
+/** Saved artifacts could not be read or written (a missing file, an HTTP error, no IndexedDB here). */
+export class ModelIOError extends WebgradError {}
+
 /** Non-finite values (NaN, ±Infinity) where finite ones are required. */
 export class NonFiniteError extends WebgradError {}

@@ -2,7 +2,7 @@
 import './ops/chain';
 
 export { init, getDevice, type EngineInfo, type InitOptions } from './device/gpu';
-export { sync, compileAllShaders } from './device/kernels';
+export { sync, compileAllShaders, profile, type KernelProfile } from './device/kernels';
 export { memory, type MemoryInfo } from './tensor/memory';
 export { Tensor, tidy, keep, type NestedArray } from './tensor/tensor';
 export { Variable, variable } from './tensor/variable';
@@ -30,4 +30,6 @@ export * as initializers from './layers/initializers';
 export { Layer, type CallOptions, type LayerArgs } from './layers/layer';
 export { Model } from './layers/model';
 export { Sequential, sequential, type SequentialArgs } from './layers/sequential';
+export { loadModel } from './io/load';
+export type { ModelArtifacts, WeightSpec } from './io/artifacts';
 export * from './errors';

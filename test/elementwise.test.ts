@@ -103,7 +103,8 @@ function broadcastRef(f: (a: number, b: number) => number, a: Float32Array, as: 
 describe('binary ops with broadcasting', () => {
   const cases: Array<[number[], number[]]> = [
     [[33], [33]],
-    [[3, 17], [17]],
+    [[3, 17], [17]], // b repeats as a trailing block
+    [[1, 17], [4, 3, 17]], // a repeats as a trailing block
     [[3, 1], [1, 17]],
     [[2, 3, 5], [3, 1]],
     [[1], [129]],

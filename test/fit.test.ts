@@ -313,7 +313,7 @@ describe('fit behaviour', () => {
 });
 
 describe('performance contract', () => {
-  it('no readback per batch without onBatchEnd: one per epoch (validation included)', async () => {
+  it('no readback per batch without onBatchEnd: one per epoch (validation included), plus the input check', async () => {
     const { x, y } = regressionData(40, 3, 1, 13);
     const model = new Linear(3, 1, 0.01);
     const c = compileModel({ optimizer: 'adam', loss: 'mse', metrics: ['mae'] });
@@ -321,10 +321,11 @@ describe('performance contract', () => {
     const yt = wg.tensor(y);
     const maps = vi.spyOn(GPUBuffer.prototype, 'mapAsync');
     await fitModel(model, c, xt, yt, { epochs: 3, batchSize: 4, validationSplit: 0.25, seed: 1 });
-    expect(maps).toHaveBeenCalledTimes(3);
+    // 1: the finiteness check of the inputs, once per fit, before training.
+    expect(maps).toHaveBeenCalledTimes(1 + 3);
     maps.mockClear();
     await fitModel(model, c, xt, yt, { epochs: 2, batchSize: 10, callbacks: { onBatchEnd: () => {} } });
-    expect(maps).toHaveBeenCalledTimes(2 * 4 + 2);
+    expect(maps).toHaveBeenCalledTimes(1 + 2 * 4 + 2);
   });
 
   it('dispatches per step are fixed, memory is flat across epochs, no buffer is created once warm', async () => {

@@ -152,7 +152,7 @@ function startSession(): Session {
 
 function disposeSession(s: Session) {
   for (const t of [s.xTrain, s.yTrain, s.xVal, s.yVal]) t.dispose();
-  for (const w of s.model.weights) w.dispose();
+  s.model.dispose();
 }
 
 /**
@@ -165,10 +165,10 @@ function applyPenalties(s: Session) {
   if (a === s.l1 && b === s.l2) return;
   const next = buildModel(s.data, Number(unitsSelect.value), a, b);
   next.predict(s.xVal).dispose();
-  const old = s.model.weights;
   const values = s.model.getWeights();
   next.setWeights(values);
-  for (const t of new Set([...values, ...old])) t.dispose();
+  for (const t of values) t.dispose();
+  s.model.dispose();
   s.optimizer = wg.optimizers.sgd({ learningRate: lr.value(), momentum: 0.9 });
   compile(next, s.optimizer);
   s.model = next;

@@ -35,7 +35,8 @@ function inputs(spec: MlpSpec, data: MlpData): [wg.Tensor, wg.Tensor] {
 }
 
 function disposeAll(model: wg.Sequential, tensors: wg.Tensor[]) {
-  for (const t of [...model.weights, ...tensors]) t.dispose();
+  model.dispose();
+  for (const t of tensors) t.dispose();
 }
 
 const dispatches = () => wg.memory().numDispatches;

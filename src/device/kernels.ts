@@ -178,11 +178,17 @@ export function dispatch(spec: KernelSpec, params: Params, buffers: GPUBuffer[],
   const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: arenaGpu!, offset, size: bytes } }];
   buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
   const bindGroup = device().createBindGroup({ layout: pipe.getBindGroupLayout(0), entries });
+  if (profiler) {
+    // Profiling: each dispatch in a pass of its own, bracketed by timestamps.
+    endPass(b);
+    b.pass = b.encoder.beginComputePass({ timestampWrites: profiler.slot(pipe.label) });
+  }
   b.pass ??= b.encoder.beginComputePass();
   b.pass.setPipeline(pipe);
   b.pass.setBindGroup(0, bindGroup);
   const [x, y = 1, z = 1] = workgroups;
   if (x > 0 && y > 0 && z > 0) b.pass.dispatchWorkgroups(x, y, z);
+  if (profiler) endPass(b);
   b.dispatches++;
   dispatchCount++;
   if (b.dispatches >= MAX_DISPATCHES_PER_SUBMIT) flush();
@@ -301,4 +307,64 @@ export async function checkShader(name: string, code: string): Promise<void> {
     const lines = errors.map((e) => `shaders/${name}.wgsl:${e.lineNum}:${e.linePos}: ${e.message}`);
     throw new ShaderCompileError(lines.join('\n'));
   }
+}
+
+/** GPU time per kernel, from timestamp queries around every dispatch. */
+export interface KernelProfile {
+  kernel: string;
+  calls: number;
+  ms: number;
+}
+
+class Profiler {
+  readonly labels: string[] = [];
+  readonly querySet: GPUQuerySet;
+  constructor(readonly capacity: number) {
+    this.querySet = device().createQuerySet({ type: 'timestamp', count: 2 * capacity });
+  }
+  slot(label: string): GPUComputePassTimestampWrites | undefined {
+    if (this.labels.length >= this.capacity) return undefined;
+    const i = this.labels.push(label) - 1;
+    return { querySet: this.querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 };
+  }
+}
+
+let profiler: Profiler | null = null;
+
+/**
+ * Runs `fn` with every dispatch timed on the GPU (adapters with 'timestamp-query'), and returns
+ * the time per kernel, slowest first. Dispatches get a pass each while profiling, so totals are
+ * a little above an unprofiled run's.
+ */
+export async function profile(fn: () => unknown, capacity = 2048): Promise<KernelProfile[]> {
+  if (!device().features.has('timestamp-query')) throw new WebgradError("profile: this adapter has no 'timestamp-query' feature.");
+  flush();
+  const p = (profiler = new Profiler(capacity));
+  try {
+    await fn();
+  } finally {
+    profiler = null;
+  }
+  const n = p.labels.length;
+  if (n === 0) return [];
+  const resolved = device().createBuffer({ size: 16 * n, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+  const read = device().createBuffer({ size: 16 * n, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const b = openBatch();
+  const enc = endPass(b);
+  enc.resolveQuerySet(p.querySet, 0, 2 * n, resolved, 0);
+  enc.copyBufferToBuffer(resolved, 0, read, 0, 16 * n);
+  flush();
+  await read.mapAsync(GPUMapMode.READ);
+  const ticks = new BigUint64Array(read.getMappedRange().slice(0));
+  read.unmap();
+  for (const buf of [resolved, read]) buf.destroy();
+  p.querySet.destroy();
+  const byKernel = new Map<string, KernelProfile>();
+  p.labels.forEach((label, i) => {
+    const entry = byKernel.get(label) ?? { kernel: label, calls: 0, ms: 0 };
+    entry.calls++;
+    entry.ms += Number(ticks[2 * i + 1] - ticks[2 * i]) / 1e6;
+    byKernel.set(label, entry);
+  });
+  return [...byKernel.values()].sort((a, c) => c.ms - a.ms);
 }

@@ -1,6 +1,6 @@
 import type { Tensor } from '../tensor/tensor';
-import { type ActivationFn, type ActivationIdentifier, getActivation } from './activations';
-import { type CallOptions, Layer, type LayerArgs, type LayerShape } from './layer';
+import { type ActivationFn, type ActivationIdentifier, getActivation, savedActivationName } from './activations';
+import { type CallOptions, Layer, type LayerArgs, type LayerConfig, type LayerShape } from './layer';
 
 export interface ActivationArgs extends LayerArgs {
   activation: ActivationIdentifier | ActivationFn;
@@ -21,6 +21,10 @@ export class Activation extends Layer {
 
   override computeOutputShape(inputShape: LayerShape): LayerShape {
     return inputShape;
+  }
+
+  override getConfig(): LayerConfig {
+    return { activation: savedActivationName(this.activation, this.fn), ...super.getConfig() };
   }
 
   override call(x: Tensor, _opts: CallOptions): Tensor {

@@ -34,3 +34,8 @@ export function getActivation(id: ActivationIdentifier | ActivationFn | undefine
   }
   throw new InvalidArgumentError(`${op}: unknown activation ${JSON.stringify(id)}; use one of ${Object.keys(activations).join(', ')} or a function.`);
 }
+
+/** The name an activation is saved under: its own for a built-in, 'Custom>name' for a function (saves, but cannot load). */
+export function savedActivationName(name: string, fn: ActivationFn | null): string {
+  return Object.hasOwn(activations, name) && activations[name as ActivationIdentifier] === fn ? name : `Custom>${name}`;
+}

@@ -5,10 +5,10 @@ import { reshape } from '../ops/shape_ops';
 import { fmt } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import type { Variable } from '../tensor/variable';
-import { type ActivationFn, type ActivationIdentifier, getActivation } from './activations';
-import { get as getInitializer, type Initializer, type InitializerIdentifier } from './initializers';
-import { type CallOptions, Layer, type LayerArgs, type LayerShape } from './layer';
-import { get as getRegularizer, type Regularizer, type RegularizerFn, type RegularizerLike } from './regularizers';
+import { type ActivationFn, type ActivationIdentifier, getActivation, savedActivationName } from './activations';
+import { get as getInitializer, type Initializer, type InitializerIdentifier, serialize as serializeInitializer } from './initializers';
+import { type CallOptions, Layer, type LayerArgs, type LayerConfig, type LayerShape } from './layer';
+import { get as getRegularizer, type Regularizer, type RegularizerFn, type RegularizerLike, serialize as serializeRegularizer } from './regularizers';
 
 export interface DenseArgs extends LayerArgs {
   units: number;
@@ -65,6 +65,24 @@ export class Dense extends Layer {
 
   override computeOutputShape(inputShape: LayerShape): LayerShape {
     return [...inputShape.slice(0, -1), this.units];
+  }
+
+  /** TensorFlow.js's Dense config (constraints are always null: webgrad has none). */
+  override getConfig(): LayerConfig {
+    const regularizer = (r: Regularizer | RegularizerFn | null) => (r ? serializeRegularizer(r) : null);
+    return {
+      units: this.units,
+      activation: savedActivationName(this.activation, this.activationFn),
+      useBias: this.useBias,
+      kernelInitializer: serializeInitializer(this.kernelInitializer),
+      biasInitializer: serializeInitializer(this.biasInitializer),
+      kernelRegularizer: regularizer(this.kernelRegularizer),
+      biasRegularizer: regularizer(this.biasRegularizer),
+      activityRegularizer: regularizer(this.activityRegularizer),
+      kernelConstraint: null,
+      biasConstraint: null,
+      ...super.getConfig(),
+    };
   }
 
   override call(x: Tensor, _opts: CallOptions): Tensor {

@@ -2,7 +2,7 @@ import { InvalidArgumentError } from '../errors';
 import { greaterEqual, mul } from '../ops/binary';
 import { randomUniform } from '../tensor/create';
 import type { Tensor } from '../tensor/tensor';
-import { type CallOptions, Layer, type LayerArgs, type LayerShape } from './layer';
+import { type CallOptions, Layer, type LayerArgs, type LayerConfig, type LayerShape } from './layer';
 
 export interface DropoutArgs extends LayerArgs {
   /** The fraction of inputs zeroed in training, in [0, 1). */
@@ -39,6 +39,11 @@ export class Dropout extends Layer {
 
   override computeOutputShape(inputShape: LayerShape): LayerShape {
     return inputShape;
+  }
+
+  /** TensorFlow.js's Dropout config (noiseShape is always null: masks have the input's shape). */
+  override getConfig(): LayerConfig {
+    return { rate: this.rate, noiseShape: null, seed: this.seed ?? null, ...super.getConfig() };
   }
 
   override call(x: Tensor, { training }: CallOptions): Tensor {

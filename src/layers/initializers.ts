@@ -238,6 +238,39 @@ function canonicalName(name: string): string {
 
 export type InitializerIdentifier = keyof typeof byName | string;
 
+/** The saved form of an initializer: its class name and config, as TensorFlow.js and Keras write them. */
+export function serialize(init: Initializer): { className: string; config: Record<string, number | string | null> } {
+  return { className: init.className, config: init.getConfig() };
+}
+
+type Config = Record<string, unknown>;
+const seeded = (c: Config): Seeded => ({ seed: c.seed as number | undefined });
+
+/** Constructors by lower-cased class name (Keras 3 spells 'LecunNormal', TensorFlow.js 'LeCunNormal'). */
+const byClassName: Record<string, (c: Config) => Initializer> = {
+  zeros: () => new Zeros(),
+  ones: () => new Ones(),
+  constant: (c) => new Constant(c.value as number),
+  randomnormal: (c) => new RandomNormal(c as ConstructorParameters<typeof RandomNormal>[0]),
+  randomuniform: (c) => new RandomUniform(c as ConstructorParameters<typeof RandomUniform>[0]),
+  truncatednormal: (c) => new TruncatedNormal(c as ConstructorParameters<typeof TruncatedNormal>[0]),
+  // TensorFlow.js and Keras 2 call the truncated normal 'normal'.
+  variancescaling: (c) => new VarianceScaling({ ...c, distribution: c.distribution === 'normal' ? 'truncatedNormal' : c.distribution } as ConstructorParameters<typeof VarianceScaling>[0]),
+  glorotuniform: (c) => new GlorotUniform(seeded(c)),
+  glorotnormal: (c) => new GlorotNormal(seeded(c)),
+  henormal: (c) => new HeNormal(seeded(c)),
+  heuniform: (c) => new HeUniform(seeded(c)),
+  lecunnormal: (c) => new LeCunNormal(seeded(c)),
+  lecununiform: (c) => new LeCunUniform(seeded(c)),
+};
+
+/** The initializer of a saved form (config keys and values in camelCase). */
+export function deserialize(className: string, config: Config): Initializer {
+  const make = typeof className === 'string' ? byClassName[className.toLowerCase()] : undefined;
+  if (!make) throw new InvalidArgumentError(`initializers: unknown initializer class ${JSON.stringify(className)}.`);
+  return make(config);
+}
+
 /** Keras's `initializers.get`: an initializer from a name (with that initializer's defaults) or an instance. */
 export function get(id: Initializer | InitializerIdentifier, op = 'initializers.get'): Initializer {
   if (id instanceof Initializer) return id;

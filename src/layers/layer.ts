@@ -9,7 +9,7 @@ import { checkShape, fmt, sameShape, type Shape } from '../tensor/shape';
 import { emptyTensor, keep, Tensor } from '../tensor/tensor';
 import { Variable } from '../tensor/variable';
 import { get as getInitializer, type Initializer, type InitializerIdentifier } from './initializers';
-import { get as getRegularizer, L1L2, Regularizer, type RegularizerFn, type RegularizerLike } from './regularizers';
+import { get as getRegularizer, L1L2, Regularizer, type RegularizerFn, type RegularizerLike, serialize as serializeRegularizer } from './regularizers';
 
 /** An input shape as layers see it; the batch dimension may be unknown (null) before data arrives. */
 export type LayerShape = ReadonlyArray<number | null>;
@@ -27,6 +27,15 @@ export interface LayerArgs {
   /** A penalty on the layer's output, divided by the batch size, added to `losses` by each apply. */
   activityRegularizer?: RegularizerLike | null;
 }
+
+/** A value in a saved layer config (JSON). */
+export type ConfigValue = null | boolean | number | string | ConfigValue[] | { [key: string]: ConfigValue };
+
+/**
+ * A layer's configuration with camelCase keys, as TensorFlow.js's `getConfig` gives it; src/io
+ * writes it with Keras's snake_case keys. With the class name, enough to construct the layer again.
+ */
+export type LayerConfig = { [key: string]: ConfigValue };
 
 export interface AddWeightOptions {
   initializer?: Initializer | InitializerIdentifier;
@@ -111,6 +120,19 @@ export class Layer {
   /** The computation. Subclasses override it; use `apply` to run a layer. */
   call(_inputs: Tensor, _opts: CallOptions): Tensor {
     throw new InvalidArgumentError(`${this.name}: a Layer subclass must implement call().`);
+  }
+
+  /** The class name written in saved models: 'Dense', 'Sequential', ..., or a subclass's own name. */
+  getClassName(): string {
+    return classNameOf(this.constructor);
+  }
+
+  /** The keys every layer saves (Keras's base `Layer.get_config`); subclasses add their own. */
+  getConfig(): LayerConfig {
+    const config: LayerConfig = { name: this.name, trainable: this.trainable };
+    if (this.inputShape) Object.assign(config, { batchInputShape: [null, ...this.inputShape], dtype: 'float32' });
+    if (this.activityRegularizer) config.activityRegularizer = serializeRegularizer(this.activityRegularizer);
+    return config;
   }
 
   /** The output shape for an input shape, when the layer knows it without running (used to build ahead). */

@@ -1,3 +1,5 @@
+import type { ModelArtifacts } from '../io/artifacts';
+import { loadWeights, saveModel } from '../io/save';
 import type { Tensor } from '../tensor/tensor';
 import {
   type CompileArgs, type Compiled, compileModel, type Data, evaluateModel, type FitOptions, fitModel, type History, type Logs, predictModel,
@@ -39,5 +41,19 @@ export class Model extends Layer {
 
   trainOnBatch(x: Data, y: Data): Promise<Logs> {
     return trainOnBatchModel(this, this.compiled, x, y);
+  }
+
+  /**
+   * Saves the model in the TensorFlow.js layers-model format (src/io): with no URL, resolves to the
+   * artifacts; 'file://dir' (Node) writes dir/model.json and dir/weights.bin; 'indexeddb://name'
+   * and 'downloads://name' store it in a browser. `loadModel` reads it back, as does TensorFlow.js.
+   */
+  save(url?: string): Promise<ModelArtifacts> {
+    return saveModel(this, url);
+  }
+
+  /** Sets the weights of this (built) model from saved artifacts or a URL; see src/io/save.ts. */
+  loadWeights(source: ModelArtifacts | string): Promise<void> {
+    return loadWeights(this, source);
   }
 }

@@ -137,6 +137,38 @@ export function orthogonal(config: { factor?: number; mode?: 'rows' | 'columns' 
   return new Orthogonal(config.factor ?? 0.01, config.mode ?? 'rows');
 }
 
+/** A regularizer or initializer as saved models hold it. */
+export type Serialized = {
+  className: string;
+  config: Record<string, number | string | null>;
+};
+
+/**
+ * The saved form of a regularizer, as TensorFlow.js writes it: L1, L2 and L1L2 all as
+ * { className: 'L1L2', config: { l1, l2 } } (the one such class TensorFlow.js knows), Orthogonal
+ * under its Keras 3 name, and a custom function as 'Custom>name', which saves but cannot load.
+ */
+export function serialize(r: Regularizer | RegularizerFn): Serialized {
+  if (r instanceof L1L2) return { className: 'L1L2', config: { l1: r.l1, l2: r.l2 } };
+  if (r instanceof Regularizer) return { className: r.className, config: r.getConfig() };
+  return { className: `Custom>${r.name || 'anonymous'}`, config: {} };
+}
+
+/** The regularizer of a saved form: TensorFlow.js's L1L2, Keras's L1, L2, L1L2 and OrthogonalRegularizer. */
+export function deserialize(className: string, config: Record<string, unknown>): Regularizer {
+  switch (className) {
+    case 'L1L2':
+      return new L1L2((config.l1 ?? 0) as number, (config.l2 ?? 0) as number);
+    case 'L1':
+      return new L1((config.l1 ?? 0.01) as number);
+    case 'L2':
+      return new L2((config.l2 ?? 0.01) as number);
+    case 'OrthogonalRegularizer':
+      return new Orthogonal((config.factor ?? 0.01) as number, (config.mode ?? 'rows') as 'rows' | 'columns');
+  }
+  throw new InvalidArgumentError(`regularizers: unknown regularizer class ${JSON.stringify(className)}; known: L1L2, L1, L2, OrthogonalRegularizer.`);
+}
+
 /** Keras's `regularizers.get`: a name ('l1', 'l2', 'l1l2', default factors), an instance or a function; null for none. */
 export function get(id: RegularizerLike | null | undefined): Regularizer | RegularizerFn | null {
   if (id === null || id === undefined) return null;

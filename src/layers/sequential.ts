@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../errors';
 import type { Tensor } from '../tensor/tensor';
-import { type CallOptions, Layer, type LayerShape } from './layer';
+import { type CallOptions, Layer, type LayerConfig, type LayerShape } from './layer';
 import { Model } from './model';
 
 export interface SequentialArgs {
@@ -47,6 +47,11 @@ export class Sequential extends Model {
     let shape: LayerShape | undefined = inputShape;
     for (const layer of this.layers) shape = shape && layer.computeOutputShape(shape);
     return shape;
+  }
+
+  /** Keras's Sequential config: the name and each layer's class name and config, in order. */
+  override getConfig(): LayerConfig {
+    return { ...super.getConfig(), layers: this.layers.map((l) => ({ className: l.getClassName(), config: l.getConfig() })) };
   }
 
   /** Applies the layers in order, freeing each intermediate output once the next layer has used it. */

@@ -30,6 +30,24 @@ function packDims(params: Params, values: readonly number[]): void {
   params.u32(...padded);
 }
 
+/** True when `part`, without leading 1s, is the trailing block of `whole` (so it repeats every |part| elements). */
+function isTrailingBlock(part: readonly number[], whole: readonly number[]): boolean {
+  let start = 0;
+  while (start < part.length && part[start] === 1) start++;
+  const core = part.slice(start);
+  return core.length <= whole.length && core.every((d, i) => d === whole[whole.length - core.length + i]);
+}
+
+/** The indexing of shaders/binary.wgsl (LAYOUT) that fits the operand shapes. */
+function chooseLayout(a: readonly number[], b: readonly number[], out: readonly number[]): 0 | 1 | 2 | 3 {
+  const aFull = sameShape(a, out);
+  const bFull = sameShape(b, out);
+  if (aFull && bFull) return 0;
+  if (aFull && isTrailingBlock(b, out)) return 2;
+  if (bFull && isTrailingBlock(a, out)) return 3;
+  return 1;
+}
+
 export function binary(op: BinaryOp, a: Operand, b: Operand): Tensor {
   let av = checkOperand(a, op, 'a');
   const bv = checkOperand(b, op, 'b');
@@ -44,7 +62,7 @@ export function binary(op: BinaryOp, a: Operand, b: Operand): Tensor {
     packDims(params, []);
     packDims(params, []);
     dispatch(
-      { shader: 'binary', constants: { OP: binaryOps[op], BROADCAST: 0, SCALAR_A: scalarA ? 1 : 0, SCALAR_B: scalarA ? 0 : 1 } },
+      { shader: 'binary', constants: { OP: binaryOps[op], LAYOUT: 0, SCALAR_A: scalarA ? 1 : 0, SCALAR_B: scalarA ? 0 : 1 } },
       params,
       [t.buffer(op), t.buffer(op), out.buffer(op)],
       grid(t.size, 64),
@@ -54,13 +72,14 @@ export function binary(op: BinaryOp, a: Operand, b: Operand): Tensor {
   const shape = broadcastShapes(op, av.shape, bv.shape);
   if (shape.length > MAX_RANK) throw new InvalidArgumentError(`${op}: rank ${shape.length} exceeds the supported ${MAX_RANK}.`);
   const out = emptyTensor(shape);
-  const plain = sameShape(av.shape, shape) && sameShape(bv.shape, shape);
-  const params = new Params().u32(out.size, shape.length).f32(0).u32(0);
+  const layout = chooseLayout(av.shape, bv.shape, shape);
+  const period = layout === 2 ? bv.size : layout === 3 ? av.size : 0;
+  const params = new Params().u32(out.size, shape.length).f32(0).u32(period);
   packDims(params, shape);
   packDims(params, broadcastStrides(av.shape, shape));
   packDims(params, broadcastStrides(bv.shape, shape));
   dispatch(
-    { shader: 'binary', constants: { OP: binaryOps[op], BROADCAST: plain ? 0 : 1, SCALAR_A: 0, SCALAR_B: 0 } },
+    { shader: 'binary', constants: { OP: binaryOps[op], LAYOUT: layout, SCALAR_A: 0, SCALAR_B: 0 } },
     params,
     [av.buffer(op), bv.buffer(op), out.buffer(op)],
     grid(out.size, 64),

@@ -7,10 +7,10 @@
 // running sums (shaders/epoch_sums.wgsl), which is read once at the end of the epoch, training
 // and validation sums together. Only an `onBatchEnd` callback, which asks for batch logs, makes
 // fit read the sums after every batch.
-import { dispatch, encodeCopy, flush, grid, Params } from '../device/kernels';
-import { InvalidArgumentError, ShapeError } from '../errors';
+import { adapterProfile, dispatch, encodeCopy, flush, grid, Params } from '../device/kernels';
+import { InvalidArgumentError, NonFiniteError, ShapeError } from '../errors';
 import { GradientTape } from '../autodiff/tape';
-import { add } from '../ops/binary';
+import { add, mul } from '../ops/binary';
 import { gather } from '../ops/gather';
 import { addN } from '../ops/nn';
 import { withoutRecording } from '../ops/primitive';
@@ -189,6 +189,54 @@ function pairOf(op: string, x: Data, y: Data, names = ['x', 'y']): [Samples, Sam
 
 function batchSizeOf(op: string, v: unknown): number {
   return v === undefined ? 32 : positiveInteger(op, 'batchSize', v);
+}
+
+/**
+ * Throws NonFiniteError when an input holds NaN or ±Infinity, before any weight changes. Checked
+ * on the GPU: the inputs are copied end to end into one buffer (copies are not dispatches) and
+ * Σ(v·0) is taken over it, which is NaN exactly when some v is not finite (0·±∞ and 0·NaN are NaN,
+ * 0·finite is 0): one multiply, one reduction and a 4-byte readback. (Inputs too big for one
+ * storage binding together are split into groups, each checked the same way.) Only when the check
+ * fails are the inputs searched, to name the one at fault and its first bad sample.
+ */
+async function checkFinite(op: string, inputs: ReadonlyArray<readonly [string, Tensor]>): Promise<void> {
+  const maxFloats = Math.floor((adapterProfile().limits.maxStorageBufferBindingSize ?? 2 ** 27) / 4);
+  const groups: Tensor[][] = [];
+  let floats = Infinity;
+  for (const [, t] of inputs) {
+    if (floats + t.size > maxFloats) {
+      groups.push([]);
+      floats = 0;
+    }
+    groups[groups.length - 1].push(t);
+    floats += t.size;
+  }
+  const flags = emptyTensor([groups.length]);
+  let values: Float32Array;
+  try {
+    groups.forEach((group, g) =>
+      tidy(() =>
+        withoutRecording(() => {
+          const packed = emptyTensor([group.reduce((n, t) => n + t.size, 0)]);
+          let offset = 0;
+          for (const t of group) {
+            encodeCopy(t.buffer(op), 0, packed.buffer(op), 4 * offset, 4 * t.size);
+            offset += t.size;
+          }
+          encodeCopy(sum(mul(packed, 0)).buffer(op), 0, flags.buffer(op), 4 * g, 4);
+        }),
+      ),
+    );
+    values = await flags.data();
+  } finally {
+    flags.dispose();
+  }
+  if (!values.some(Number.isNaN)) return;
+  for (const [name, t] of inputs) {
+    const perSample = tidy(() => withoutRecording(() => sum(mul(reshape(t, [t.shape[0], -1]), 0), 1)));
+    const bad = (await perSample.data().finally(() => perSample.dispose())).findIndex(Number.isNaN);
+    if (bad >= 0) throw new NonFiniteError(`${op}: ${name} ${fmt(t.shape)} holds a non-finite value (NaN or ±Infinity), first in sample ${bad}; no weight was changed.`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -411,6 +459,7 @@ export async function fitModel(model: TrainableModel, c: Compiled | undefined, x
       }
     }
     const validation = vx ? { x: vx.t, y: vy!.t, start: 0, end: vx.t.shape[0] } : trainRows < n ? { x: xs.t, y: ys.t, start: trainRows, end: n } : null;
+    await checkFinite(op, vx ? [['x', xs.t], ['y', ys.t], ['validationData x', vx.t], ['validationData y', vy!.t]] : [['x', xs.t], ['y', ys.t]]);
     const steps = Math.ceil(trainRows / batchSize);
     const keys = logKeys(compiled);
     sums = new LogSums(keys, validation ? 2 : 1);
@@ -470,6 +519,7 @@ export async function evaluateModel(model: TrainableModel, c: Compiled | undefin
   const [xs, ys] = pairOf('evaluate', x, y);
   let sums: LogSums | undefined;
   try {
+    await checkFinite('evaluate', [['x', xs.t], ['y', ys.t]]);
     sums = new LogSums(logKeys(compiled), 1);
     const n = xs.t.shape[0];
     evaluateRows(model, compiled, xs.t, ys.t, 0, n, batchSize, sums, 0);
@@ -486,6 +536,7 @@ export async function trainOnBatchModel(model: TrainableModel, c: Compiled | und
   const [xs, ys] = pairOf('trainOnBatch', x, y);
   let sums: LogSums | undefined;
   try {
+    await checkFinite('trainOnBatch', [['x', xs.t], ['y', ys.t]]);
     sums = new LogSums(logKeys(compiled), 1);
     trainStep(model, compiled, () => [xs.t, ys.t], sums, 0);
     return sums.means(await sums.sums.data(), 0, xs.t.shape[0]);
