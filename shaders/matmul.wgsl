@@ -4,21 +4,21 @@
 // Why this shape. SwiftShader runs 4 invocations as one 4-wide SIMD quad. Arithmetic costs one
 // SIMD instruction per vector component, but a storage load whose address differs per invocation
 // becomes 4 scalar loads, each behind its own branch (an emulated gather), and a barrier is a
-// coroutine switch. So loads, not FLOPs, set the speed, and this kernel is built to need few:
+// coroutine switch. So loads set the speed, and this kernel is built to need few:
 //   * no workgroup memory and no barriers: every invocation keeps a block of
 //     (4·ROW_GROUPS) rows × (4·COL_VECS) columns of C in registers for the whole K loop;
 //   * the 4 invocations of a quad own the same rows and neighbouring columns. For each k, lane q
-//     loads only the A values of rows q, 4+q, 8+q, 12+q, and quadBroadcast hands each to the
-//     other three lanes, so a quad loads each A value once instead of four times;
+//     loads A only for rows q, 4+q, 8+q, 12+q of the block, and three quad swaps hand each value
+//     to the other lanes, so a quad loads every A value once rather than four times;
 //   * each lane loads its own 4·COL_VECS values of B's row k.
-// Per k and invocation: ROW_GROUPS + 4·COL_VECS loads feed 16·ROW_GROUPS·COL_VECS multiply-adds.
-// Measured on SwiftShader (bench/README.md): 16×8 blocks run ~1.6× faster per CPU second than
-// 8×8 blocks without the broadcast; larger blocks lose again to register spills.
+// Per k and invocation: ROW_GROUPS + 4·COL_VECS loads and 3·ROW_GROUPS swaps feed
+// 16·ROW_GROUPS·COL_VECS multiply-adds. A swap costs about two thirds of a load there, and a
+// bigger block costs register spills; bench/README.md has the measurements behind 16 × 8.
 //
 // Requirements: the 'subgroups' feature, and quads made of 4 consecutive invocations along x
 // (WG_X a multiple of 4), which is how SwiftShader (and every GPU we know) numbers lanes.
 // Any M, N, K ≥ 0 work: rows and columns past the edge are clamped for loading and skipped when
-// storing, so no bounds checks sit inside the K loop.
+// storing, so no bounds tests sit inside the K loop.
 //
 // Dispatch: (ceil(N / (4·COL_VECS·WG_X)), ceil(M / (4·ROW_GROUPS·WG_Y)), batch) workgroups.
 enable subgroups;
@@ -27,7 +27,7 @@ struct Params {
   M: u32,
   N: u32,
   K: u32,
-  aBatchStride: u32, // elements between consecutive A matrices; 0 broadcasts one A over the batch
+  aBatchStride: u32, // elements between consecutive A matrices; 0 shares one A across the batch
   bBatchStride: u32, // likewise for B
   // Added to workgroup_id: a grid dimension holds at most 65535 workgroups, so a bigger
   // multiplication is dispatched in chunks.
@@ -51,14 +51,19 @@ override WG_Y: u32 = 4;
 override ROW_GROUPS: u32 = 4; // 1..4: rows per invocation = 4·ROW_GROUPS
 override COL_VECS: u32 = 2; // 1..2: columns per invocation = 4·COL_VECS
 
-// The rank-1 update a ⊗ b of a 4×4 block, one row per matrix column: column r = a[r] · b.
-fn outer(a: vec4f, b: vec4f) -> mat4x4f {
-  return mat4x4f(b * a.x, b * a.y, b * a.z, b * a.w);
+// The value x of lane q, then those of lanes q^1, q^2, q^3 of the same quad.
+fn fromQuad(x: f32) -> vec4f {
+  return vec4f(x, quadSwapX(x), quadSwapY(x), quadSwapDiagonal(x));
 }
 
-// The four values a quad loaded, lane 0's first: rows 4j..4j+3 of A for the quad's lane-q loads.
-fn quadValues(x: f32) -> vec4f {
-  return vec4f(quadBroadcast(x, 0u), quadBroadcast(x, 1u), quadBroadcast(x, 2u), quadBroadcast(x, 3u));
+// acc + a ⊗ b, one block row per matrix column: column r gains a[r] · b.
+fn rank1(acc: mat4x4f, a: vec4f, b: vec4f) -> mat4x4f {
+  return mat4x4f(
+    fma(vec4f(a.x), b, acc[0]),
+    fma(vec4f(a.y), b, acc[1]),
+    fma(vec4f(a.z), b, acc[2]),
+    fma(vec4f(a.w), b, acc[3]),
+  );
 }
 
 @compute @workgroup_size(WG_X, WG_Y, 1)
@@ -79,7 +84,7 @@ fn main(
   let bColStride = select(1u, p.K, TRANSPOSE_B);
   let bKStride = select(p.N, 1u, TRANSPOSE_B);
 
-  // Row 4j + q is the one this lane loads for row group j; columns are this lane's own.
+  // This lane loads row 4j + q of row group j; the columns are its own.
   let lastRow = p.M - 1u;
   let aRow0 = min(row0 + q, lastRow) * aRowStride;
   let aRow1 = min(row0 + 4u + q, lastRow) * aRowStride;
@@ -89,7 +94,7 @@ fn main(
   let bCol0 = min(vec4u(col0) + vec4u(0u, 1u, 2u, 3u), lastCol) * bColStride;
   let bCol1 = min(vec4u(col0) + vec4u(4u, 5u, 6u, 7u), lastCol) * bColStride;
 
-  // acc{j}{v}[r] holds C[row0 + 4j + r][col0 + 4v .. col0 + 4v + 3].
+  // acc{j}{v}[r] holds C[row0 + 4j + (q ^ r)][col0 + 4v .. col0 + 4v + 3].
   var acc00 = mat4x4f();
   var acc01 = mat4x4f();
   var acc10 = mat4x4f();
@@ -107,55 +112,56 @@ fn main(
     if (COL_VECS > 1u) {
       b1 = vec4f(B[bK + bCol1.x], B[bK + bCol1.y], B[bK + bCol1.z], B[bK + bCol1.w]);
     }
-    let a0 = quadValues(A[aK + aRow0]);
-    acc00 += outer(a0, b0);
-    if (COL_VECS > 1u) { acc01 += outer(a0, b1); }
+    let a0 = fromQuad(A[aK + aRow0]);
+    acc00 = rank1(acc00, a0, b0);
+    if (COL_VECS > 1u) { acc01 = rank1(acc01, a0, b1); }
     if (ROW_GROUPS > 1u) {
-      let a1 = quadValues(A[aK + aRow1]);
-      acc10 += outer(a1, b0);
-      if (COL_VECS > 1u) { acc11 += outer(a1, b1); }
+      let a1 = fromQuad(A[aK + aRow1]);
+      acc10 = rank1(acc10, a1, b0);
+      if (COL_VECS > 1u) { acc11 = rank1(acc11, a1, b1); }
     }
     if (ROW_GROUPS > 2u) {
-      let a2 = quadValues(A[aK + aRow2]);
-      acc20 += outer(a2, b0);
-      if (COL_VECS > 1u) { acc21 += outer(a2, b1); }
+      let a2 = fromQuad(A[aK + aRow2]);
+      acc20 = rank1(acc20, a2, b0);
+      if (COL_VECS > 1u) { acc21 = rank1(acc21, a2, b1); }
     }
     if (ROW_GROUPS > 3u) {
-      let a3 = quadValues(A[aK + aRow3]);
-      acc30 += outer(a3, b0);
-      if (COL_VECS > 1u) { acc31 += outer(a3, b1); }
+      let a3 = fromQuad(A[aK + aRow3]);
+      acc30 = rank1(acc30, a3, b0);
+      if (COL_VECS > 1u) { acc31 = rank1(acc31, a3, b1); }
     }
     aK += aKStride;
     bK += bKStride;
   }
 
-  storeBlock(batch, row0, col0, acc00);
-  if (COL_VECS > 1u) { storeBlock(batch, row0, col0 + 4u, acc01); }
+  storeBlock(batch, row0, col0, q, acc00);
+  if (COL_VECS > 1u) { storeBlock(batch, row0, col0 + 4u, q, acc01); }
   if (ROW_GROUPS > 1u) {
-    storeBlock(batch, row0 + 4u, col0, acc10);
-    if (COL_VECS > 1u) { storeBlock(batch, row0 + 4u, col0 + 4u, acc11); }
+    storeBlock(batch, row0 + 4u, col0, q, acc10);
+    if (COL_VECS > 1u) { storeBlock(batch, row0 + 4u, col0 + 4u, q, acc11); }
   }
   if (ROW_GROUPS > 2u) {
-    storeBlock(batch, row0 + 8u, col0, acc20);
-    if (COL_VECS > 1u) { storeBlock(batch, row0 + 8u, col0 + 4u, acc21); }
+    storeBlock(batch, row0 + 8u, col0, q, acc20);
+    if (COL_VECS > 1u) { storeBlock(batch, row0 + 8u, col0 + 4u, q, acc21); }
   }
   if (ROW_GROUPS > 3u) {
-    storeBlock(batch, row0 + 12u, col0, acc30);
-    if (COL_VECS > 1u) { storeBlock(batch, row0 + 12u, col0 + 4u, acc31); }
+    storeBlock(batch, row0 + 12u, col0, q, acc30);
+    if (COL_VECS > 1u) { storeBlock(batch, row0 + 12u, col0 + 4u, q, acc31); }
   }
 }
 
-// Writes the 4×4 block whose top-left element is C[batch][row][col], skipping what lies outside C.
-fn storeBlock(batch: u32, row: u32, col: u32, block: mat4x4f) {
+// Writes a 4×4 block of C whose column r holds row `row + (q ^ r)`, from column `col` on,
+// skipping what lies outside C.
+fn storeBlock(batch: u32, row: u32, col: u32, q: u32, block: mat4x4f) {
   var add = vec4f();
   if (HAS_BIAS) {
     let last = p.N - 1u;
     add = vec4f(bias[min(col, last)], bias[min(col + 1u, last)], bias[min(col + 2u, last)], bias[min(col + 3u, last)]);
   }
-  storeRow(batch, row, col, block[0] + add);
-  storeRow(batch, row + 1u, col, block[1] + add);
-  storeRow(batch, row + 2u, col, block[2] + add);
-  storeRow(batch, row + 3u, col, block[3] + add);
+  storeRow(batch, row + q, col, block[0] + add);
+  storeRow(batch, row + (q ^ 1u), col, block[1] + add);
+  storeRow(batch, row + (q ^ 2u), col, block[2] + add);
+  storeRow(batch, row + (q ^ 3u), col, block[3] + add);
 }
 
 fn storeRow(batch: u32, row: u32, col: u32, v: vec4f) {

@@ -38,3 +38,16 @@ export class ModelIOError extends WebgradError {}
 
 /** Non-finite values (NaN, ±Infinity) where finite ones are required. */
 export class NonFiniteError extends WebgradError {}
+
+/** Any value, briefly, for an error message; never throws (BigInts, objects without a prototype). */
+export function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'function') return 'a function';
+  if (typeof value !== 'object' || value === null) return String(value);
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}

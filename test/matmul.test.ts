@@ -89,3 +89,24 @@ describe('matmul', () => {
     expect(wg.memory().numDispatches).toBe(before + 3);
   });
 });
+
+describe('matmul with a fused bias', () => {
+  it('adds the bias to every row and its VJP gives the bias the column sums', async () => {
+    const [M, N, K] = [5, 7, 3];
+    const a = randomArray(M * K, 31);
+    const b = randomArray(K * N, 32);
+    const bias = randomArray(N, 33);
+    const ref = matmulRef(a, b, 1, M, N, K, false, false, false, false).map((v, i) => v + bias[i % N]);
+    const before = wg.memory().numDispatches;
+    const c = wg.matmul(wg.tensor(a, [M, K]), wg.tensor(b, [K, N]), { bias: wg.tensor(bias) });
+    expect(wg.memory().numDispatches).toBe(before + 1);
+    expectClose(await c.data(), ref, 1e-5, 1e-5);
+    const w = randomArray(M * N, 34);
+    await checkGradients(
+      (x, y, z) => wg.sum(wg.mul(wg.matmul(x, y, { bias: z }), wg.tensor(w, [M, N]))),
+      [a, b, bias],
+      [[M, K], [K, N], [N]],
+    );
+    expect(() => wg.matmul(wg.tensor(a, [M, K]), wg.tensor(b, [K, N]), { bias: wg.zeros([N + 1]) })).toThrowError(/bias \[8\] must have N = 7/);
+  });
+});

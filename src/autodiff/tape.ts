@@ -28,7 +28,7 @@ export class GradientTape implements Recorder {
   private disposed = false;
 
   constructor(opts: { persistent?: boolean } = {}) {
-    this.persistent = opts.persistent ?? false;
+    this.persistent = opts?.persistent ?? false;
   }
 
   /** Tracks plain tensors as sources (variables need no watching). */

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors';
 import { getDevice, onDeviceReset } from './gpu';
 
 /**
@@ -26,6 +27,9 @@ onDeviceReset(() => {
 
 export function acquireBuffer(bytes: number): GPUBuffer {
   const size = sizeClass(bytes);
+  // Checked here, before the device makes an invalid buffer that would fail every later command.
+  const max = getDevice().limits.maxBufferSize;
+  if (!(size <= max)) throw new InvalidArgumentError(`A tensor of ${bytes} bytes is larger than this device's largest buffer (maxBufferSize ${max} bytes).`);
   const list = free.get(size);
   liveBytes += size;
   const reused = list?.pop();

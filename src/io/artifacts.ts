@@ -2,7 +2,7 @@
 // one binary blob of weights), the model.json that file and HTTP storage use, and the weights'
 // binary encoding. Everything read here is checked before any of it reaches the GPU.
 import { encodeCopy } from '../device/kernels';
-import { ModelFormatError } from '../errors';
+import { ModelFormatError, show } from '../errors';
 import type { Layer } from '../layers/layer';
 import { tensor } from '../tensor/create';
 import { fmt, sameShape, sizeOf } from '../tensor/shape';
@@ -155,9 +155,9 @@ export function decodeWeights(artifacts: ModelArtifacts, where: string): Decoded
     const label = `${at} ('${spec.name}')`;
     const shape = spec.shape;
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      throw formatError(where, `${label}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}.`);
+      throw formatError(where, `${label}: shape must be an array of non-negative integers, got ${show(shape)}.`);
     }
-    if (spec.dtype !== 'float32') throw formatError(where, `${label}: dtype ${JSON.stringify(spec.dtype)} is not supported; webgrad's weights are float32.`);
+    if (spec.dtype !== 'float32') throw formatError(where, `${label}: dtype ${show(spec.dtype)} is not supported; webgrad's weights are float32.`);
     if (names.has(spec.name)) throw formatError(where, `${label}: a second weight with this name.`);
     names.add(spec.name);
     const q = spec.quantization;

@@ -4,7 +4,7 @@
 //   http(s)://…/x.json  loading only: model.json, then its weight files relative to it
 //   indexeddb://name   browser: TensorFlow.js's 'tensorflowjs' database
 //   downloads://name   browser, saving only: name.json + name.weights.bin as downloads
-import { InvalidArgumentError, ModelIOError } from '../errors';
+import { InvalidArgumentError, ModelIOError, show } from '../errors';
 import { artifactsOfModelJSON, formatError, joinBuffers, type ModelArtifacts, modelJSONOf } from './artifacts';
 
 type Fs = typeof import('node:fs/promises');
@@ -32,7 +32,7 @@ export function checkSaveUrl(url: unknown): string {
   const scheme = typeof url === 'string' ? schemeOf(url) : undefined;
   const named = scheme === 'downloads://' || url !== scheme;
   if (!scheme || scheme === 'http://' || scheme === 'https://' || !named) {
-    throw new InvalidArgumentError(`save: expects 'file://dir', 'indexeddb://name' or 'downloads://name', got ${JSON.stringify(url)}.`);
+    throw new InvalidArgumentError(`save: expects 'file://dir', 'indexeddb://name' or 'downloads://name', got ${show(url)}.`);
   }
   return url as string;
 }
@@ -175,7 +175,7 @@ export async function readArtifacts(url: string, where: string): Promise<ModelAr
   if (scheme === 'indexeddb://') return (await indexedDbAction(url.slice(scheme.length), where))!;
   if (scheme === 'http://' || scheme === 'https://') return loadHttp(url, where);
   if (scheme === undefined && typeof location !== 'undefined') return loadHttp(new URL(url, location.href).href, where);
-  throw new InvalidArgumentError(`${where}: expects artifacts or a 'file://…', 'http(s)://…' or 'indexeddb://…' URL, got ${JSON.stringify(url)}.`);
+  throw new InvalidArgumentError(`${where}: expects artifacts or a 'file://…', 'http(s)://…' or 'indexeddb://…' URL, got ${show(url)}.`);
 }
 
 function parseJSON(bytes: ArrayBuffer, where: string): unknown {

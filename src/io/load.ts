@@ -1,4 +1,4 @@
-import { ModelFormatError, WebgradError } from '../errors';
+import { ModelFormatError, show, WebgradError } from '../errors';
 import { Activation } from '../layers/activation';
 import type { ActivationIdentifier } from '../layers/activations';
 import { Dense } from '../layers/dense';
@@ -27,7 +27,7 @@ export async function loadModel(source: ModelArtifacts | string): Promise<Sequen
   const where = `loadModel(${describeSource(source)})`;
   const artifacts = await artifactsFrom(source, where);
   if (artifacts.format !== undefined && artifacts.format !== 'layers-model') {
-    throw formatError(where, `format ${JSON.stringify(artifacts.format)} is not 'layers-model' (a graph model holds no layers to rebuild).`);
+    throw formatError(where, `format ${show(artifacts.format)} is not 'layers-model' (a graph model holds no layers to rebuild).`);
   }
   const weights = decodeWeights(artifacts, where);
   const topology: unknown = artifacts.modelTopology;
@@ -150,7 +150,7 @@ class TopologyReader {
   private batchShape(value: unknown, path: string): LayerShape | undefined {
     if (value === undefined || value === null) return undefined;
     if (!Array.isArray(value) || value.length < 2 || !value.every((d) => d === null || (Number.isSafeInteger(d) && d > 0))) {
-      throw this.fail(path, `must be a batch shape [null, d1, ...] of positive integers, got ${JSON.stringify(value)}.`);
+      throw this.fail(path, `must be a batch shape [null, d1, ...] of positive integers, got ${show(value)}.`);
     }
     return [null, ...(value.slice(1) as Array<number | null>)];
   }
@@ -188,13 +188,13 @@ class TopologyReader {
   private baseArgs(config: Config, label: string, inputShape: LayerShape | undefined): LayerArgs {
     const args: LayerArgs = {};
     if (config.name !== undefined && config.name !== null) {
-      if (typeof config.name !== 'string' || config.name === '') throw this.fail(label, `name must be a non-empty string, got ${JSON.stringify(config.name)}.`);
+      if (typeof config.name !== 'string' || config.name === '') throw this.fail(label, `name must be a non-empty string, got ${show(config.name)}.`);
       if (this.names.has(config.name)) throw this.fail(label, `a second layer named '${config.name}'.`);
       this.names.add(config.name);
       args.name = config.name;
     }
     if (config.trainable !== undefined && config.trainable !== null) {
-      if (typeof config.trainable !== 'boolean') throw this.fail(label, `trainable must be a boolean, got ${JSON.stringify(config.trainable)}.`);
+      if (typeof config.trainable !== 'boolean') throw this.fail(label, `trainable must be a boolean, got ${show(config.trainable)}.`);
       args.trainable = config.trainable;
     }
     const shape = this.batchShape(config.batchInputShape ?? config.batchShape, `${label}.batch_input_shape`) ?? inputShape;
@@ -209,13 +209,13 @@ class TopologyReader {
   private unsupported(config: Config, label: string, keys: string[]): void {
     for (const key of keys) {
       const v = config[key];
-      if (v !== undefined && v !== null && v !== 0) throw this.fail(label, `${key} ${JSON.stringify(v)} is not supported by webgrad.`);
+      if (v !== undefined && v !== null && v !== 0) throw this.fail(label, `${key} ${show(v)} is not supported by webgrad.`);
     }
   }
 
   private activation(value: unknown, label: string): ActivationIdentifier | undefined {
     if (value === undefined || value === null) return undefined;
-    if (typeof value !== 'string') throw this.fail(label, `activation must be a name, got ${JSON.stringify(value)}.`);
+    if (typeof value !== 'string') throw this.fail(label, `activation must be a name, got ${show(value)}.`);
     return value as ActivationIdentifier;
   }
 

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError, show } from '../errors';
 import { softmax } from '../ops/nn';
 import { elu, gelu, leakyRelu, relu, sigmoid, softplus, tanh } from '../ops/unary';
 import type { Tensor } from '../tensor/tensor';
@@ -32,7 +32,7 @@ export function getActivation(id: ActivationIdentifier | ActivationFn | undefine
   if (typeof name === 'string' && Object.hasOwn(activations, name)) {
     return { name, fn: activations[name as ActivationIdentifier] };
   }
-  throw new InvalidArgumentError(`${op}: unknown activation ${JSON.stringify(id)}; use one of ${Object.keys(activations).join(', ')} or a function.`);
+  throw new InvalidArgumentError(`${op}: unknown activation ${show(id)}; use one of ${Object.keys(activations).join(', ')} or a function.`);
 }
 
 /** The name an activation is saved under: its own for a built-in, 'Custom>name' for a function (saves, but cannot load). */

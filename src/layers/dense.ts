@@ -1,5 +1,4 @@
 import { InvalidArgumentError, ShapeError } from '../errors';
-import { add } from '../ops/binary';
 import { matmul } from '../ops/matmul';
 import { reshape } from '../ops/shape_ops';
 import { fmt } from '../tensor/shape';
@@ -94,11 +93,8 @@ export class Dense extends Layer {
     const temps: Tensor[] = [];
     const flat = x.rank === 2 ? x : reshape(x, [-1, inputDim]);
     if (flat !== x) temps.push(flat);
-    let y = matmul(flat, kernel);
-    if (this.bias) {
-      temps.push(y);
-      y = add(y, this.bias);
-    }
+    // The bias is added in the matmul's epilogue: no separate broadcast pass.
+    let y = matmul(flat, kernel, this.bias ? { bias: this.bias } : {});
     if (this.activationFn) {
       temps.push(y);
       y = this.activationFn(y);

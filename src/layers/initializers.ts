@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError, show } from '../errors';
 import * as draw from '../tensor/create';
 import { checkShape, type Shape, sizeOf } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
@@ -204,16 +204,16 @@ export const LeCunUniform = preset('LeCunUniform', 1, 'fanIn', 'uniform');
 export const zeros = (): Initializer => new Zeros();
 export const ones = (): Initializer => new Ones();
 export const constant = (config: { value: number }): Initializer => new Constant(config?.value);
-export const randomNormal = (config?: { mean?: number; stddev?: number; seed?: number }): Initializer => new RandomNormal(config);
-export const randomUniform = (config?: { minval?: number; maxval?: number; seed?: number }): Initializer => new RandomUniform(config);
-export const truncatedNormal = (config?: { mean?: number; stddev?: number; seed?: number }): Initializer => new TruncatedNormal(config);
-export const varianceScaling = (config?: ConstructorParameters<typeof VarianceScaling>[0]): Initializer => new VarianceScaling(config);
-export const glorotUniform = (config?: Seeded): Initializer => new GlorotUniform(config);
-export const glorotNormal = (config?: Seeded): Initializer => new GlorotNormal(config);
-export const heNormal = (config?: Seeded): Initializer => new HeNormal(config);
-export const heUniform = (config?: Seeded): Initializer => new HeUniform(config);
-export const leCunNormal = (config?: Seeded): Initializer => new LeCunNormal(config);
-export const leCunUniform = (config?: Seeded): Initializer => new LeCunUniform(config);
+export const randomNormal = (config?: { mean?: number; stddev?: number; seed?: number }): Initializer => new RandomNormal(config ?? {});
+export const randomUniform = (config?: { minval?: number; maxval?: number; seed?: number }): Initializer => new RandomUniform(config ?? {});
+export const truncatedNormal = (config?: { mean?: number; stddev?: number; seed?: number }): Initializer => new TruncatedNormal(config ?? {});
+export const varianceScaling = (config?: ConstructorParameters<typeof VarianceScaling>[0]): Initializer => new VarianceScaling(config ?? {});
+export const glorotUniform = (config?: Seeded): Initializer => new GlorotUniform(config ?? {});
+export const glorotNormal = (config?: Seeded): Initializer => new GlorotNormal(config ?? {});
+export const heNormal = (config?: Seeded): Initializer => new HeNormal(config ?? {});
+export const heUniform = (config?: Seeded): Initializer => new HeUniform(config ?? {});
+export const leCunNormal = (config?: Seeded): Initializer => new LeCunNormal(config ?? {});
+export const leCunUniform = (config?: Seeded): Initializer => new LeCunUniform(config ?? {});
 
 const byName: Record<string, () => Initializer> = {
   zeros,
@@ -267,7 +267,7 @@ const byClassName: Record<string, (c: Config) => Initializer> = {
 /** The initializer of a saved form (config keys and values in camelCase). */
 export function deserialize(className: string, config: Config): Initializer {
   const make = typeof className === 'string' ? byClassName[className.toLowerCase()] : undefined;
-  if (!make) throw new InvalidArgumentError(`initializers: unknown initializer class ${JSON.stringify(className)}.`);
+  if (!make) throw new InvalidArgumentError(`initializers: unknown initializer class ${show(className)}.`);
   return make(config);
 }
 
@@ -279,6 +279,6 @@ export function get(id: Initializer | InitializerIdentifier, op = 'initializers.
     if (make) return make();
   }
   throw new InvalidArgumentError(
-    `${op}: unknown initializer ${JSON.stringify(id)}; use one of ${Object.keys(byName).join(', ')} or an Initializer.`,
+    `${op}: unknown initializer ${show(id)}; use one of ${Object.keys(byName).join(', ')} or an Initializer.`,
   );
 }

@@ -95,6 +95,7 @@ export class Layer {
   private readonly lossFns: Array<() => Tensor> = [];
 
   constructor(args: LayerArgs = {}) {
+    args ??= {};
     if (args.name !== undefined && (typeof args.name !== 'string' || args.name === '')) {
       throw new InvalidArgumentError('Layer: name must be a non-empty string.');
     }
@@ -147,10 +148,10 @@ export class Layer {
    */
   apply(inputs: Tensor, opts: CallOptions = {}): Tensor {
     const x = checkTensor(inputs, `${this.name}.apply`, 'inputs');
-    if (opts.training !== undefined && typeof opts.training !== 'boolean') {
+    if (opts?.training !== undefined && typeof opts.training !== 'boolean') {
       throw new InvalidArgumentError(`${this.name}.apply: training must be a boolean.`);
     }
-    const training = opts.training ?? callStack[callStack.length - 1] ?? false;
+    const training = opts?.training ?? callStack[callStack.length - 1] ?? false;
     if (callStack.length === 0) this.clearLosses(new Set());
     callStack.push(training);
     try {
@@ -197,9 +198,9 @@ export class Layer {
     if (typeof name !== 'string' || name === '') throw new InvalidArgumentError(`${op}: name must be a non-empty string.`);
     if (!Array.isArray(shape)) throw new InvalidArgumentError(`${op}: shape must be an array of integers.`);
     checkShape(shape, op);
-    const initializer = getInitializer(opts.initializer ?? 'glorotUniform', op);
-    const regularizer = getRegularizer(opts.regularizer);
-    const trainable = opts.trainable ?? true;
+    const initializer = getInitializer(opts?.initializer ?? 'glorotUniform', op);
+    const regularizer = getRegularizer(opts?.regularizer);
+    const trainable = opts?.trainable ?? true;
     if (typeof trainable !== 'boolean') throw new InvalidArgumentError(`${op}: trainable must be a boolean.`);
     const value = initializer.apply(shape);
     const v = new Variable(value, { name: `${this.name}/${name}`, trainable: trainable && this.trainable });

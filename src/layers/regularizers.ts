@@ -1,4 +1,4 @@
-import { InvalidArgumentError, ShapeError } from '../errors';
+import { InvalidArgumentError, ShapeError, show } from '../errors';
 import { abs, sqrt } from '../ops/unary';
 import { div, minimum, mul } from '../ops/binary';
 import { matmul } from '../ops/matmul';
@@ -129,12 +129,12 @@ export function l2(config: number | { l2?: number } = {}): L2 {
 
 /** l1·Σ|x| + l2·Σx², both factors 0.01 unless given. */
 export function l1l2(config: { l1?: number; l2?: number } = {}): L1L2 {
-  return new L1L2(config.l1 ?? 0.01, config.l2 ?? 0.01);
+  return new L1L2(config?.l1 ?? 0.01, config?.l2 ?? 0.01);
 }
 
 /** Keras 3's orthogonal regularizer (see `Orthogonal`). */
 export function orthogonal(config: { factor?: number; mode?: 'rows' | 'columns' } = {}): Orthogonal {
-  return new Orthogonal(config.factor ?? 0.01, config.mode ?? 'rows');
+  return new Orthogonal(config?.factor ?? 0.01, config?.mode ?? 'rows');
 }
 
 /** A regularizer or initializer as saved models hold it. */
@@ -166,7 +166,7 @@ export function deserialize(className: string, config: Record<string, unknown>):
     case 'OrthogonalRegularizer':
       return new Orthogonal((config.factor ?? 0.01) as number, (config.mode ?? 'rows') as 'rows' | 'columns');
   }
-  throw new InvalidArgumentError(`regularizers: unknown regularizer class ${JSON.stringify(className)}; known: L1L2, L1, L2, OrthogonalRegularizer.`);
+  throw new InvalidArgumentError(`regularizers: unknown regularizer class ${show(className)}; known: L1L2, L1, L2, OrthogonalRegularizer.`);
 }
 
 /** Keras's `regularizers.get`: a name ('l1', 'l2', 'l1l2', default factors), an instance or a function; null for none. */
@@ -176,5 +176,5 @@ export function get(id: RegularizerLike | null | undefined): Regularizer | Regul
   if (id === 'l1') return l1();
   if (id === 'l2') return l2();
   if (id === 'l1l2') return l1l2();
-  throw new InvalidArgumentError(`regularizers.get: unknown regularizer ${JSON.stringify(id)}; use 'l1', 'l2', 'l1l2', a Regularizer or a function.`);
+  throw new InvalidArgumentError(`regularizers.get: unknown regularizer ${show(id)}; use 'l1', 'l2', 'l1l2', a Regularizer or a function.`);
 }

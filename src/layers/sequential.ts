@@ -18,9 +18,9 @@ export class Sequential extends Model {
   readonly layers: Layer[] = [];
 
   constructor(args: SequentialArgs = {}) {
-    super({ name: args.name });
-    if (args.layers !== undefined && !Array.isArray(args.layers)) throw new InvalidArgumentError('sequential: layers must be an array of layers.');
-    for (const layer of args.layers ?? []) this.add(layer);
+    super({ name: args?.name });
+    if (args?.layers !== undefined && !Array.isArray(args.layers)) throw new InvalidArgumentError('sequential: layers must be an array of layers.');
+    for (const layer of args?.layers ?? []) this.add(layer);
   }
 
   add(layer: Layer): void {

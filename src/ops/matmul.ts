@@ -8,6 +8,8 @@ import { emit, type VjpRule } from './primitive';
 export interface MatmulOptions {
   transposeA?: boolean;
   transposeB?: boolean;
+  /** A length-N vector added to every row of C in the same kernel (as TF.js's fused matMul). */
+  bias?: Tensor;
 }
 
 /**
@@ -17,8 +19,8 @@ export interface MatmulOptions {
 export function matmul(a: Operand, b: Operand, opts: MatmulOptions = {}): Tensor {
   const at = asTensor(a, 'matmul', 'a');
   const bt = asTensor(b, 'matmul', 'b');
-  const transposeA = opts.transposeA ?? false;
-  const transposeB = opts.transposeB ?? false;
+  const transposeA = opts?.transposeA ?? false;
+  const transposeB = opts?.transposeB ?? false;
   if (typeof transposeA !== 'boolean' || typeof transposeB !== 'boolean') {
     throw new InvalidArgumentError('matmul: transposeA and transposeB must be booleans.');
   }
@@ -36,6 +38,8 @@ export function matmul(a: Operand, b: Operand, opts: MatmulOptions = {}): Tensor
   if (batchA !== batchB && batchA !== 1 && batchB !== 1) {
     throw new ShapeError(`matmul: batch sizes differ (${batchA} vs ${batchB}) for ${describe()}.`);
   }
+  const bias = opts?.bias === undefined ? undefined : asTensor(opts.bias, 'matmul', 'bias');
+  if (bias && bias.size !== N) throw new ShapeError(`matmul: bias ${fmt(bias.shape)} must have N = ${N} elements for ${describe()}.`);
   const batch = Math.max(batchA, batchB);
   const outShape = at.rank === 3 || bt.rank === 3 ? [batch, M, N] : [M, N];
   const out = emptyTensor(outShape);
@@ -48,8 +52,8 @@ export function matmul(a: Operand, b: Operand, opts: MatmulOptions = {}): Tensor
     transposeB,
     aBatchStride: batchA === 1 ? 0 : M * K,
     bBatchStride: batchB === 1 ? 0 : K * N,
-  });
-  return emit('matmul', { transposeA, transposeB }, [at, bt], out);
+  }, bias?.buffer('matmul'));
+  return emit('matmul', { transposeA, transposeB, bias: !!bias }, bias ? [at, bt, bias] : [at, bt], out);
 }
 
 /**
@@ -69,5 +73,6 @@ export const matmulVjp: VjpRule<'matmul'> = (g, { inputs: [a, b], needs, params:
     if (!tB) return tA ? matmul(a, g) : matmul(a, g, { transposeA: true });
     return tA ? matmul(g, a, { transposeA: true, transposeB: true }) : matmul(g, a, { transposeA: true });
   };
-  return [needs[0] ? da() : null, needs[1] ? db() : null];
+  // The bias was added to every row: its cotangent is G, summed down to its shape by the tape.
+  return [needs[0] ? da() : null, needs[1] ? db() : null, ...(needs[2] ? [g] : [])];
 };

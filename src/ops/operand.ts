@@ -13,10 +13,16 @@ export function checkTensor(v: unknown, op: string, arg = 'x'): Tensor {
   return v;
 }
 
-/** Accepts a tensor or a JS number (made a scalar tensor). */
+/**
+ * Accepts a tensor or a JS number. A number becomes a scalar tensor that lives until the end of
+ * the current task: long enough for the op to encode its work (whatever keeps the value, such as
+ * a tape, holds a view of its own), and never left behind, whether the op succeeds or throws.
+ */
 export function asTensor(v: Operand, op: string, arg = 'x'): Tensor {
-  if (typeof v === 'number') return scalar(v);
-  return checkTensor(v, op, arg);
+  if (typeof v !== 'number') return checkTensor(v, op, arg);
+  const t = scalar(v);
+  queueMicrotask(() => t.dispose());
+  return t;
 }
 
 export function checkOperand(v: unknown, op: string, arg: string): Operand {

@@ -10,7 +10,8 @@ export interface PrimParams {
   unary: { op: UnaryOp; alpha: number };
   /** A scalar operand travels as a uniform (`scalarA`/`scalarB`), not as a tensor input. */
   binary: { op: BinaryOp; scalarA?: number; scalarB?: number };
-  matmul: { transposeA: boolean; transposeB: boolean };
+  /** Inputs a, b and, when `bias`, a length-N vector added to every row. */
+  matmul: { transposeA: boolean; transposeB: boolean; bias: boolean };
   sum: { axes: number[]; keepDims: boolean };
   max: { axes: number[]; keepDims: boolean };
   reshape: { shape: number[] };

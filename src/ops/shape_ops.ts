@@ -1,6 +1,6 @@
 import { dispatch, encodeCopy, grid, Params } from '../device/kernels';
 import { InvalidArgumentError, ShapeError } from '../errors';
-import { broadcastShapes, broadcastStrides, fmt, sameShape, type Shape, sizeOf, stridesOf } from '../tensor/shape';
+import { broadcastShapes, broadcastStrides, checkShape, fmt, sameShape, type Shape, sizeOf, stridesOf } from '../tensor/shape';
 import { emptyTensor, type Tensor } from '../tensor/tensor';
 import { asTensor, type Operand } from './operand';
 import { emit, type VjpRule } from './primitive';
@@ -48,6 +48,7 @@ export function stridedCopy(op: string, x: Tensor, outShape: Shape, strides: num
 /** Permutes dimensions: out.shape[i] = x.shape[perm[i]]; `perm` defaults to reversing them. */
 export function transpose(x: Operand, perm?: readonly number[]): Tensor {
   const xt = asTensor(x, 'transpose');
+  if (perm !== undefined && !Array.isArray(perm)) throw new InvalidArgumentError('transpose: perm must be an array of dimensions.');
   const p = perm ? [...perm] : xt.shape.map((_, i) => xt.rank - 1 - i);
   const valid = p.length === xt.rank && p.every((d) => Number.isInteger(d) && d >= 0 && d < xt.rank) && new Set(p).size === p.length;
   if (!valid) throw new ShapeError(`transpose: perm [${p.join(',')}] is not a permutation of the ${xt.rank} dimensions of ${fmt(xt.shape)}.`);
@@ -65,6 +66,7 @@ export const transposeVjp: VjpRule<'transpose'> = (ct, { params: { perm } }) => 
 /** Repeats `x` along broadcast dimensions to `shape` (NumPy rules). */
 export function broadcastTo(x: Operand, shape: Shape): Tensor {
   const xt = asTensor(x, 'broadcastTo');
+  checkShape(shape, 'broadcastTo');
   const target = [...shape];
   if (!sameShape(broadcastShapes('broadcastTo', xt.shape, target), target)) {
     throw new ShapeError(`broadcastTo: ${fmt(xt.shape)} cannot be broadcast to ${fmt(target)}.`);

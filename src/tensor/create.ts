@@ -44,6 +44,7 @@ export function tensor(values: NestedArray | Float32Array | ArrayLike<number>, s
   } else {
     throw new InvalidArgumentError(`tensor: values must be a number, a nested array of numbers or a Float32Array, got ${typeof values}.`);
   }
+  if (shape) checkShape(shape, 'tensor');
   const finalShape = shape ? [...shape] : inferred;
   checkShape(finalShape, 'tensor');
   if (sizeOf(finalShape) !== data.length) {
@@ -94,20 +95,20 @@ function random(op: string, shape: Shape, dist: 0 | 1 | 2, lo: number, hi: numbe
 }
 
 export function randomUniform(shape: Shape, opts: { minval?: number; maxval?: number; seed?: number } = {}): Tensor {
-  const { minval = 0, maxval = 1, seed } = opts;
+  const { minval = 0, maxval = 1, seed } = opts ?? {};
   if (maxval < minval) throw new InvalidArgumentError(`randomUniform: maxval (${maxval}) is below minval (${minval}).`);
   return random('randomUniform', shape, 0, minval, maxval, seed);
 }
 
 export function randomNormal(shape: Shape, opts: { mean?: number; stddev?: number; seed?: number } = {}): Tensor {
-  const { mean = 0, stddev = 1, seed } = opts;
+  const { mean = 0, stddev = 1, seed } = opts ?? {};
   if (stddev < 0) throw new InvalidArgumentError(`randomNormal: stddev must be ≥ 0, got ${stddev}.`);
   return random('randomNormal', shape, 1, mean, stddev, seed);
 }
 
 /** Normal values redrawn until within two standard deviations of the mean (Keras's truncated normal). */
 export function truncatedNormal(shape: Shape, opts: { mean?: number; stddev?: number; seed?: number } = {}): Tensor {
-  const { mean = 0, stddev = 1, seed } = opts;
+  const { mean = 0, stddev = 1, seed } = opts ?? {};
   if (stddev < 0) throw new InvalidArgumentError(`truncatedNormal: stddev must be ≥ 0, got ${stddev}.`);
   return random('truncatedNormal', shape, 2, mean, stddev, seed);
 }

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, ShapeError } from '../errors';
+import { InvalidArgumentError, ShapeError, show } from '../errors';
 
 export type Shape = readonly number[];
 
@@ -17,6 +17,7 @@ export function sameShape(a: Shape, b: Shape): boolean {
 }
 
 export function checkShape(shape: Shape, op: string): void {
+  if (!Array.isArray(shape)) throw new ShapeError(`${op}: a shape must be an array of non-negative integers, got ${show(shape)}.`);
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) throw new ShapeError(`${op}: invalid shape ${fmt(shape)}; dimensions must be non-negative integers.`);
   }
@@ -51,11 +52,12 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
 /** Normalises `axis` (number, list, or undefined for all) against `rank`, sorted and unique. */
 export function normalizeAxes(op: string, axis: number | readonly number[] | undefined, rank: number): number[] {
   if (axis === undefined) return Array.from({ length: rank }, (_, i) => i);
+  if (typeof axis !== 'number' && !Array.isArray(axis)) throw new InvalidArgumentError(`${op}: axis must be an integer or an array of them, got ${show(axis)}.`);
   const list = typeof axis === 'number' ? [axis] : [...axis];
   const out = new Set<number>();
   for (const a of list) {
     if (!Number.isInteger(a) || a < -rank || a >= Math.max(rank, 1)) {
-      throw new InvalidArgumentError(`${op}: axis ${a} is out of range for a tensor of rank ${rank}.`);
+      throw new InvalidArgumentError(`${op}: axis ${show(a)} is out of range for a tensor of rank ${rank}.`);
     }
     out.add(a < 0 ? a + rank : a);
   }

@@ -20,8 +20,8 @@ export class Variable extends Tensor {
     encodeCopy(initial.storage.buffer, 0, storage.buffer, 0, initial.size * 4);
     super(initial.shape, storage, false);
     this.kept = true;
-    this.name = opts.name ?? `variable_${unnamed++}`;
-    this.trainable = opts.trainable ?? true;
+    this.name = opts?.name ?? `variable_${unnamed++}`;
+    this.trainable = opts?.trainable ?? true;
   }
 
   /** Replaces the value with a copy of `t` (same shape). */

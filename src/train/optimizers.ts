@@ -251,10 +251,10 @@ export class RMSprop extends Optimizer {
   }
 }
 
-export const sgd = (opts?: SgdOptions): SGD => new SGD(opts);
-export const adam = (opts?: AdamOptions): Adam => new Adam(opts);
-export const adamw = (opts?: AdamOptions): AdamW => new AdamW(opts);
-export const rmsprop = (opts?: RmspropOptions): RMSprop => new RMSprop(opts);
+export const sgd = (opts?: SgdOptions): SGD => new SGD(opts ?? {});
+export const adam = (opts?: AdamOptions): Adam => new Adam(opts ?? {});
+export const adamw = (opts?: AdamOptions): AdamW => new AdamW(opts ?? {});
+export const rmsprop = (opts?: RmspropOptions): RMSprop => new RMSprop(opts ?? {});
 
 const byName: Record<string, () => Optimizer> = { sgd, adam, adamw, rmsprop };
 
