@@ -4,7 +4,7 @@
 // submits, each awaited with queue.onSubmittedWorkDone.
 //
 //   node bench/matmul-tune.mjs [--only SUBSTR] [--sizes 256,512,1024] [--runs 5] [--no-check]
-//                              [--shaders DIR]
+//                              [--transpose a|b|ab] [--throttle-poll] [--shaders DIR]
 // On SwiftShader each line also gives GFLOP per CPU-second of its worker threads, which stays
 // comparable between configs when other processes share the cores. For a machine with a real GPU,
 // bundle this file with ../shared/gpu/pack.sh and pass --shaders /path/to/shaders.
@@ -19,6 +19,7 @@ const { values: opt } = parseArgs({
     runs: { type: 'string', default: '5' },
     'no-check': { type: 'boolean', default: false },
     shaders: { type: 'string' },
+    transpose: { type: 'string', default: '' }, // 'a', 'b' or 'ab': time op(A), op(B) transposed
     'throttle-poll': { type: 'boolean', default: false },
   },
 });
@@ -76,7 +77,8 @@ const configs = [
   register(4, 1, 8, 4), register(2, 1, 8, 4), register(1, 2, 8, 4), register(1, 1, 8, 4),
   tiled(4, 1, 16, 16, 16), tiled(4, 1, 8, 8, 16), tiled(4, 2, 8, 8, 16), tiled(8, 1, 8, 16, 16),
   tiled(8, 2, 8, 8, 16), tiled(8, 2, 16, 16, 8), tiled(8, 2, 16, 16, 16), tiled(4, 1, 16, 16, 32),
-  tiled(8, 1, 16, 16, 16), tiled(4, 2, 16, 16, 16), tiled(8, 2, 16, 16, 32),
+  tiled(8, 1, 16, 16, 16), tiled(4, 2, 16, 16, 16), tiled(8, 2, 16, 16, 32), tiled(8, 1, 16, 16, 8),
+  tiled(8, 1, 16, 16, 32),
 ].filter((cfg) => {
   const [tm, tn, tk] = cfg.tile;
   const fits = cfg.shader !== 'matmul_tiled' || 4 * tk * (tm + tn) <= device.limits.maxComputeWorkgroupStorageSize;
@@ -230,7 +232,7 @@ function workerCpu() {
 }
 
 async function time(cfg, size, runs) {
-  const d = dims(1, size, size, size, false, false);
+  const d = dims(1, size, size, size, opt.transpose.includes('a'), opt.transpose.includes('b'));
   const a = storage(random(size * size, 3)), b = storage(random(size * size, 5));
   const c = storage(new Float32Array(size * size));
   const aligned = size % cfg.tile[0] === 0 && size % cfg.tile[1] === 0 && size % cfg.tile[2] === 0;
@@ -264,7 +266,7 @@ async function time(cfg, size, runs) {
 }
 
 const sizes = opt.sizes.split(',').map(Number);
-console.log(`GFLOP/s at ${sizes.join(', ')} (median of ${opt.runs})`);
+console.log(`GFLOP/s at ${sizes.join(', ')}${opt.transpose ? `, transposed ${opt.transpose}` : ''} (median of ${opt.runs})`);
 for (const cfg of configs) {
   if (!opt['no-check']) await check(cfg);
   const results = [];

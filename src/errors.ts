@@ -3,41 +3,59 @@
  * error never leaves half-written buffers or a half-recorded tape behind.
  */
 export class WebgradError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
+  // Spelled out in each class rather than read from the constructor, which minifiers rename.
+  override name = 'WebgradError';
 }
 
 /** No WebGPU adapter: the message says how to get one. */
-export class WebGPUUnavailableError extends WebgradError {}
+export class WebGPUUnavailableError extends WebgradError {
+  override name = 'WebGPUUnavailableError';
+}
 
 /** Operand shapes that do not fit the op; the message names the op and every shape. */
-export class ShapeError extends WebgradError {}
+export class ShapeError extends WebgradError {
+  override name = 'ShapeError';
+}
 
 /** A tensor was used after `dispose()`. */
-export class DisposedTensorError extends WebgradError {}
+export class DisposedTensorError extends WebgradError {
+  override name = 'DisposedTensorError';
+}
 
 /** The GPU device was lost or destroyed; `init()` again starts afresh. */
-export class DeviceLostError extends WebgradError {}
+export class DeviceLostError extends WebgradError {
+  override name = 'DeviceLostError';
+}
 
 /** An argument with the wrong value or type (a negative factor, an unknown name, a bad dtype). */
-export class InvalidArgumentError extends WebgradError {}
+export class InvalidArgumentError extends WebgradError {
+  override name = 'InvalidArgumentError';
+}
 
 /** A misuse of `GradientTape` (a second `gradient` on a non-persistent tape, a disposed tape). */
-export class GradientTapeError extends WebgradError {}
+export class GradientTapeError extends WebgradError {
+  override name = 'GradientTapeError';
+}
 
 /** A WGSL file that failed to compile; the message gives `shaders/file.wgsl:line:column`. */
-export class ShaderCompileError extends WebgradError {}
+export class ShaderCompileError extends WebgradError {
+  override name = 'ShaderCompileError';
+}
 
 /** Saved artifacts that are malformed, truncated or do not match the model. */
-export class ModelFormatError extends WebgradError {}
+export class ModelFormatError extends WebgradError {
+  override name = 'ModelFormatError';
+}
 
 /** Saved artifacts could not be read or written (a missing file, an HTTP error, no IndexedDB here). */
-export class ModelIOError extends WebgradError {}
+export class ModelIOError extends WebgradError {
+  override name = 'ModelIOError';
+}
 
 /** Non-finite values (NaN, ±Infinity) where finite ones are required. */
-export class NonFiniteError extends WebgradError {}
+export class NonFiniteError extends WebgradError {
+  override name = 'NonFiniteError';
+}
 
 /** Any value, briefly, for an error message; never throws (BigInts, objects without a prototype). */
 export function show(value: unknown): string {

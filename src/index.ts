@@ -32,4 +32,7 @@ export { Model } from './layers/model';
 export { Sequential, sequential, type SequentialArgs } from './layers/sequential';
 export { loadModel } from './io/load';
 export type { ModelArtifacts, WeightSpec } from './io/artifacts';
-export * from './errors';
+export {
+  WebgradError, WebGPUUnavailableError, ShapeError, DisposedTensorError, DeviceLostError, InvalidArgumentError, GradientTapeError,
+  ShaderCompileError, ModelFormatError, ModelIOError, NonFiniteError,
+} from './errors';

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as wg from '../src';
+import { show } from '../src/errors';
 import { rng } from './helpers';
 
 // Seeded random malformed input at the public API. The contract: every call either succeeds or
@@ -51,7 +52,7 @@ function describeValue(v: unknown): string {
   if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
     return `{${Object.entries(v).map(([k, x]) => `${k}:${describeValue(x)}`).join(',')}}`;
   }
-  return wg.show(v);
+  return show(v);
 }
 
 /** Frees whatever a successful call returned (tensors, arrays of them, layers). */

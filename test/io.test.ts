@@ -258,24 +258,25 @@ describe('TensorFlow.js → webgrad', () => {
   it('decodes quantized weights (uint8, uint16, float16) exactly as TensorFlow.js does', async () => {
     const tm = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [2] })] });
     const artifacts = await tfArtifacts(tm);
-    tm.dispose();
-    const specs: wg.WeightSpec[] = [
-      { name: 'dense_Dense2/kernel', shape: [2, 3], dtype: 'float32', quantization: { dtype: 'uint8', scale: 0.01, min: -1 } },
-      { name: 'dense_Dense2/bias', shape: [3], dtype: 'float32', quantization: { dtype: 'float16' } },
-    ];
     const name = tm.layers[0].name;
-    specs[0].name = `${name}/kernel`;
-    specs[1].name = `${name}/bias`;
-    const bytes = new Uint8Array(6 + 6);
-    bytes.set([0, 50, 100, 150, 200, 255]);
-    new Uint16Array(bytes.buffer, 6, 3).set([0x3c00, 0xc100, 0x3555]); // 1, −2.5, ≈1/3
-    for (const quantized of [specs, [{ ...specs[0], quantization: { dtype: 'uint16' as const, scale: 1e-4, min: -2 } }, specs[1]]]) {
-      const data = quantized[0].quantization!.dtype === 'uint16' ? Uint8Array.of(...new Uint8Array(new Uint16Array([0, 1, 300, 40000, 65535, 12]).buffer), ...bytes.slice(6)) : bytes;
-      const model = await wg.loadModel({ ...artifacts, weightSpecs: quantized, weightData: data.slice().buffer });
-      const reference = tf.io.decodeWeights(data.slice().buffer, quantized as tf.io.WeightsManifestEntry[]);
+    tm.dispose();
+    // The converter's --quantize_uint8 / _uint16 (value = q·scale + min) and --quantize_float16.
+    const kernels: Array<[wg.WeightSpec['quantization'], Uint8Array]> = [
+      [{ dtype: 'uint8', scale: 0.01, min: -1 }, Uint8Array.of(0, 50, 100, 150, 200, 255)],
+      [{ dtype: 'uint16', scale: 1e-4, min: -2 }, new Uint8Array(Uint16Array.of(0, 1, 300, 40000, 65535, 12).buffer)],
+    ];
+    const bias = new Uint8Array(Uint16Array.of(0x3c00, 0xc100, 0x3555).buffer); // float16: 1, −2.5, ≈1/3
+    for (const [quantization, kernel] of kernels) {
+      const specs: wg.WeightSpec[] = [
+        { name: `${name}/kernel`, shape: [2, 3], dtype: 'float32', quantization },
+        { name: `${name}/bias`, shape: [3], dtype: 'float32', quantization: { dtype: 'float16' } },
+      ];
+      const data = Uint8Array.of(...kernel, ...bias).buffer;
+      const model = await wg.loadModel({ ...artifacts, weightSpecs: specs, weightData: data });
+      const reference = tf.io.decodeWeights(data, specs as tf.io.WeightsManifestEntry[]);
       const ours = await weightValues(model);
-      expectClose(ours[0], reference[quantized[0].name].dataSync(), 0, 0);
-      expectClose(ours[1], reference[quantized[1].name].dataSync(), 0, 0);
+      expectClose(ours[0], reference[specs[0].name].dataSync(), 0, 0);
+      expectClose(ours[1], reference[specs[1].name].dataSync(), 0, 0);
       model.dispose();
     }
   });
@@ -416,6 +417,20 @@ describe('subclassed models', () => {
     await expect(wrong.loadWeights(artifacts)).rejects.toThrow(wg.ModelFormatError);
     (await weightValues(wrong)).forEach((w, i) => expectClose(w, kept[i], 0, 0));
   });
+
+  it("custom activation and regularizer functions save as 'Custom>name'; loading names them", async () => {
+    const swish = (x: wg.Tensor) => wg.tidy(() => wg.mul(x, wg.sigmoid(x)));
+    const sumOfCubes = (w: wg.Tensor) => wg.tidy(() => wg.sum(wg.mul(wg.square(w), w)));
+    const model = wg.sequential({ layers: [wg.layers.dense({ units: 2, inputShape: [3], activation: swish, kernelRegularizer: sumOfCubes })] });
+    const artifacts = await model.save();
+    const config = (artifacts.modelTopology as { config: { layers: Array<{ config: Record<string, unknown> }> } }).config.layers[0].config;
+    expect(config.activation).toBe('Custom>swish');
+    expect(config.kernel_regularizer).toEqual({ class_name: 'Custom>sumOfCubes', config: {} });
+    await expect(wg.loadModel(artifacts)).rejects.toThrow(/layers\[0\] \(Dense '.*'\)\.kernel_regularizer: .*unknown regularizer class "Custom>sumOfCubes"/);
+    config.kernel_regularizer = null;
+    await expect(wg.loadModel(artifacts)).rejects.toThrow(/layers\[0\] \(Dense '.*'\): .*unknown activation "Custom>swish"/);
+    model.dispose();
+  });
 });
 
 describe('malformed artifacts', () => {
@@ -481,6 +496,7 @@ describe('device loss', () => {
     wg.getDevice().destroy();
     await expect(model.save()).rejects.toThrow(wg.DeviceLostError);
     expect(() => model.predict(wg.tensor(x4, [7, 4]))).toThrow(wg.DeviceLostError);
+    await expect(wg.loadModel(artifacts)).rejects.toThrow(wg.DeviceLostError);
     await wg.init();
     const loaded = await wg.loadModel(artifacts);
     expectClose(await predictWg(loaded, x4, [7, 4]), expected, 0, 0);

@@ -222,6 +222,12 @@ export async function encodeWeights(weights: readonly Variable[]): Promise<{ spe
 /** 'dense/kernel:0' (TensorFlow's variable names) → 'dense/kernel'. */
 const withoutIndex = (name: string): string => name.replace(/:\d+$/, '');
 
+/** The saved weights that may be the model's weight `name`: the same name, else names ending in '/' + name. */
+export function candidatesFor(saved: readonly DecodedWeight[], name: string): DecodedWeight[] {
+  const exact = saved.filter((w) => withoutIndex(w.name) === name);
+  return exact.length ? exact : saved.filter((w) => withoutIndex(w.name).endsWith(`/${name}`));
+}
+
 /**
  * The saved weight for each of `model.weights`: the one of the same name, else the one whose name
  * ends in '/' + that name (a converter may prefix the model's name). With `byOrder`, when names
@@ -232,8 +238,7 @@ function matchWeights(targets: Variable[], saved: DecodedWeight[], where: string
   const pool = saved.filter((w) => w.group !== 'optimizer');
   const sameShapes = () => pool.length === targets.length && targets.every((t, i) => sameShape(t.shape, pool[i].shape));
   const picked: Array<DecodedWeight | undefined> = targets.map((t) => {
-    const exact = pool.filter((w) => withoutIndex(w.name) === t.name);
-    const candidates = exact.length ? exact : pool.filter((w) => withoutIndex(w.name).endsWith(`/${t.name}`));
+    const candidates = candidatesFor(pool, t.name);
     if (candidates.length > 1) throw formatError(where, `weight '${t.name}' matches several saved weights: ${candidates.map((w) => `'${w.name}'`).join(', ')}.`);
     return candidates[0];
   });

@@ -1,4 +1,4 @@
-import { ModelFormatError, show, WebgradError } from '../errors';
+import { InvalidArgumentError, ModelFormatError, ShapeError, show } from '../errors';
 import { Activation } from '../layers/activation';
 import type { ActivationIdentifier } from '../layers/activations';
 import { Dense } from '../layers/dense';
@@ -7,13 +7,16 @@ import { deserialize as deserializeInitializer, type Initializer } from '../laye
 import type { Layer, LayerArgs, LayerShape } from '../layers/layer';
 import { deserialize as deserializeRegularizer, type RegularizerLike } from '../layers/regularizers';
 import { Sequential } from '../layers/sequential';
-import { assignWeights, type DecodedWeight, decodeWeights, formatError, type ModelArtifacts } from './artifacts';
+import { assignWeights, candidatesFor, type DecodedWeight, decodeWeights, formatError, type ModelArtifacts } from './artifacts';
 import { artifactsFrom, describeSource } from './handlers';
 import { fromPythonic } from './keras_json';
 
 type Config = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Config => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Errors of a layer's arguments, which in a saved config mean a malformed file (a lost device does not). */
+const isArgumentError = (e: unknown): e is Error => e instanceof InvalidArgumentError || e instanceof ShapeError;
 
 /**
  * Rebuilds a model saved by webgrad, by TensorFlow.js, or by Keras through `tensorflowjs_converter`:
@@ -34,14 +37,13 @@ export async function loadModel(source: ModelArtifacts | string): Promise<Sequen
   if (!isObject(topology)) throw formatError(where, 'modelTopology must be a Keras model JSON object ({ class_name, config }).');
   // The converter nests Keras's JSON under model_config.
   const root = fromPythonic(topology.model_config ?? topology);
-  const reader = new TopologyReader(where);
-  const model = reader.sequential(root, 'modelTopology', true);
+  const model = new TopologyReader(where).model(root);
   try {
     buildFromWeights(model, weights);
     assignWeights(model, weights, where, { byOrder: false });
   } catch (e) {
     model.dispose();
-    throw e;
+    throw isArgumentError(e) ? formatError(where, e.message) : e;
   }
   return model;
 }
@@ -54,8 +56,7 @@ function buildFromWeights(model: Sequential, weights: DecodedWeight[]): void {
   if (model.built) return;
   const dense = firstDense(model.layers);
   if (!dense) return;
-  const name = `${dense.name}/kernel`;
-  const kernel = weights.find((w) => w.name.replace(/:\d+$/, '') === name || w.name.endsWith(`/${name}`));
+  const [kernel] = candidatesFor(weights, `${dense.name}/kernel`);
   if (kernel?.shape.length === 2) model.build([null, kernel.shape[0]]);
 }
 
@@ -90,21 +91,25 @@ class TopologyReader {
     try {
       return make();
     } catch (e) {
-      if (e instanceof ModelFormatError || !(e instanceof WebgradError)) throw e;
-      throw this.fail(path, e.message);
+      throw isArgumentError(e) ? this.fail(path, e.message) : e;
     }
   }
 
-  sequential(value: unknown, path: string, root = false): Sequential {
-    const { className, config } = this.node(value, path);
+  model(value: unknown): Sequential {
+    const path = 'modelTopology';
+    const { className } = this.node(value, path);
     if (className !== 'Sequential') {
-      if (!root) throw this.fail(path, `expected a Sequential, got '${className}'.`);
       throw this.fail(
         path,
         `class '${className}' is not a model webgrad can rebuild: it reads Sequential models of Dense, Activation ` +
           'and Dropout layers. For a subclassed model, construct it in code, build it, then call model.loadWeights().',
       );
     }
+    return this.sequential(value, path);
+  }
+
+  private sequential(value: unknown, path: string): Sequential {
+    const { config } = this.node(value, path);
     // Keras 1 wrote the layer list as the config itself.
     const list = Array.isArray(config) ? config : config.layers;
     if (!Array.isArray(list)) throw this.fail(`${path}.config`, 'layers must be an array.');
