@@ -66,19 +66,17 @@ const register = (rowGroups, colVecs, wgX, wgY) => ({
   constants: { ROW_GROUPS: rowGroups, COL_VECS: colVecs, WG_X: wgX, WG_Y: wgY },
   tile: [4 * rowGroups * wgY, 4 * colVecs * wgX, 1],
 });
-const tiled = (threadRows, threadColVecs, wgX, wgY, tileK) => ({
-  name: `tiled ${threadRows}x${4 * threadColVecs} wg${wgX}x${wgY} k${tileK}`,
+const tiled = (threadRows, wgX, wgY, tileK) => ({
+  name: `tiled ${threadRows}x4 wg${wgX}x${wgY} k${tileK}`,
   shader: 'matmul_tiled',
-  constants: { THREAD_ROWS: threadRows, THREAD_COL_VECS: threadColVecs, WG_X: wgX, WG_Y: wgY, TILE_K: tileK },
-  tile: [threadRows * wgY, 4 * threadColVecs * wgX, tileK],
+  constants: { THREAD_ROWS: threadRows, WG_X: wgX, WG_Y: wgY, TILE_K: tileK },
+  tile: [threadRows * wgY, 4 * wgX, tileK],
 });
 const configs = [
   register(4, 2, 8, 4), register(4, 2, 4, 4), register(4, 2, 8, 8), register(2, 2, 8, 4),
   register(4, 1, 8, 4), register(2, 1, 8, 4), register(1, 2, 8, 4), register(1, 1, 8, 4),
-  tiled(4, 1, 16, 16, 16), tiled(4, 1, 8, 8, 16), tiled(4, 2, 8, 8, 16), tiled(8, 1, 8, 16, 16),
-  tiled(8, 2, 8, 8, 16), tiled(8, 2, 16, 16, 8), tiled(8, 2, 16, 16, 16), tiled(4, 1, 16, 16, 32),
-  tiled(8, 1, 16, 16, 16), tiled(4, 2, 16, 16, 16), tiled(8, 2, 16, 16, 32), tiled(8, 1, 16, 16, 8),
-  tiled(8, 1, 16, 16, 32),
+  tiled(8, 16, 16, 8), tiled(8, 16, 16, 16), tiled(4, 16, 16, 16), tiled(4, 16, 16, 32),
+  tiled(8, 8, 8, 16), tiled(4, 8, 8, 16),
 ].filter((cfg) => {
   const [tm, tn, tk] = cfg.tile;
   const fits = cfg.shader !== 'matmul_tiled' || 4 * tk * (tm + tn) <= device.limits.maxComputeWorkgroupStorageSize;

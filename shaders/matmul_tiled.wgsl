@@ -2,13 +2,14 @@
 //   C[b] = op(A[b]) · op(B[b]) (+ bias),   op = identity or transpose, read in place.
 //
 // Why this shape. On a GPU the limit is memory traffic, not instructions. A workgroup owns a
-// TILE_M × TILE_N block of C (TILE_M = WG_Y·THREAD_ROWS, TILE_N = WG_X·4·THREAD_COL_VECS) and
-// walks K in steps of TILE_K: the whole workgroup copies a TILE_M × TILE_K slab of op(A) and a
-// TILE_K × TILE_N slab of op(B) into workgroup memory, with consecutive invocations reading
-// consecutive addresses of whichever layout the operand has (coalesced), then every invocation
-// multiplies its THREAD_ROWS × 4·THREAD_COL_VECS sub-block out of that shared copy. Each global
-// value is read once per workgroup instead of once per invocation; each shared value feeds
-// THREAD_ROWS or 4·THREAD_COL_VECS multiply-adds from registers.
+// TILE_M × TILE_N block of C (TILE_M = WG_Y·THREAD_ROWS, TILE_N = 4·WG_X) and walks K in steps of
+// TILE_K: the whole workgroup copies a TILE_M × TILE_K slab of op(A) and a TILE_K × TILE_N slab of
+// op(B) into workgroup memory, consecutive invocations reading consecutive addresses of whichever
+// layout the operand has (coalesced), and then each invocation multiplies its THREAD_ROWS × 4
+// sub-block out of that shared copy. Each global value is read once per workgroup instead of once
+// per invocation, and each shared value feeds THREAD_ROWS or 4 multiply-adds from registers.
+// The sub-block lives in named registers, not in an indexed array, so CPU-like adapters that do
+// not unroll loops (SwiftShader) need no memory for it either.
 //
 // Slabs past the edges of A and B are filled with zeros, which add nothing to the sums, and
 // stores outside C are skipped; EDGE_CHECKS = false drops those tests when the caller knows that
@@ -20,7 +21,7 @@ struct Params {
   M: u32,
   N: u32,
   K: u32,
-  aBatchStride: u32, // elements between consecutive A matrices; 0 broadcasts one A over the batch
+  aBatchStride: u32, // elements between consecutive A matrices; 0 shares one A across the batch
   bBatchStride: u32, // likewise for B
   // Added to workgroup_id: a grid dimension holds at most 65535 workgroups, so a bigger
   // multiplication is dispatched in chunks.
@@ -43,14 +44,10 @@ override EDGE_CHECKS: bool = true;
 override WG_X: u32 = 16;
 override WG_Y: u32 = 16;
 override THREAD_ROWS: u32 = 4; // 4 or 8
-override THREAD_COL_VECS: u32 = 1; // 1 or 2
 override TILE_K: u32 = 16;
 
-const MAX_THREAD_ROWS = 8u;
-const MAX_THREAD_COL_VECS = 2u;
-
 override TILE_M = WG_Y * THREAD_ROWS;
-override TILE_N = WG_X * 4u * THREAD_COL_VECS;
+override TILE_N = WG_X * 4u;
 
 // Slabs stored k-major, four consecutive rows (columns) per vec4: tileA[k][m / 4][m % 4].
 var<workgroup> tileA: array<vec4f, TILE_K * TILE_M / 4u>;
@@ -81,7 +78,15 @@ fn main(
   let aBase = group.z * p.aBatchStride;
   let bBase = group.z * p.bBatchStride;
 
-  var acc: array<array<vec4f, MAX_THREAD_COL_VECS>, MAX_THREAD_ROWS>;
+  // acc{i} holds C[tileRow0 + lid.y·THREAD_ROWS + i][tileCol0 + 4·lid.x .. + 3].
+  var acc0 = vec4f();
+  var acc1 = vec4f();
+  var acc2 = vec4f();
+  var acc3 = vec4f();
+  var acc4 = vec4f();
+  var acc5 = vec4f();
+  var acc6 = vec4f();
+  var acc7 = vec4f();
 
   for (var k0 = 0u; k0 < p.K; k0 += TILE_K) {
     // Copy the slabs. Slot s of a slab is the s-th element in the operand's memory order (the
@@ -98,48 +103,57 @@ fn main(
     }
     workgroupBarrier();
 
-    // acc[i][v] += A(row i) · B(columns 4v..4v+3), one k at a time.
     for (var k = 0u; k < TILE_K; k++) {
-      var b: array<vec4f, MAX_THREAD_COL_VECS>;
-      for (var v = 0u; v < THREAD_COL_VECS; v++) {
-        b[v] = tileB[(k * TILE_N) / 4u + lid.x * THREAD_COL_VECS + v];
-      }
-      for (var r = 0u; r < THREAD_ROWS / 4u; r++) {
-        let a = tileA[(k * TILE_M) / 4u + lid.y * (THREAD_ROWS / 4u) + r];
-        for (var v = 0u; v < THREAD_COL_VECS; v++) {
-          acc[4u * r][v] = fma(vec4f(a.x), b[v], acc[4u * r][v]);
-          acc[4u * r + 1u][v] = fma(vec4f(a.y), b[v], acc[4u * r + 1u][v]);
-          acc[4u * r + 2u][v] = fma(vec4f(a.z), b[v], acc[4u * r + 2u][v]);
-          acc[4u * r + 3u][v] = fma(vec4f(a.w), b[v], acc[4u * r + 3u][v]);
-        }
+      let b = tileB[k * (TILE_N / 4u) + lid.x];
+      let rows = k * (TILE_M / 4u) + lid.y * (THREAD_ROWS / 4u);
+      let a = tileA[rows];
+      acc0 = fma(vec4f(a.x), b, acc0);
+      acc1 = fma(vec4f(a.y), b, acc1);
+      acc2 = fma(vec4f(a.z), b, acc2);
+      acc3 = fma(vec4f(a.w), b, acc3);
+      if (THREAD_ROWS > 4u) {
+        let a2 = tileA[rows + 1u];
+        acc4 = fma(vec4f(a2.x), b, acc4);
+        acc5 = fma(vec4f(a2.y), b, acc5);
+        acc6 = fma(vec4f(a2.z), b, acc6);
+        acc7 = fma(vec4f(a2.w), b, acc7);
       }
     }
     workgroupBarrier();
   }
 
   let row0 = tileRow0 + lid.y * THREAD_ROWS;
-  let cBase = group.z * p.M * p.N;
-  for (var v = 0u; v < THREAD_COL_VECS; v++) {
-    let col = tileCol0 + 4u * (lid.x * THREAD_COL_VECS + v);
-    var add = vec4f();
-    if (HAS_BIAS) {
-      let last = p.N - 1u;
-      add = vec4f(bias[min(col, last)], bias[min(col + 1u, last)], bias[min(col + 2u, last)], bias[min(col + 3u, last)]);
-    }
-    for (var i = 0u; i < THREAD_ROWS; i++) {
-      let row = row0 + i;
-      let value = acc[i][v] + add;
-      let at = cBase + row * p.N + col;
-      if (!EDGE_CHECKS) {
-        C[at] = value.x;
-        C[at + 1u] = value.y;
-        C[at + 2u] = value.z;
-        C[at + 3u] = value.w;
-      } else if (row < p.M) {
-        for (var j = 0u; j < 4u; j++) {
-          if (col + j < p.N) { C[at + j] = value[j]; }
-        }
-      }
-    }
+  let col = tileCol0 + 4u * lid.x;
+  var add = vec4f();
+  if (HAS_BIAS) {
+    let last = p.N - 1u;
+    add = vec4f(bias[min(col, last)], bias[min(col + 1u, last)], bias[min(col + 2u, last)], bias[min(col + 3u, last)]);
   }
+  let cBase = group.z * p.M * p.N;
+  storeRow(cBase, row0, col, acc0 + add);
+  storeRow(cBase, row0 + 1u, col, acc1 + add);
+  storeRow(cBase, row0 + 2u, col, acc2 + add);
+  storeRow(cBase, row0 + 3u, col, acc3 + add);
+  if (THREAD_ROWS > 4u) {
+    storeRow(cBase, row0 + 4u, col, acc4 + add);
+    storeRow(cBase, row0 + 5u, col, acc5 + add);
+    storeRow(cBase, row0 + 6u, col, acc6 + add);
+    storeRow(cBase, row0 + 7u, col, acc7 + add);
+  }
+}
+
+fn storeRow(cBase: u32, row: u32, col: u32, v: vec4f) {
+  let at = cBase + row * p.N + col;
+  if (!EDGE_CHECKS) {
+    C[at] = v.x;
+    C[at + 1u] = v.y;
+    C[at + 2u] = v.z;
+    C[at + 3u] = v.w;
+    return;
+  }
+  if (row >= p.M) { return; }
+  if (col < p.N) { C[at] = v.x; }
+  if (col + 1u < p.N) { C[at + 1u] = v.y; }
+  if (col + 2u < p.N) { C[at + 2u] = v.z; }
+  if (col + 3u < p.N) { C[at + 3u] = v.w; }
 }

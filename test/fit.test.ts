@@ -325,7 +325,11 @@ describe('performance contract', () => {
     expect(maps).toHaveBeenCalledTimes(1 + 3);
     maps.mockClear();
     await fitModel(model, c, xt, yt, { epochs: 2, batchSize: 10, callbacks: { onBatchEnd: () => {} } });
-    expect(maps).toHaveBeenCalledTimes(1 + 2 * 4 + 2);
+    // The same (immutable) inputs were checked by the first fit: no second check.
+    expect(maps).toHaveBeenCalledTimes(2 * 4 + 2);
+    maps.mockClear();
+    await fitModel(model, c, wg.mul(xt, 1), yt, { epochs: 1, batchSize: 40 });
+    expect(maps).toHaveBeenCalledTimes(1 + 1); // new x: checked again
   });
 
   it('dispatches per step are fixed, memory is flat across epochs, no buffer is created once warm', async () => {

@@ -85,7 +85,6 @@ function registerTiled(d: MatmulDims): Launch {
 
 interface TiledConfig {
   threadRows: number;
-  threadColVecs: number;
   wgX: number;
   wgY: number;
   tileK: number;
@@ -96,8 +95,8 @@ interface TiledConfig {
  * 64 × 64 tiles up to 1024² (10–11 TFLOP/s there), and beat 32 × 32 even at 256². Both fit the
  * limits every WebGPU device has (256 invocations, 16 KiB of workgroup memory).
  */
-const bigTile: TiledConfig = { threadRows: 8, threadColVecs: 1, wgX: 16, wgY: 16, tileK: 8 }; // 128 × 64
-const smallTile: TiledConfig = { threadRows: 4, threadColVecs: 1, wgX: 16, wgY: 16, tileK: 16 }; // 64 × 64
+const bigTile: TiledConfig = { threadRows: 8, wgX: 16, wgY: 16, tileK: 8 }; // 128 × 64
+const smallTile: TiledConfig = { threadRows: 4, wgX: 16, wgY: 16, tileK: 16 }; // 64 × 64
 
 /** Workgroups below which 128 × 64 tiles leave a large GPU underused (an H100 has 132 SMs). */
 const BIG_TILE_MIN_WORKGROUPS = 256;
@@ -107,7 +106,7 @@ const BIG_TILE_MIN_WORKGROUPS = 256;
  * EDGE_CHECKS goes off when the tiles fit the matrices exactly.
  */
 function workgroupTiled(d: MatmulDims): Launch {
-  const tileOf = (c: TiledConfig): [number, number] => [c.threadRows * c.wgY, 4 * c.threadColVecs * c.wgX];
+  const tileOf = (c: TiledConfig): [number, number] => [c.threadRows * c.wgY, 4 * c.wgX];
   const [bm, bn] = tileOf(bigTile);
   const c = Math.ceil(d.M / bm) * Math.ceil(d.N / bn) * d.batch >= BIG_TILE_MIN_WORKGROUPS ? bigTile : smallTile;
   const tile = tileOf(c);
@@ -116,7 +115,6 @@ function workgroupTiled(d: MatmulDims): Launch {
     shader: 'matmul_tiled',
     constants: {
       THREAD_ROWS: c.threadRows,
-      THREAD_COL_VECS: c.threadColVecs,
       WG_X: c.wgX,
       WG_Y: c.wgY,
       TILE_K: c.tileK,

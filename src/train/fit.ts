@@ -18,8 +18,8 @@ import { mean, sum } from '../ops/reduce';
 import { reshape } from '../ops/shape_ops';
 import { tensor } from '../tensor/create';
 import { fmt, sameShape } from '../tensor/shape';
-import { emptyTensor, keep, type NestedArray, Tensor, tidy } from '../tensor/tensor';
-import type { Variable } from '../tensor/variable';
+import { emptyTensor, keep, type NestedArray, type Storage, Tensor, tidy } from '../tensor/tensor';
+import { Variable } from '../tensor/variable';
 import { getLoss, type LossFn } from './losses';
 import { getMetric, type MetricFn } from './metrics';
 import { getOptimizer, Optimizer } from './optimizers';
@@ -191,6 +191,8 @@ function batchSizeOf(op: string, v: unknown): number {
   return v === undefined ? 32 : positiveInteger(op, 'batchSize', v);
 }
 
+const knownFinite = new WeakSet<Storage>();
+
 /**
  * Throws NonFiniteError when an input holds NaN or ±Infinity, before any weight changes. Checked
  * on the GPU: the inputs are copied end to end into one buffer (copies are not dispatches) and
@@ -199,7 +201,11 @@ function batchSizeOf(op: string, v: unknown): number {
  * storage binding together are split into groups, each checked the same way.) Only when the check
  * fails are the inputs searched, to name the one at fault and its first bad sample.
  */
-async function checkFinite(op: string, inputs: ReadonlyArray<readonly [string, Tensor]>): Promise<void> {
+async function checkFinite(op: string, all: ReadonlyArray<readonly [string, Tensor]>): Promise<void> {
+  // A tensor's values never change (only variables are mutable), so one that passed once passes
+  // again: keyed by its storage, so views of the same data count too.
+  const inputs = all.filter(([, t]) => t instanceof Variable || !knownFinite.has(t.storage));
+  if (inputs.length === 0) return;
   const maxFloats = Math.floor((adapterProfile().limits.maxStorageBufferBindingSize ?? 2 ** 27) / 4);
   const groups: Tensor[][] = [];
   let floats = Infinity;
@@ -231,7 +237,10 @@ async function checkFinite(op: string, inputs: ReadonlyArray<readonly [string, T
   } finally {
     flags.dispose();
   }
-  if (!values.some(Number.isNaN)) return;
+  if (!values.some(Number.isNaN)) {
+    for (const [, t] of inputs) if (!(t instanceof Variable)) knownFinite.add(t.storage);
+    return;
+  }
   for (const [name, t] of inputs) {
     const perSample = tidy(() => withoutRecording(() => sum(mul(reshape(t, [t.shape[0], -1]), 0), 1)));
     const bad = (await perSample.data().finally(() => perSample.dispose())).findIndex(Number.isNaN);
