@@ -16,9 +16,9 @@
 // bigger block costs register spills; bench/README.md has the measurements behind 16 × 8.
 //
 // Requirements: the 'subgroups' feature, and quads made of 4 consecutive invocations along x
-// (WG_X a multiple of 4), which is how SwiftShader (and every GPU we know) numbers lanes.
-// Any M, N, K ≥ 0 work: rows and columns past the edge are clamped for loading and skipped when
-// storing, so no bounds tests sit inside the K loop.
+// (WG_X a multiple of 4), which is how SwiftShader and NVIDIA (checked on an H100) number lanes.
+// Any M, N ≥ 1 and K ≥ 0 work: rows and columns past the edge are clamped for loading and skipped
+// when storing, so no bounds tests sit inside the K loop.
 //
 // Dispatch: (ceil(N / (4·COL_VECS·WG_X)), ceil(M / (4·ROW_GROUPS·WG_Y)), batch) workgroups.
 enable subgroups;

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as wg from '../src';
+import { forceMatmulKernel } from '../src/ops/matmul_kernel';
 import { checkGradients, expectClose, randomArray } from './helpers';
 
 /** Plain triple loop in float64: C[b] = op(A[b]) op(B[b]). */
@@ -26,7 +27,11 @@ function matmulRef(
   return out;
 }
 
-describe('matmul', () => {
+// Both kernels run here whatever the adapter: the register-tiled one (chosen on CPU adapters)
+// and the workgroup-memory one (chosen on GPUs).
+for (const kernel of ['matmul', 'matmul_tiled'] as const) describe(`matmul (shaders/${kernel}.wgsl)`, () => {
+  beforeAll(() => forceMatmulKernel(kernel));
+  afterAll(() => forceMatmulKernel(undefined));
   const sizes: Array<[number, number, number]> = [
     [1, 1, 1], [3, 17, 33], [17, 3, 1], [33, 129, 17], [129, 33, 257], [64, 64, 64], [257, 5, 3],
   ];
