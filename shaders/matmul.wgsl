@@ -51,6 +51,29 @@ override WG_Y: u32 = 4;
 override ROW_GROUPS: u32 = 4; // 1..4: rows per invocation = 4·ROW_GROUPS
 override COL_VECS: u32 = 2; // 1..2: columns per invocation = 4·COL_VECS
 
+// The activation applied to C (+ bias) before it is stored, by the codes of src/ops/unary.ts
+// (0: none). Only functions whose derivative can be read off their output are fused, so the
+// backward pass needs C alone (see src/ops/matmul.ts).
+override ACTIVATION: u32 = 0u;
+override ALPHA: f32 = 0.0; // leakyRelu slope, elu scale
+
+fn activate(v: vec4f) -> vec4f {
+  switch ACTIVATION {
+    case 7u: { return max(v, vec4f(0.0)); }                                  // relu
+    case 8u: { return select(ALPHA * v, v, v > vec4f(0.0)); }                // leakyRelu
+    case 9u: { return select(ALPHA * (exp(v) - 1.0), v, v > vec4f(0.0)); }   // elu
+    case 11u: {                                                              // sigmoid
+      let e = exp(-abs(v));
+      return select(e / (1.0 + e), 1.0 / (1.0 + e), v >= vec4f(0.0));
+    }
+    case 12u: {                                                              // tanh
+      let e = exp(-2.0 * abs(v));
+      return sign(v) * (1.0 - e) / (1.0 + e);
+    }
+    default: { return v; }
+  }
+}
+
 // The value x of lane q, then those of lanes q^1, q^2, q^3 of the same quad.
 fn fromQuad(x: f32) -> vec4f {
   return vec4f(x, quadSwapX(x), quadSwapY(x), quadSwapDiagonal(x));
@@ -158,10 +181,10 @@ fn storeBlock(batch: u32, row: u32, col: u32, q: u32, block: mat4x4f) {
     let last = p.N - 1u;
     add = vec4f(bias[min(col, last)], bias[min(col + 1u, last)], bias[min(col + 2u, last)], bias[min(col + 3u, last)]);
   }
-  storeRow(batch, row + q, col, block[0] + add);
-  storeRow(batch, row + (q ^ 1u), col, block[1] + add);
-  storeRow(batch, row + (q ^ 2u), col, block[2] + add);
-  storeRow(batch, row + (q ^ 3u), col, block[3] + add);
+  storeRow(batch, row + q, col, activate(block[0] + add));
+  storeRow(batch, row + (q ^ 1u), col, activate(block[1] + add));
+  storeRow(batch, row + (q ^ 2u), col, activate(block[2] + add));
+  storeRow(batch, row + (q ^ 3u), col, activate(block[3] + add));
 }
 
 fn storeRow(batch: u32, row: u32, col: u32, v: vec4f) {

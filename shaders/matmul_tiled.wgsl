@@ -49,6 +49,29 @@ override TILE_K: u32 = 16;
 override TILE_M = WG_Y * THREAD_ROWS;
 override TILE_N = WG_X * 4u;
 
+// The activation applied to C (+ bias) before it is stored, by the codes of src/ops/unary.ts
+// (0: none). Only functions whose derivative can be read off their output are fused, so the
+// backward pass needs C alone (see src/ops/matmul.ts).
+override ACTIVATION: u32 = 0u;
+override ALPHA: f32 = 0.0; // leakyRelu slope, elu scale
+
+fn activate(v: vec4f) -> vec4f {
+  switch ACTIVATION {
+    case 7u: { return max(v, vec4f(0.0)); }                                  // relu
+    case 8u: { return select(ALPHA * v, v, v > vec4f(0.0)); }                // leakyRelu
+    case 9u: { return select(ALPHA * (exp(v) - 1.0), v, v > vec4f(0.0)); }   // elu
+    case 11u: {                                                              // sigmoid
+      let e = exp(-abs(v));
+      return select(e / (1.0 + e), 1.0 / (1.0 + e), v >= vec4f(0.0));
+    }
+    case 12u: {                                                              // tanh
+      let e = exp(-2.0 * abs(v));
+      return sign(v) * (1.0 - e) / (1.0 + e);
+    }
+    default: { return v; }
+  }
+}
+
 // Slabs stored k-major, four consecutive rows (columns) per vec4: tileA[k][m / 4][m % 4].
 var<workgroup> tileA: array<vec4f, TILE_K * TILE_M / 4u>;
 var<workgroup> tileB: array<vec4f, TILE_K * TILE_N / 4u>;
@@ -130,15 +153,15 @@ fn main(
     add = vec4f(bias[min(col, last)], bias[min(col + 1u, last)], bias[min(col + 2u, last)], bias[min(col + 3u, last)]);
   }
   let cBase = group.z * p.M * p.N;
-  storeRow(cBase, row0, col, acc0 + add);
-  storeRow(cBase, row0 + 1u, col, acc1 + add);
-  storeRow(cBase, row0 + 2u, col, acc2 + add);
-  storeRow(cBase, row0 + 3u, col, acc3 + add);
+  storeRow(cBase, row0, col, activate(acc0 + add));
+  storeRow(cBase, row0 + 1u, col, activate(acc1 + add));
+  storeRow(cBase, row0 + 2u, col, activate(acc2 + add));
+  storeRow(cBase, row0 + 3u, col, activate(acc3 + add));
   if (THREAD_ROWS > 4u) {
-    storeRow(cBase, row0 + 4u, col, acc4 + add);
-    storeRow(cBase, row0 + 5u, col, acc5 + add);
-    storeRow(cBase, row0 + 6u, col, acc6 + add);
-    storeRow(cBase, row0 + 7u, col, acc7 + add);
+    storeRow(cBase, row0 + 4u, col, activate(acc4 + add));
+    storeRow(cBase, row0 + 5u, col, activate(acc5 + add));
+    storeRow(cBase, row0 + 6u, col, activate(acc6 + add));
+    storeRow(cBase, row0 + 7u, col, activate(acc7 + add));
   }
 }
 

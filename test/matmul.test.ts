@@ -115,3 +115,45 @@ describe('matmul with a fused bias', () => {
     expect(() => wg.matmul(wg.tensor(a, [M, K]), wg.tensor(b, [K, N]), { bias: wg.zeros([N + 1]) })).toThrowError(/bias \[8\] must have N = 7/);
   });
 });
+
+describe('matmul with a fused activation', () => {
+  const acts: Record<string, (z: number) => number> = {
+    relu: (z) => Math.max(z, 0),
+    leakyRelu: (z) => (z > 0 ? z : 0.2 * z),
+    elu: (z) => (z > 0 ? z : Math.exp(z) - 1),
+    sigmoid: (z) => 1 / (1 + Math.exp(-z)),
+    tanh: (z) => Math.tanh(z),
+  };
+  for (const kernel of ['matmul', 'matmul_tiled'] as const) {
+    for (const [name, f] of Object.entries(acts)) {
+      it(`${name} in the epilogue of ${kernel}: forward matches f(AB + bias), VJP matches central differences`, async () => {
+        forceMatmulKernel(kernel);
+        try {
+          const [M, N, K] = [6, 9, 5];
+          const a = randomArray(M * K, 41, -2, 2);
+          const b = randomArray(K * N, 42, -2, 2);
+          const bias = randomArray(N, 43);
+          const ref = matmulRef(a, b, 1, M, N, K, false, false, false, false).map((v, i) => f(v + bias[i % N]));
+          const activation = name as 'relu';
+          const [at, bt, ct] = [wg.tensor(a, [M, K]), wg.tensor(b, [K, N]), wg.tensor(bias)];
+          const before = wg.memory().numDispatches;
+          const y = wg.matmul(at, bt, { bias: ct, activation });
+          expect(wg.memory().numDispatches).toBe(before + 1); // the whole layer is one kernel
+          expectClose(await y.data(), ref, 1e-5, 1e-5);
+          const w = randomArray(M * N, 44);
+          await checkGradients(
+            (x, k, c) => wg.sum(wg.mul(wg.matmul(x, k, { bias: c, activation }), wg.tensor(w, [M, N]))),
+            [a, b, bias],
+            [[M, K], [K, N], [N]],
+          );
+        } finally {
+          forceMatmulKernel(undefined);
+        }
+      });
+    }
+  }
+
+  it('refuses activations whose derivative needs the input', () => {
+    expect(() => wg.matmul(wg.ones([2, 2]), wg.ones([2, 2]), { activation: 'gelu' as 'relu' })).toThrowError(wg.InvalidArgumentError);
+  });
+});

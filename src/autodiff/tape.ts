@@ -1,5 +1,5 @@
 import { GradientTapeError, InvalidArgumentError, ShapeError } from '../errors';
-import { ones } from '../tensor/create';
+import { tensor } from '../tensor/create';
 import { fmt, sameShape } from '../tensor/shape';
 import { Tensor, tidy } from '../tensor/tensor';
 import { Variable } from '../tensor/variable';
@@ -106,7 +106,7 @@ export class GradientTape implements Recorder {
   private backward(target: Tensor, sources: Tensor[], dy: Tensor | undefined): Array<Tensor | null> {
     const sourceIds = new Set(sources.map((s) => s.id));
     const cts = new Map<number, Tensor>();
-    cts.set(target.id, dy ? dy.view(dy.shape) : ones(target.shape));
+    cts.set(target.id, dy ? dy.view(dy.shape) : seed(target.shape));
     // Accumulating rules over leaves wait until every other contribution to those leaves is in.
     const produced = new Set(this.nodes.map((n) => n.outId));
     const deferred: Array<[Recorded, Tensor]> = [];
@@ -180,6 +180,11 @@ function accumulate(node: Recorded, ct: Tensor, cts: Map<number, Tensor>): void 
     if (sum !== prior[k]) prior[k]?.dispose();
     cts.set(node.inIds[k], sum);
   });
+}
+
+/** The cotangent 1 of a scalar target: uploaded (a copy in the command stream), not filled by a dispatch. */
+function seed(shape: readonly number[]): Tensor {
+  return tensor(new Float32Array(1).fill(1), shape);
 }
 
 function releaseNode(node: TapeNode): void {

@@ -166,6 +166,39 @@ function pipeline(spec: KernelSpec): GPUComputePipeline {
 }
 
 /**
+ * Bind groups, reused when a dispatch repeats one from an earlier batch: same pipeline, same
+ * buffers, same place in the arena. A training step encodes the same sequence every time and the
+ * pool hands back the same buffers, so from the second step on nearly every lookup hits and the
+ * step creates no bind groups (each is a call into the GPU process in a browser).
+ */
+const bindGroups = new Map<string, GPUBindGroup>();
+const MAX_BIND_GROUPS = 8192;
+const bufferIds = new WeakMap<GPUBuffer, number>();
+let nextBufferId = 0;
+
+onDeviceReset(() => bindGroups.clear());
+
+function bufferId(b: GPUBuffer): number {
+  let id = bufferIds.get(b);
+  if (id === undefined) bufferIds.set(b, (id = nextBufferId++));
+  return id;
+}
+
+function bindGroupFor(pipe: GPUComputePipeline, offset: number, bytes: number, buffers: GPUBuffer[]): GPUBindGroup {
+  let key = `${pipe.label}@${offset}:${bytes}`;
+  for (const b of buffers) key += `,${bufferId(b)}`;
+  let group = bindGroups.get(key);
+  if (!group) {
+    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: arenaGpu!, offset, size: bytes } }];
+    buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
+    group = device().createBindGroup({ layout: pipe.getBindGroupLayout(0), entries });
+    if (bindGroups.size >= MAX_BIND_GROUPS) bindGroups.clear();
+    bindGroups.set(key, group);
+  }
+  return group;
+}
+
+/**
  * Encodes one compute dispatch. Binding 0 is the uniform `Params`; bindings 1.. are `buffers`
  * in order. Shaders take their linear invocation index as `gid.x + gid.y * (num_workgroups.x * WG)`,
  * so callers use `grid()` for element counts beyond one dimension's workgroup limit.
@@ -175,9 +208,7 @@ export function dispatch(spec: KernelSpec, params: Params, buffers: GPUBuffer[],
   const bytes = Math.max(16, Math.ceil((params.words.length * 4) / 16) * 16);
   const { batch: b, offset } = reserveArena(bytes, uniformAlign);
   new Uint32Array(arenaCpu.buffer, offset, params.words.length).set(params.words);
-  const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: arenaGpu!, offset, size: bytes } }];
-  buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
-  const bindGroup = device().createBindGroup({ layout: pipe.getBindGroupLayout(0), entries });
+  const bindGroup = bindGroupFor(pipe, offset, bytes, buffers);
   if (profiler) {
     // Profiling: each dispatch in a pass of its own, bracketed by timestamps.
     endPass(b);

@@ -51,13 +51,6 @@ export function releaseBuffer(buffer: GPUBuffer): void {
   pooledBytes += buffer.size;
 }
 
-/** Destroys every pooled buffer (they are recreated on demand). */
-export function drainPool(): void {
-  for (const list of free.values()) for (const b of list) b.destroy();
-  free.clear();
-  pooledBytes = 0;
-}
-
 export function poolStats(): { liveBytes: number; pooledBytes: number } {
   return { liveBytes, pooledBytes };
 }

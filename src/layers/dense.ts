@@ -1,5 +1,6 @@
 import { InvalidArgumentError, ShapeError } from '../errors';
 import { matmul } from '../ops/matmul';
+import { type FusableActivation, isFusable } from '../ops/unary';
 import { reshape } from '../ops/shape_ops';
 import { fmt } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
@@ -93,9 +94,13 @@ export class Dense extends Layer {
     const temps: Tensor[] = [];
     const flat = x.rank === 2 ? x : reshape(x, [-1, inputDim]);
     if (flat !== x) temps.push(flat);
-    // The bias is added in the matmul's epilogue: no separate broadcast pass.
-    let y = matmul(flat, kernel, this.bias ? { bias: this.bias } : {});
-    if (this.activationFn) {
+    // Bias and (where its derivative is a function of the output) activation run in the matmul's
+    // epilogue: one kernel for the whole layer, forward and in the gradient.
+    const fused = this.activationFn && savedActivationName(this.activation, this.activationFn) === this.activation && isFusable(this.activation, 0.2)
+      ? (this.activation as FusableActivation)
+      : undefined;
+    let y = matmul(flat, kernel, { bias: this.bias ?? undefined, activation: fused });
+    if (this.activationFn && !fused) {
       temps.push(y);
       y = this.activationFn(y);
     }

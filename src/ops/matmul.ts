@@ -3,6 +3,7 @@ import { fmt } from '../tensor/shape';
 import { emptyTensor, type Tensor } from '../tensor/tensor';
 import { encodeMatmul } from './matmul_kernel';
 import { asTensor, type Operand } from './operand';
+import { activationGradFromOutput, type FusableActivation, fusableActivations, isFusable, unaryOps } from './unary';
 import { emit, type VjpRule } from './primitive';
 
 export interface MatmulOptions {
@@ -10,6 +11,12 @@ export interface MatmulOptions {
   transposeB?: boolean;
   /** A length-N vector added to every row of C in the same kernel (as TF.js's fused matMul). */
   bias?: Tensor;
+  /**
+   * An activation applied in the same kernel: 'relu', 'leakyRelu', 'elu', 'sigmoid' or 'tanh'
+   * (those whose derivative can be read off the output), with `alpha` for leakyRelu and elu.
+   */
+  activation?: FusableActivation;
+  alpha?: number;
 }
 
 /**
@@ -40,6 +47,11 @@ export function matmul(a: Operand, b: Operand, opts: MatmulOptions = {}): Tensor
   }
   const bias = opts?.bias === undefined ? undefined : asTensor(opts.bias, 'matmul', 'bias');
   if (bias && bias.size !== N) throw new ShapeError(`matmul: bias ${fmt(bias.shape)} must have N = ${N} elements for ${describe()}.`);
+  const activation = opts?.activation ?? null;
+  const alpha = opts?.alpha ?? (activation === 'leakyRelu' ? 0.2 : activation === 'elu' ? 1 : 0);
+  if (activation !== null && !isFusable(activation, alpha)) {
+    throw new InvalidArgumentError(`matmul: activation '${String(activation)}' cannot be fused; use one of ${fusableActivations.join(', ')} (leakyRelu with alpha > 0).`);
+  }
   const batch = Math.max(batchA, batchB);
   const outShape = at.rank === 3 || bt.rank === 3 ? [batch, M, N] : [M, N];
   const out = emptyTensor(outShape);
@@ -52,8 +64,8 @@ export function matmul(a: Operand, b: Operand, opts: MatmulOptions = {}): Tensor
     transposeB,
     aBatchStride: batchA === 1 ? 0 : M * K,
     bBatchStride: batchB === 1 ? 0 : K * N,
-  }, bias?.buffer('matmul'));
-  return emit('matmul', { transposeA, transposeB, bias: !!bias }, bias ? [at, bt, bias] : [at, bt], out);
+  }, bias?.buffer('matmul'), activation ? { activation: unaryOps[activation], alpha } : undefined);
+  return emit('matmul', { transposeA, transposeB, bias: !!bias, activation, alpha }, bias ? [at, bt, bias] : [at, bt], out);
 }
 
 /**
@@ -64,7 +76,9 @@ export function matmul(a: Operand, b: Operand, opts: MatmulOptions = {}): Tensor
  *   Aᵀ Bᵀ:  dA = Bᵀ Gᵀ,       dB = Gᵀ Aᵀ
  * A batch-shared operand gets a per-batch gradient that the tape sums over the batch.
  */
-export const matmulVjp: VjpRule<'matmul'> = (g, { inputs: [a, b], needs, params: { transposeA: tA, transposeB: tB } }) => {
+export const matmulVjp: VjpRule<'matmul'> = (ct, { inputs: [a, b], output, needs, params: { transposeA: tA, transposeB: tB, activation, alpha } }) => {
+  // A fused activation y = f(z) first turns the cotangent of y into that of z, from y alone.
+  const g = activation ? activationGradFromOutput(activation, alpha, output, ct) : ct;
   const da = (): Tensor => {
     if (!tA) return tB ? matmul(g, b) : matmul(g, b, { transposeB: true });
     return tB ? matmul(b, g, { transposeA: true, transposeB: true }) : matmul(b, g, { transposeB: true });
@@ -74,5 +88,7 @@ export const matmulVjp: VjpRule<'matmul'> = (g, { inputs: [a, b], needs, params:
     return tA ? matmul(g, a, { transposeA: true, transposeB: true }) : matmul(g, a, { transposeA: true });
   };
   // The bias was added to every row: its cotangent is G, summed down to its shape by the tape.
-  return [needs[0] ? da() : null, needs[1] ? db() : null, ...(needs[2] ? [g] : [])];
+  const grads = [needs[0] ? da() : null, needs[1] ? db() : null, ...(needs[2] ? [g] : [])];
+  if (g !== ct && !needs[2]) g.dispose();
+  return grads;
 };

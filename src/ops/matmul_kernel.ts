@@ -34,7 +34,13 @@ export function forceMatmulKernel(kernel?: Launch['shader']): void {
  * Encodes C = op(A) · op(B) (+ `bias`, a length-N vector added to every row). Kernel and tile come
  * from the adapter and the shape; the figures behind these choices are in bench/README.md.
  */
-export function encodeMatmul(a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, d: MatmulDims, bias?: GPUBuffer): void {
+/** An activation applied in the kernel's epilogue: a code of src/ops/unary.ts and its alpha. */
+export interface Epilogue {
+  activation: number;
+  alpha: number;
+}
+
+export function encodeMatmul(a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, d: MatmulDims, bias?: GPUBuffer, epilogue?: Epilogue): void {
   if (d.batch === 0 || d.M === 0 || d.N === 0) return;
   const profile = adapterProfile();
   const registers = forced ? forced === 'matmul' : profile.isSwiftShader && profile.features.has('subgroups');
@@ -44,6 +50,7 @@ export function encodeMatmul(a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, d: Matm
     TRANSPOSE_A: d.transposeA ? 1 : 0,
     TRANSPOSE_B: d.transposeB ? 1 : 0,
     HAS_BIAS: bias ? 1 : 0,
+    ...(epilogue ? { ACTIVATION: epilogue.activation, ALPHA: epilogue.alpha } : {}),
   };
   // An unused bias binding still needs a buffer: A is bound in its place (read-only aliasing is fine).
   const buffers = [a, b, out, bias ?? a];

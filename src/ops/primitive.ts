@@ -1,6 +1,6 @@
 import type { Tensor } from '../tensor/tensor';
 import type { BinaryOp } from './binary';
-import type { UnaryOp } from './unary';
+import type { FusableActivation, UnaryOp } from './unary';
 
 /**
  * The primitives every differentiable op lowers to, with their parameters. Adding a primitive here
@@ -10,8 +10,11 @@ export interface PrimParams {
   unary: { op: UnaryOp; alpha: number };
   /** A scalar operand travels as a uniform (`scalarA`/`scalarB`), not as a tensor input. */
   binary: { op: BinaryOp; scalarA?: number; scalarB?: number };
-  /** Inputs a, b and, when `bias`, a length-N vector added to every row. */
-  matmul: { transposeA: boolean; transposeB: boolean; bias: boolean };
+  /**
+   * Inputs a, b and, when `bias`, a length-N vector added to every row; `activation` (one whose
+   * derivative is a function of its output) is applied in the same kernel.
+   */
+  matmul: { transposeA: boolean; transposeB: boolean; bias: boolean; activation: FusableActivation | null; alpha: number };
   sum: { axes: number[]; keepDims: boolean };
   max: { axes: number[]; keepDims: boolean };
   reshape: { shape: number[] };

@@ -44,6 +44,10 @@ export function unary(op: UnaryOp, x: Operand, alpha = 0): Tensor {
 /** dx = dy · f'(x), one fused dispatch using the saved input x and output y. */
 export const unaryVjp: VjpRule<'unary'> = (ct, { inputs: [x], output: y, params: { op, alpha } }) => {
   if (op === 'sign') return [null];
+  return [unaryGrad(op, alpha, x, y, ct)];
+};
+
+function unaryGrad(op: UnaryOp, alpha: number, x: Tensor, y: Tensor, ct: Tensor): Tensor {
   const dx = emptyTensor(x.shape);
   dispatch(
     { shader: 'unary_grad', constants: { OP: unaryOps[op] } },
@@ -51,8 +55,25 @@ export const unaryVjp: VjpRule<'unary'> = (ct, { inputs: [x], output: y, params:
     [x.buffer(op), y.buffer(op), ct.buffer(op), dx.buffer(op)],
     grid(x.size, 64),
   );
-  return [dx];
-};
+  return dx;
+}
+
+/**
+ * Activations whose derivative is a function of the output alone, so a kernel can apply them in
+ * its epilogue and keep only the output: relu' = [y > 0], leakyRelu' = α or 1 by the sign of y
+ * (α > 0), elu' = y + α or 1, σ' = y(1 − y), tanh' = 1 − y².
+ */
+export const fusableActivations = ['relu', 'leakyRelu', 'elu', 'sigmoid', 'tanh'] as const;
+export type FusableActivation = (typeof fusableActivations)[number];
+
+export function isFusable(op: string, alpha: number): op is FusableActivation {
+  return (fusableActivations as readonly string[]).includes(op) && (op !== 'leakyRelu' || alpha > 0);
+}
+
+/** dz = dy · f'(z) for y = f(z), from y alone (each f above keeps the sign of z in y). */
+export function activationGradFromOutput(op: FusableActivation, alpha: number, y: Tensor, ct: Tensor): Tensor {
+  return unaryGrad(op, alpha, y, y, ct);
+}
 
 export const neg = (x: Operand): Tensor => unary('neg', x);
 export const square = (x: Operand): Tensor => unary('square', x);
