@@ -1,10 +1,11 @@
-// Adam and AdamW update (Keras 3), one invocation per element, in place: reads the gradient and
+// Adam and AdamW update (Keras 3), in place: reads the gradient and
 // both moments, writes the new weight and moments. The step-dependent bias correction is folded
 // into α on the CPU, where the step count lives:
 //   w ← w − w·decay                     (decay = weight_decay · lr: AdamW's decoupled decay)
 //   m ← m + (g − m)(1 − β1)
 //   v ← v + (g² − v)(1 − β2)
 //   w ← w − α·m / (√v + ε),             α = lr·√(1 − β2^t) / (1 − β1^t)
+// One invocation per four elements, as in optimizer_sgd.wgsl (vec4; buffers are whole 16-byte units).
 
 const WG: u32 = 64u;
 
@@ -18,15 +19,15 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read_write> w: array<f32>;
-@group(0) @binding(2) var<storage, read> g: array<f32>;
-@group(0) @binding(3) var<storage, read_write> m: array<f32>;
-@group(0) @binding(4) var<storage, read_write> v: array<f32>;
+@group(0) @binding(1) var<storage, read_write> w: array<vec4f>;
+@group(0) @binding(2) var<storage, read> g: array<vec4f>;
+@group(0) @binding(3) var<storage, read_write> m: array<vec4f>;
+@group(0) @binding(4) var<storage, read_write> v: array<vec4f>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * WG;
-  if (i >= p.n) { return; }
+  if (i >= (p.n + 3u) / 4u) { return; }
   let gi = g[i];
   let mi = m[i] + (gi - m[i]) * (1.0 - p.beta1);
   let vi = v[i] + (gi * gi - v[i]) * (1.0 - p.beta2);

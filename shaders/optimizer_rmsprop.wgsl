@@ -1,10 +1,11 @@
-// RMSprop update (Keras 3, uncentered), one invocation per element, in place: reads the
+// RMSprop update (Keras 3, uncentered), in place: reads the
 // gradient and the slots, writes the new weight and slots.
 //   w ← w − w·decay                     (decay = weight_decay · lr; 0 when unset)
 //   s ← ρ·s + (1 − ρ)·g²
 //   Δ = lr·g / √(s + ε)
 //   plain:     w ← w − Δ
 //   momentum:  b ← μ·b + Δ,   w ← w − b
+// One invocation per four elements, as in optimizer_sgd.wgsl (vec4; buffers are whole 16-byte units).
 
 const WG: u32 = 64u;
 
@@ -18,12 +19,12 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read_write> w: array<f32>;
-@group(0) @binding(2) var<storage, read> g: array<f32>;
-@group(0) @binding(3) var<storage, read_write> s: array<f32>;
-@group(0) @binding(4) var<storage, read_write> b: array<f32>;
+@group(0) @binding(1) var<storage, read_write> w: array<vec4f>;
+@group(0) @binding(2) var<storage, read> g: array<vec4f>;
+@group(0) @binding(3) var<storage, read_write> s: array<vec4f>;
+@group(0) @binding(4) var<storage, read_write> b: array<vec4f>;
 
-fn increment(i: u32) -> f32 {
+fn increment(i: u32) -> vec4f {
   let gi = g[i];
   let si = p.rho * s[i] + (1.0 - p.rho) * gi * gi;
   s[i] = si;
@@ -33,7 +34,7 @@ fn increment(i: u32) -> f32 {
 @compute @workgroup_size(WG)
 fn plain(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * WG;
-  if (i >= p.n) { return; }
+  if (i >= (p.n + 3u) / 4u) { return; }
   let wi = w[i] - w[i] * p.decay;
   w[i] = wi - increment(i);
 }
@@ -41,7 +42,7 @@ fn plain(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg
 @compute @workgroup_size(WG)
 fn momentum(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * WG;
-  if (i >= p.n) { return; }
+  if (i >= (p.n + 3u) / 4u) { return; }
   let wi = w[i] - w[i] * p.decay;
   let bi = p.momentum * b[i] + increment(i);
   b[i] = bi;
