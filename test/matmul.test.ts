@@ -87,11 +87,12 @@ for (const kernel of ['matmul', 'matmul_tiled'] as const) describe(`matmul (shad
   it('inner-dimension mismatch throws ShapeError naming both shapes, before any dispatch', () => {
     const a = wg.zeros([2, 3]);
     const b = wg.zeros([4, 5]);
+    const [v, p, q] = [wg.zeros([2]), wg.zeros([2, 2, 3]), wg.zeros([3, 3, 4])];
     const before = wg.memory().numDispatches;
     expect(() => wg.matmul(a, b)).toThrowError(/matmul: inner dimensions differ \(3 vs 4\) for a \[2,3\] and b \[4,5\]/);
-    expect(() => wg.matmul(wg.zeros([2]), b)).toThrowError(wg.ShapeError);
-    expect(() => wg.matmul(wg.zeros([2, 2, 3]), wg.zeros([3, 3, 4]))).toThrowError(/batch sizes differ/);
-    expect(wg.memory().numDispatches).toBe(before + 3);
+    expect(() => wg.matmul(v, b)).toThrowError(wg.ShapeError);
+    expect(() => wg.matmul(p, q)).toThrowError(/batch sizes differ/);
+    expect(wg.memory().numDispatches).toBe(before);
   });
 });
 

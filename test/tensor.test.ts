@@ -19,6 +19,11 @@ describe('tensors', () => {
     expectClose(await wg.zeros([2, 2]).data(), [0, 0, 0, 0]);
     expectClose(await wg.ones([3]).data(), [1, 1, 1]);
     expectClose(await wg.fill([2], -7.5).data(), [-7.5, -7.5]);
+    // Large fills run the fill kernel; small ones are uploads.
+    const before = wg.memory().numDispatches;
+    const big = wg.fill([70, 50], 2.5);
+    expect(wg.memory().numDispatches).toBe(before + 1);
+    expectClose(await big.data(), new Float32Array(3500).fill(2.5));
   });
 
   it('uploads large arrays (beyond the staging arena) intact', async () => {
@@ -128,10 +133,11 @@ describe('errors', () => {
   it('a disposed tensor throws DisposedTensorError on use, before GPU work', () => {
     const t = wg.tensor([1, 2]);
     t.dispose();
+    const live = wg.ones([2]);
     const before = wg.memory().numDispatches;
     expect(() => wg.exp(t)).toThrowError(wg.DisposedTensorError);
-    expect(() => wg.add(wg.ones([2]), t)).toThrowError(/add: tensor \[2\].*disposed/);
-    expect(wg.memory().numDispatches).toBe(before + 1); // only the ones() above
+    expect(() => wg.add(live, t)).toThrowError(/add: tensor \[2\].*disposed/);
+    expect(wg.memory().numDispatches).toBe(before);
     expect(t.isDisposed).toBe(true);
   });
 

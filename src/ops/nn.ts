@@ -3,7 +3,7 @@ import { fmt, sameShape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import { add, sub } from './binary';
 import { asTensor, type Operand } from './operand';
-import { withoutRecording } from './primitive';
+import { emit, type VjpRule, withoutRecording } from './primitive';
 import { max, sum } from './reduce';
 import { reshape, stack } from './shape_ops';
 import { exp, log } from './unary';
@@ -50,8 +50,14 @@ export function addN(tensors: Tensor[]): Tensor {
   if (ts.length === 2 && ts[0].size > 1) return add(ts[0], ts[1]);
   // Σ as one reduction over a stack (built by copies): one dispatch whatever the count. Scalars
   // (penalties, losses) always go this way, so their sum costs the same for any count.
-  const stacked = stack(ts);
-  const out = sum(stacked, 0);
-  stacked.dispose();
-  return out;
+  const out = withoutRecording(() => {
+    const stacked = stack(ts);
+    const total = sum(stacked, 0);
+    stacked.dispose();
+    return total;
+  });
+  return emit('addN', {}, ts, out);
 }
+
+/** d(Σ xᵢ)/dxᵢ = 1: every input takes the cotangent as it is (no dispatch). */
+export const addNVjp: VjpRule<'addN'> = (ct, { needs }) => needs.map((n) => (n ? ct : null));

@@ -22,6 +22,8 @@ export interface PrimParams {
   broadcastTo: { shape: number[] };
   /** Same-shape inputs stacked along a new leading axis. */
   stack: Record<string, never>;
+  /** The sum of three or more same-shape inputs (or of two scalars), in one reduction. */
+  addN: Record<string, never>;
   /** Slices along `axis` at float32-coded integer indices (inputs: x, indices). */
   gather: { axis: number };
   /** Mean softmax cross-entropy over rows (inputs: logits, labels). */

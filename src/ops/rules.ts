@@ -4,6 +4,7 @@ import { gatherVjp } from './gather';
 import { matmulVjp } from './matmul';
 import { meanErrorVjp } from './mean_error';
 import { penaltyVjp, pickVjp } from './penalty';
+import { addNVjp } from './nn';
 import type { VjpTable } from './primitive';
 import { maxVjp, sumVjp } from './reduce';
 import { broadcastToVjp, reshapeVjp, stackVjp, transposeVjp } from './shape_ops';
@@ -20,6 +21,7 @@ export const vjpRules: VjpTable = {
   transpose: transposeVjp,
   broadcastTo: broadcastToVjp,
   stack: stackVjp,
+  addN: addNVjp,
   gather: gatherVjp,
   crossEntropy: crossEntropyVjp,
   meanError: meanErrorVjp,

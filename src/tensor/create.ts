@@ -60,11 +60,15 @@ export function scalar(value: number): Tensor {
   return tensor(value, []);
 }
 
+const SMALL_FILL = 1024;
+
 export function fill(shape: Shape, value: number): Tensor {
   checkShape(shape, 'fill');
   if (typeof value !== 'number') throw new InvalidArgumentError(`fill: value must be a number, got ${typeof value}.`);
   const t = emptyTensor(shape);
-  dispatch({ shader: 'fill' }, new Params().u32(t.size).f32(value), [t.buffer('fill')], grid(t.size, 64));
+  // Small constants are uploaded in the command stream (a copy) rather than filled (a dispatch).
+  if (t.size <= SMALL_FILL) upload(t.buffer('fill'), new Float32Array(t.size).fill(value));
+  else dispatch({ shader: 'fill' }, new Params().u32(t.size).f32(value), [t.buffer('fill')], grid(t.size, 64));
   return t;
 }
 
