@@ -7,7 +7,7 @@
 // running sums (shaders/epoch_sums.wgsl), which is read once at the end of the epoch, training
 // and validation sums together. Only an `onBatchEnd` callback, which asks for batch logs, makes
 // fit read the sums after every batch.
-import { adapterProfile, dispatch, encodeCopy, flush, grid, Params } from '../device/kernels';
+import { adapterProfile, dispatch, encodeCopy, flush, Params, upload } from '../device/kernels';
 import { InvalidArgumentError, NonFiniteError, ShapeError } from '../errors';
 import { GradientTape } from '../autodiff/tape';
 import { add, mul } from '../ops/binary';
@@ -301,17 +301,19 @@ class LogSums {
   }
 
   reset(): void {
-    dispatch({ shader: 'fill' }, new Params().u32(this.sums.size).f32(0), [this.sums.buffer('fit')], grid(this.sums.size, 64));
+    upload(this.sums.buffer('fit'), new Float32Array(this.sums.size));
   }
 
-  /** sums[section·keys + key] += weight · value (a scalar tensor). */
-  add(section: number, key: number, value: Tensor, weight: number): void {
-    dispatch(
-      { shader: 'epoch_sums' },
-      new Params().u32(section * this.keys.length + key).f32(weight),
-      [value.buffer('fit'), this.sums.buffer('fit')],
-      [1],
-    );
+  /**
+   * sums[section·keys + i] += weight · values[i] (scalar tensors; null adds 0): the scalars are
+   * packed by copies, then one dispatch adds them all.
+   */
+  add(section: number, values: Array<Tensor | null>, weight: number): void {
+    const k = this.keys.length;
+    const packed = tensor(new Float32Array(k));
+    values.forEach((v, i) => v && encodeCopy(v.buffer('fit'), 0, packed.buffer('fit'), 4 * i, 4));
+    dispatch({ shader: 'epoch_sums' }, new Params().u32(section * k, k).f32(weight), [packed.buffer('fit'), this.sums.buffer('fit')], [1]);
+    packed.dispose();
   }
 
   /** The means of one section, given how many samples went into it. */
@@ -358,9 +360,7 @@ function forward(model: TrainableModel, c: Compiled, x: Tensor, y: Tensor, train
 }
 
 function logBatch(sums: LogSums, section: number, c: Compiled, y: Tensor, f: Forward, rows: number): void {
-  sums.add(section, 0, f.total, rows);
-  if (f.penalty) sums.add(section, 1, f.penalty, rows);
-  c.metrics.forEach((m, i) => sums.add(section, 2 + i, asScalar(m.name, m.fn(y, f.pred)), rows));
+  sums.add(section, [f.total, f.penalty, ...c.metrics.map((m) => asScalar(m.name, m.fn(y, f.pred)))], rows);
 }
 
 /**
