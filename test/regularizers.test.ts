@@ -138,3 +138,28 @@ describe('regularizers: gradients', () => {
     }
   });
 });
+
+describe('the multi-tensor penalty kernel on ragged sizes', () => {
+  it('sizes that are not multiples of 4 or of a chunk give the formula and its gradient', async () => {
+    const { penaltyTerms } = await import('../src/ops/penalty');
+    const sizes = [1, 3, 4097, 5, 8191, 6];
+    const values = sizes.map((n, i) => Float32Array.from({ length: n }, (_, j) => Math.sin(7 * i + 0.37 * j) * (j % 5 === 0 ? 0 : 1)));
+    const factors = sizes.map((_, i) => ({ l1: 0.01 * (i + 1), l2: 0.003 * (6 - i) }));
+    const vars = values.map((v) => wg.variable(wg.tensor(v)));
+    const tape = new wg.GradientTape();
+    const terms = tape.record(() => penaltyTerms(vars, factors));
+    for (let i = 0; i < sizes.length; i++) {
+      const v = values[i];
+      const want = factors[i].l1 * v.reduce((s, x) => s + Math.abs(x), 0) + factors[i].l2 * v.reduce((s, x) => s + x * x, 0);
+      const [got] = await terms[i].data();
+      expect(Math.abs(got - want)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(want)));
+    }
+    const total = tape.record(() => wg.addN(terms));
+    const grads = tape.gradient(total, vars);
+    for (let i = 0; i < sizes.length; i++) {
+      const g = await grads[i]!.data();
+      const want = Array.from(values[i], (x) => factors[i].l1 * Math.sign(x) + 2 * factors[i].l2 * x);
+      for (let j = 0; j < want.length; j++) expect(Math.abs(g[j] - want[j])).toBeLessThanOrEqual(1e-6);
+    }
+  });
+});

@@ -41,8 +41,10 @@ function layout(xs: readonly Tensor[], l1: readonly number[], l2: readonly numbe
   let total = 0;
   let chunks = 0;
   for (const x of xs) {
+    // Each tensor starts on a 4-float boundary, so the kernels read and write whole vec4s; the
+    // gap after a tensor belongs to none and is masked or ignored.
     offsets.push(total);
-    total += x.size;
+    total += Math.ceil(x.size / 4) * 4;
     chunks += Math.ceil(x.size / CHUNK);
   }
   const words = new Uint32Array(4 * chunks + 4 * xs.length);
