@@ -1,5 +1,5 @@
 import { GradientTapeError, InvalidArgumentError, ShapeError } from '../errors';
-import { tensor } from '../tensor/create';
+import { ones } from '../tensor/create';
 import { fmt, sameShape } from '../tensor/shape';
 import { Tensor, tidy } from '../tensor/tensor';
 import { Variable } from '../tensor/variable';
@@ -106,8 +106,7 @@ export class GradientTape implements Recorder {
   private backward(target: Tensor, sources: Tensor[], dy: Tensor | undefined): Array<Tensor | null> {
     const sourceIds = new Set(sources.map((s) => s.id));
     const cts = new Map<number, Tensor>();
-    cts.set(target.id, dy ? dy.view(dy.shape) : seed(target.shape));
-    // Accumulating rules over leaves wait until every other contribution to those leaves is in.
+    cts.set(target.id, dy ? dy.view(dy.shape) : ones(target.shape)); // a scalar: an upload, no dispatch
     const produced = new Set(this.nodes.map((n) => n.outId));
     const deferred: Array<[Recorded, Tensor]> = [];
     for (let i = this.nodes.length - 1; i >= 0; i--) {
@@ -116,32 +115,16 @@ export class GradientTape implements Recorder {
       const ct = cts.get(outId);
       if (!ct) continue;
       const rule = vjpRules[node.prim];
-      if (typeof rule !== 'function' && inIds.every((id, k) => !node.needs[k] || !produced.has(id))) {
+      if (typeof rule === 'function') {
+        addCotangents(node, ct, (rule as VjpRule<Primitive>)(ct, node), cts);
+      } else if (inIds.every((id, k) => !node.needs[k] || !produced.has(id))) {
+        // Accumulating rules over leaves wait until every other contribution to those leaves is in.
         deferred.push([node, ct]);
         if (!sourceIds.has(outId)) cts.delete(outId);
         continue;
+      } else {
+        accumulate(node, ct, cts);
       }
-      let grads: Array<Tensor | null> = [];
-      const kept = new Set<Tensor>();
-      if (typeof rule === 'function') grads = (rule as VjpRule<Primitive>)(ct, node);
-      else accumulate(node, ct, cts);
-      grads.forEach((g, k) => {
-        if (!g || !node.needs[k]) return;
-        // Un-broadcast once, here, for every rule; a passed-through cotangent gets its own view.
-        let own = sumTo(g, node.inputs[k].shape);
-        if (own === ct) own = ct.view(ct.shape);
-        const prev = cts.get(inIds[k]);
-        if (prev) {
-          cts.set(inIds[k], add(prev, own));
-          prev.dispose();
-          own.dispose();
-        } else {
-          cts.set(inIds[k], own);
-          kept.add(own);
-        }
-      });
-      // Free each rule output now rather than at the end of the backward pass.
-      for (const g of new Set(grads)) if (g && g !== ct && !kept.has(g)) g.dispose();
       if (!sourceIds.has(outId)) {
         cts.delete(outId);
         ct.dispose();
@@ -171,6 +154,29 @@ export class GradientTape implements Recorder {
   }
 }
 
+/**
+ * Adds a rule's cotangents into those of the node's inputs, each first summed down to its input's
+ * shape (un-broadcasting happens here, once, for every rule), then frees what the rule made.
+ */
+function addCotangents(node: Recorded, ct: Tensor, grads: Array<Tensor | null>, cts: Map<number, Tensor>): void {
+  const kept = new Set<Tensor>();
+  grads.forEach((g, k) => {
+    if (!g || !node.needs[k]) return;
+    let own = sumTo(g, node.inputs[k].shape);
+    if (own === ct) own = ct.view(ct.shape); // a passed-through cotangent gets its own view
+    const prev = cts.get(node.inIds[k]);
+    if (prev) {
+      cts.set(node.inIds[k], add(prev, own));
+      prev.dispose();
+      own.dispose();
+    } else {
+      cts.set(node.inIds[k], own);
+      kept.add(own);
+    }
+  });
+  for (const g of new Set(grads)) if (g && g !== ct && !kept.has(g)) g.dispose();
+}
+
 /** Runs an accumulating rule: its results replace (they already include) the inputs' cotangents. */
 function accumulate(node: Recorded, ct: Tensor, cts: Map<number, Tensor>): void {
   const prior = node.inIds.map((id) => cts.get(id));
@@ -180,11 +186,6 @@ function accumulate(node: Recorded, ct: Tensor, cts: Map<number, Tensor>): void 
     if (sum !== prior[k]) prior[k]?.dispose();
     cts.set(node.inIds[k], sum);
   });
-}
-
-/** The cotangent 1 of a scalar target: uploaded (a copy in the command stream), not filled by a dispatch. */
-function seed(shape: readonly number[]): Tensor {
-  return tensor(new Float32Array(1).fill(1), shape);
 }
 
 function releaseNode(node: TapeNode): void {

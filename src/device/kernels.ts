@@ -12,6 +12,9 @@ import { shaderSources } from './shaders';
  * that safe: the write lands after the previous batch (which read the old arena) has run.
  */
 
+/** The highest rank the strided kernels (binary, permute) index: their uniforms hold 8 dimensions. */
+export const MAX_RANK = 8;
+
 /** Uniform parameters, packed as 4-byte fields in declaration order (mind WGSL struct alignment). */
 export class Params {
   readonly words: number[] = [];
@@ -23,6 +26,10 @@ export class Params {
   i32(...values: number[]): this {
     for (const v of values) this.words.push(v | 0);
     return this;
+  }
+  /** A shape or strides as `array<vec4u, 2>`: up to MAX_RANK u32s, zero-padded. */
+  dims(values: readonly number[]): this {
+    return this.u32(...values, ...new Array<number>(MAX_RANK - values.length).fill(0));
   }
   f32(...values: number[]): this {
     for (const v of values) {
@@ -71,14 +78,24 @@ const stagingPool = new Map<number, GPUBuffer[]>();
 const gpuErrors: string[] = [];
 let watchedDevice: GPUDevice | null = null;
 
+let adapter: AdapterProfile | null = null;
+/** Bind groups by pipeline, arena slice and buffers (see bindGroupFor). */
+const bindGroups = new Map<string, GPUBindGroup>();
+const MAX_BIND_GROUPS = 8192;
+const bufferIds = new WeakMap<GPUBuffer, number>();
+let nextBufferId = 0;
+
 onDeviceReset(() => {
   batch = null;
   arenaGpu = null;
   modules.clear();
   pipelines.clear();
+  bindGroups.clear();
   stagingPool.clear();
   gpuErrors.length = 0;
   watchedDevice = null;
+  adapter = null;
+  dispatchCount = 0;
 });
 
 function device(): GPUDevice {
@@ -93,18 +110,17 @@ function device(): GPUDevice {
   return d;
 }
 
+/** What kernel selection needs to know of the adapter; built once per device (matmul asks every call). */
 export function adapterProfile(): AdapterProfile {
   const info = current().info;
-  return { isSwiftShader: info.isSwiftShader, limits: info.limits, features: new Set(info.features) };
+  adapter ??= { isSwiftShader: info.isSwiftShader, limits: info.limits, features: new Set(info.features) };
+  return adapter;
 }
 
 export function dispatchesSinceInit(): number {
   return dispatchCount;
 }
 
-onDeviceReset(() => {
-  dispatchCount = 0;
-});
 
 function openBatch(): Batch {
   const d = device();
@@ -165,25 +181,18 @@ function pipeline(spec: KernelSpec): GPUComputePipeline {
   return p;
 }
 
-/**
- * Bind groups, reused when a dispatch repeats one from an earlier batch: same pipeline, same
- * buffers, same place in the arena. A training step encodes the same sequence every time and the
- * pool hands back the same buffers, so from the second step on nearly every lookup hits and the
- * step creates no bind groups (each is a call into the GPU process in a browser).
- */
-const bindGroups = new Map<string, GPUBindGroup>();
-const MAX_BIND_GROUPS = 8192;
-const bufferIds = new WeakMap<GPUBuffer, number>();
-let nextBufferId = 0;
-
-onDeviceReset(() => bindGroups.clear());
-
 function bufferId(b: GPUBuffer): number {
   let id = bufferIds.get(b);
   if (id === undefined) bufferIds.set(b, (id = nextBufferId++));
   return id;
 }
 
+/**
+ * Bind groups, reused when a dispatch repeats one from an earlier batch: same pipeline, same
+ * buffers, same place in the arena. A training step encodes the same sequence every time and the
+ * pool hands back the same buffers, so from the second step on nearly every lookup hits and the
+ * step creates no bind groups (each is a call into the GPU process in a browser).
+ */
 function bindGroupFor(pipe: GPUComputePipeline, offset: number, bytes: number, buffers: GPUBuffer[]): GPUBindGroup {
   let key = `${pipe.label}@${offset}:${bytes}`;
   for (const b of buffers) key += `,${bufferId(b)}`;

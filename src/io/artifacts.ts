@@ -1,12 +1,11 @@
 // The TensorFlow.js layers-model format: the artifacts a model saves to (topology, weight specs,
 // one binary blob of weights), the model.json that file and HTTP storage use, and the weights'
 // binary encoding. Everything read here is checked before any of it reaches the GPU.
-import { encodeCopy } from '../device/kernels';
 import { ModelFormatError, show } from '../errors';
 import type { Layer } from '../layers/layer';
-import { tensor } from '../tensor/create';
+import { concatFlat, tensor } from '../tensor/create';
 import { fmt, sameShape, sizeOf } from '../tensor/shape';
-import { emptyTensor, tidy } from '../tensor/tensor';
+import { tidy } from '../tensor/tensor';
 import type { Variable } from '../tensor/variable';
 
 /** Weights stored at reduced precision (by `tensorflowjs_converter --quantize_*`): value = q·scale + min. */
@@ -205,13 +204,8 @@ export async function encodeWeights(weights: readonly Variable[]): Promise<{ spe
   const total = weights.reduce((n, w) => n + w.size, 0);
   if (total === 0) return { specs, data: new ArrayBuffer(0) };
   for (const w of weights) w.assertUsable('save');
-  const packed = emptyTensor([total]);
+  const packed = concatFlat(weights, 'save');
   try {
-    let offset = 0;
-    for (const w of weights) {
-      encodeCopy(w.buffer('save'), 0, packed.buffer('save'), 4 * offset, 4 * w.size);
-      offset += w.size;
-    }
     const values = await packed.data();
     return { specs, data: values.buffer as ArrayBuffer };
   } finally {

@@ -36,6 +36,8 @@ export class Dense extends Layer {
   kernel: Variable | null = null;
   bias: Variable | null = null;
   private readonly activationFn: ActivationFn | null;
+  /** The activation when the matmul can apply it in its epilogue (a built-in one of Keras's defaults). */
+  private readonly fusedActivation: FusableActivation | undefined;
 
   constructor(args: DenseArgs) {
     super(args);
@@ -47,6 +49,9 @@ export class Dense extends Layer {
     const activation = getActivation(args.activation, 'dense');
     this.activation = activation.name;
     this.activationFn = activation.fn;
+    // Keras's leakyRelu slope (0.2) and elu scale (1) are also matmul's defaults for a fused activation.
+    const builtIn = activation.fn !== null && savedActivationName(activation.name, activation.fn) === activation.name;
+    this.fusedActivation = builtIn && isFusable(activation.name, 0.2) ? activation.name : undefined;
     this.useBias = args.useBias ?? true;
     this.kernelInitializer = getInitializer(args.kernelInitializer ?? 'glorotUniform', 'dense');
     this.biasInitializer = getInitializer(args.biasInitializer ?? 'zeros', 'dense');
@@ -96,11 +101,8 @@ export class Dense extends Layer {
     if (flat !== x) temps.push(flat);
     // Bias and (where its derivative is a function of the output) activation run in the matmul's
     // epilogue: one kernel for the whole layer, forward and in the gradient.
-    const fused = this.activationFn && savedActivationName(this.activation, this.activationFn) === this.activation && isFusable(this.activation, 0.2)
-      ? (this.activation as FusableActivation)
-      : undefined;
-    let y = matmul(flat, kernel, { bias: this.bias ?? undefined, activation: fused });
-    if (this.activationFn && !fused) {
+    let y = matmul(flat, kernel, { bias: this.bias ?? undefined, activation: this.fusedActivation });
+    if (this.activationFn && !this.fusedActivation) {
       temps.push(y);
       y = this.activationFn(y);
     }

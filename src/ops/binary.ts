@@ -1,4 +1,4 @@
-import { dispatch, grid, Params } from '../device/kernels';
+import { dispatch, grid, MAX_RANK, Params } from '../device/kernels';
 import { InvalidArgumentError } from '../errors';
 import { broadcastShapes, broadcastStrides, sameShape } from '../tensor/shape';
 import { emptyTensor, type Tensor } from '../tensor/tensor';
@@ -22,13 +22,6 @@ export const binaryOps = {
 } as const;
 
 export type BinaryOp = keyof typeof binaryOps;
-
-const MAX_RANK = 8;
-
-function packDims(params: Params, values: readonly number[]): void {
-  const padded = [...values, ...new Array<number>(MAX_RANK - values.length).fill(0)];
-  params.u32(...padded);
-}
 
 /** True when `part`, without leading 1s, is the trailing block of `whole` (so it repeats every |part| elements). */
 function isTrailingBlock(part: readonly number[], whole: readonly number[]): boolean {
@@ -57,10 +50,7 @@ export function binary(op: BinaryOp, a: Operand, b: Operand): Tensor {
     const s = (typeof av === 'number' ? av : bv) as number;
     const scalarA = typeof av === 'number';
     const out = emptyTensor(t.shape);
-    const params = new Params().u32(t.size, 0).f32(s).u32(0);
-    packDims(params, []);
-    packDims(params, []);
-    packDims(params, []);
+    const params = new Params().u32(t.size, 0).f32(s).u32(0).dims([]).dims([]).dims([]);
     dispatch(
       { shader: 'binary', constants: { OP: binaryOps[op], LAYOUT: 0, SCALAR_A: scalarA ? 1 : 0, SCALAR_B: scalarA ? 0 : 1 } },
       params,
@@ -75,9 +65,7 @@ export function binary(op: BinaryOp, a: Operand, b: Operand): Tensor {
   const layout = chooseLayout(av.shape, bv.shape, shape);
   const period = layout === 2 ? bv.size : layout === 3 ? av.size : 0;
   const params = new Params().u32(out.size, shape.length).f32(0).u32(period);
-  packDims(params, shape);
-  packDims(params, broadcastStrides(av.shape, shape));
-  packDims(params, broadcastStrides(bv.shape, shape));
+  params.dims(shape).dims(broadcastStrides(av.shape, shape)).dims(broadcastStrides(bv.shape, shape));
   dispatch(
     { shader: 'binary', constants: { OP: binaryOps[op], LAYOUT: layout, SCALAR_A: 0, SCALAR_B: 0 } },
     params,

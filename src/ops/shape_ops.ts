@@ -1,4 +1,4 @@
-import { dispatch, encodeCopy, grid, Params } from '../device/kernels';
+import { dispatch, encodeCopy, grid, MAX_RANK, Params } from '../device/kernels';
 import { InvalidArgumentError, ShapeError } from '../errors';
 import { broadcastShapes, broadcastStrides, checkShape, fmt, sameShape, type Shape, sizeOf, stridesOf } from '../tensor/shape';
 import { emptyTensor, type Tensor } from '../tensor/tensor';
@@ -6,7 +6,6 @@ import { asTensor, type Operand } from './operand';
 import { emit, type VjpRule } from './primitive';
 import { sumTo } from './reduce';
 
-const MAX_RANK = 8;
 
 /** Resolves one −1 in `shape` against `size`. */
 function resolveShape(shape: Shape, size: number, from: Shape): number[] {
@@ -39,8 +38,7 @@ export const reshapeVjp: VjpRule<'reshape'> = (ct, { inputs: [x] }) => [reshape(
 export function stridedCopy(op: string, x: Tensor, outShape: Shape, strides: number[]): Tensor {
   if (outShape.length > MAX_RANK) throw new InvalidArgumentError(`${op}: rank ${outShape.length} exceeds the supported ${MAX_RANK}.`);
   const out = emptyTensor(outShape);
-  const pad = (v: readonly number[]) => [...v, ...new Array<number>(MAX_RANK - v.length).fill(0)];
-  const params = new Params().u32(out.size, outShape.length, 0, 0).u32(...pad(outShape)).u32(...pad(strides));
+  const params = new Params().u32(out.size, outShape.length, 0, 0).dims(outShape).dims(strides);
   dispatch({ shader: 'permute' }, params, [x.buffer(op), out.buffer(op)], grid(out.size, 64));
   return out;
 }

@@ -1,4 +1,4 @@
-import { dispatch, grid, Params, upload } from '../device/kernels';
+import { dispatch, encodeCopy, grid, Params, upload } from '../device/kernels';
 import { InvalidArgumentError, ShapeError } from '../errors';
 import { checkShape, fmt, type Shape, sizeOf } from './shape';
 import { emptyTensor, type NestedArray, type Tensor } from './tensor';
@@ -115,4 +115,18 @@ export function truncatedNormal(shape: Shape, opts: { mean?: number; stddev?: nu
   const { mean = 0, stddev = 1, seed } = opts ?? {};
   if (stddev < 0) throw new InvalidArgumentError(`truncatedNormal: stddev must be ≥ 0, got ${stddev}.`);
   return random('truncatedNormal', shape, 2, mean, stddev, seed);
+}
+
+/**
+ * The values of `tensors` end to end in one new 1-D tensor, by buffer copies (no dispatch): one
+ * readback or one reduction then covers them all.
+ */
+export function concatFlat(tensors: readonly Tensor[], op: string): Tensor {
+  const out = emptyTensor([tensors.reduce((n, t) => n + t.size, 0)]);
+  let offset = 0;
+  for (const t of tensors) {
+    encodeCopy(t.buffer(op), 0, out.buffer(op), 4 * offset, 4 * t.size);
+    offset += t.size;
+  }
+  return out;
 }

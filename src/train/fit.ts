@@ -16,7 +16,7 @@ import { addN } from '../ops/nn';
 import { withoutRecording } from '../ops/primitive';
 import { mean, sum } from '../ops/reduce';
 import { reshape } from '../ops/shape_ops';
-import { tensor } from '../tensor/create';
+import { concatFlat, tensor, zeros } from '../tensor/create';
 import { fmt, sameShape } from '../tensor/shape';
 import { emptyTensor, keep, type NestedArray, type Storage, Tensor, tidy } from '../tensor/tensor';
 import { Variable } from '../tensor/variable';
@@ -223,13 +223,7 @@ async function checkFinite(op: string, all: ReadonlyArray<readonly [string, Tens
     groups.forEach((group, g) =>
       tidy(() =>
         withoutRecording(() => {
-          const packed = emptyTensor([group.reduce((n, t) => n + t.size, 0)]);
-          let offset = 0;
-          for (const t of group) {
-            encodeCopy(t.buffer(op), 0, packed.buffer(op), 4 * offset, 4 * t.size);
-            offset += t.size;
-          }
-          encodeCopy(sum(mul(packed, 0)).buffer(op), 0, flags.buffer(op), 4 * g, 4);
+          encodeCopy(sum(mul(concatFlat(group, op), 0)).buffer(op), 0, flags.buffer(op), 4 * g, 4);
         }),
       ),
     );
@@ -310,7 +304,7 @@ class LogSums {
    */
   add(section: number, values: Array<Tensor | null>, weight: number): void {
     const k = this.keys.length;
-    const packed = tensor(new Float32Array(k));
+    const packed = zeros([k]);
     values.forEach((v, i) => v && encodeCopy(v.buffer('fit'), 0, packed.buffer('fit'), 4 * i, 4));
     dispatch({ shader: 'epoch_sums' }, new Params().u32(section * k, k).f32(weight), [packed.buffer('fit'), this.sums.buffer('fit')], [1]);
     packed.dispose();
@@ -480,6 +474,7 @@ export async function fitModel(model: TrainableModel, c: Compiled | undefined, x
     };
     if ('stopTraining' in model) model.stopTraining = false;
     let logs: Logs = {};
+    const batchLogs = callbacks.some((cb) => cb.onBatchEnd); // the only reason to read back per batch
     for (const cb of callbacks) await cb.onTrainBegin?.({});
     for (let epoch = initialEpoch; epoch < epochs; epoch++) {
       for (const cb of callbacks) await cb.onEpochBegin?.(epoch, {});
@@ -493,7 +488,7 @@ export async function fitModel(model: TrainableModel, c: Compiled | undefined, x
         for (const cb of callbacks) await cb.onBatchBegin?.(b, { batch: b, size: count });
         trainStep(model, compiled, () => batchOf(xs.t, ys.t, order, start, count), sums, 0);
         seen += count;
-        if (callbacks.some((cb) => cb.onBatchEnd)) {
+        if (batchLogs) {
           const running = sums.means(await sums.sums.data(), 0, seen);
           for (const cb of callbacks) await cb.onBatchEnd?.(b, running);
         } else {

@@ -126,9 +126,9 @@ export abstract class Optimizer {
     return next.buffer;
   }
 
-  /** Dispatches an update over n elements, `perInvocation` of them per invocation. */
-  protected run(spec: KernelSpec, params: Params, buffers: GPUBuffer[], n: number, perInvocation = 1): void {
-    dispatch(spec, params, buffers, grid(Math.ceil(n / perInvocation), 64));
+  /** Dispatches an update over n elements; every optimizer kernel updates a vec4 per invocation. */
+  protected run(spec: KernelSpec, params: Params, buffers: GPUBuffer[], n: number): void {
+    dispatch(spec, params, buffers, grid(Math.ceil(n / 4), 64));
   }
 
   /** The hyperparameters, TensorFlow.js style. */
@@ -167,8 +167,8 @@ export class SGD extends Optimizer {
 
   protected encodeUpdate(n: number, _t: number, buffers: GPUBuffer[]): void {
     const params = new Params().u32(n).f32(this.learningRate, this.momentum, this.weightDecay * this.learningRate);
-    if (this.momentum === 0) this.run({ shader: 'optimizer_sgd', entry: 'plain' }, params, buffers, n, 4);
-    else this.run({ shader: 'optimizer_sgd', entry: 'momentum', constants: { NESTEROV: this.nesterov ? 1 : 0 } }, params, buffers, n, 4);
+    if (this.momentum === 0) this.run({ shader: 'optimizer_sgd', entry: 'plain' }, params, buffers, n);
+    else this.run({ shader: 'optimizer_sgd', entry: 'momentum', constants: { NESTEROV: this.nesterov ? 1 : 0 } }, params, buffers, n);
   }
 
   override getConfig(): Record<string, number | boolean> {
@@ -203,7 +203,7 @@ export class Adam extends Optimizer {
   protected encodeUpdate(n: number, t: number, buffers: GPUBuffer[]): void {
     const alpha = (this.learningRate * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
     const params = new Params().u32(n).f32(alpha, this.beta1, this.beta2, this.epsilon, this.weightDecay * this.learningRate);
-    this.run({ shader: 'optimizer_adam' }, params, buffers, n, 4);
+    this.run({ shader: 'optimizer_adam' }, params, buffers, n);
   }
 
   override getConfig(): Record<string, number | boolean> {
@@ -244,7 +244,7 @@ export class RMSprop extends Optimizer {
 
   protected encodeUpdate(n: number, _t: number, buffers: GPUBuffer[]): void {
     const params = new Params().u32(n).f32(this.learningRate, this.rho, this.momentum, this.epsilon, this.weightDecay * this.learningRate);
-    this.run({ shader: 'optimizer_rmsprop', entry: this.momentum > 0 ? 'momentum' : 'plain' }, params, buffers, n, 4);
+    this.run({ shader: 'optimizer_rmsprop', entry: this.momentum > 0 ? 'momentum' : 'plain' }, params, buffers, n);
   }
 
   override getConfig(): Record<string, number | boolean> {
