@@ -74,7 +74,8 @@ export function parseConfig(search: string): { config: SuiteConfig; engines: Eng
   };
   const list = (name: string): string[] | null => {
     const raw = p.get(name);
-    return raw === null ? null : raw.split(',').map((s) => s.trim()).filter(Boolean);
+    if (raw === null) return null;
+    return raw.trim() === 'none' ? [] : raw.split(',').map((s) => s.trim()).filter(Boolean);
   };
   const matmul = (list('matmul') ?? DEFAULT_CONFIG.matmul.map(String)).map((s) => {
     const n = Number(s);
