@@ -70,6 +70,20 @@ describe('GradientTape', () => {
     expect(() => p.gradient(z, w)).toThrowError(wg.GradientTapeError);
   });
 
+  it('differentiates a list of targets as their sum, with one dy per target', async () => {
+    // a = Σ w², b = Σ 3w, c = w²: d(a + b)/dw = 2w + 3; with c's dy = [1, 2]: 2w·[1, 2] added.
+    const w = wg.variable(wg.tensor([1, -2]));
+    const tape = new wg.GradientTape({ persistent: true });
+    const [a, b, c] = tape.record(() => [wg.sum(wg.square(w)), wg.sum(wg.mul(w, 3)), wg.square(w)]);
+    expectClose(await tape.gradient([a, b], w)!.data(), [2 * 1 + 3, 2 * -2 + 3]);
+    expectClose(await tape.gradient([a, a], w)!.data(), [4, -8]);
+    expectClose(await tape.gradient([a, c], w, [undefined, wg.tensor([1, 2])])!.data(), [2 + 2, -4 - 8]);
+    expect(() => tape.gradient([a, c], w)).toThrowError(/target 1 has shape \[2\]/);
+    expect(() => tape.gradient([a, b], w, [undefined])).toThrowError(wg.InvalidArgumentError);
+    expect(() => tape.gradient([], w)).toThrowError(wg.InvalidArgumentError);
+    tape.dispose();
+  });
+
   it('takes dy for a non-scalar target and refuses to guess without it', async () => {
     const x = wg.tensor([1, 2, 3]);
     const tape = new wg.GradientTape({ persistent: true });

@@ -72,41 +72,65 @@ export class GradientTape implements Recorder {
 
   /**
    * d target / d source for each source (null where target does not depend on it). A target that
-   * is not a scalar needs `dy`, the cotangent of the target, of the target's shape.
+   * is not a scalar needs `dy`, the cotangent of the target, of the target's shape. A list of
+   * targets is differentiated as their sum (as TensorFlow's tape does), with `dy` then a list too,
+   * an entry per target (undefined for a scalar): one backward pass whatever their number.
    */
-  gradient(target: Tensor, sources: Tensor[], dy?: Tensor): Array<Tensor | null>;
-  gradient(target: Tensor, sources: Tensor, dy?: Tensor): Tensor | null;
-  gradient(target: Tensor, sources: Tensor | Tensor[], dy?: Tensor): Array<Tensor | null> | Tensor | null {
+  gradient(target: Tensor | Tensor[], sources: Tensor[], dy?: Tensor | Array<Tensor | undefined>): Array<Tensor | null>;
+  gradient(target: Tensor | Tensor[], sources: Tensor, dy?: Tensor | Array<Tensor | undefined>): Tensor | null;
+  gradient(target: Tensor | Tensor[], sources: Tensor | Tensor[], dy?: Tensor | Array<Tensor | undefined>): Array<Tensor | null> | Tensor | null {
+    const op = 'GradientTape.gradient';
     this.checkOpen('gradient');
     if (this.used && !this.persistent) {
-      throw new GradientTapeError('GradientTape.gradient: a non-persistent tape allows one gradient call; create the tape with { persistent: true } for more.');
+      throw new GradientTapeError(`${op}: a non-persistent tape allows one gradient call; create the tape with { persistent: true } for more.`);
     }
-    if (!(target instanceof Tensor)) throw new InvalidArgumentError('GradientTape.gradient: the target must be a Tensor.');
-    target.assertUsable('GradientTape.gradient');
+    const targets = Array.isArray(target) ? target : [target];
+    if (targets.length === 0 || targets.some((t) => !(t instanceof Tensor))) {
+      throw new InvalidArgumentError(`${op}: the target must be a Tensor or a non-empty array of Tensors.`);
+    }
+    for (const t of targets) t.assertUsable(op);
     const list = sources instanceof Tensor ? [sources] : sources;
     if (!Array.isArray(list) || list.some((s) => !(s instanceof Tensor))) {
-      throw new InvalidArgumentError('GradientTape.gradient: sources must be a Tensor or an array of Tensors.');
+      throw new InvalidArgumentError(`${op}: sources must be a Tensor or an array of Tensors.`);
     }
-    if (dy === undefined && target.size !== 1) {
-      throw new ShapeError(`GradientTape.gradient: the target has shape ${fmt(target.shape)}; a non-scalar target needs dy of that shape.`);
-    }
-    if (dy !== undefined) {
-      if (!(dy instanceof Tensor)) throw new InvalidArgumentError('GradientTape.gradient: dy must be a Tensor.');
-      dy.assertUsable('GradientTape.gradient');
-      if (!sameShape(dy.shape, target.shape)) {
-        throw new ShapeError(`GradientTape.gradient: dy has shape ${fmt(dy.shape)} but the target has shape ${fmt(target.shape)}.`);
+    let dys: Array<Tensor | undefined>;
+    if (Array.isArray(target)) {
+      if (dy !== undefined && (!Array.isArray(dy) || dy.length !== targets.length)) {
+        throw new InvalidArgumentError(`${op}: with ${targets.length} targets, dy must be an array of ${targets.length} entries.`);
       }
+      dys = dy === undefined ? targets.map(() => undefined) : dy;
+    } else {
+      if (Array.isArray(dy)) throw new InvalidArgumentError(`${op}: a single target takes a single dy.`);
+      dys = [dy];
     }
+    targets.forEach((t, i) => {
+      const d = dys[i];
+      const which = targets.length > 1 ? ` ${i}` : '';
+      if (d === undefined) {
+        if (t.size !== 1) throw new ShapeError(`${op}: the target${which} has shape ${fmt(t.shape)}; a non-scalar target needs dy of that shape.`);
+        return;
+      }
+      if (!(d instanceof Tensor)) throw new InvalidArgumentError(`${op}: dy must be a Tensor.`);
+      d.assertUsable(op);
+      if (!sameShape(d.shape, t.shape)) {
+        throw new ShapeError(`${op}: dy has shape ${fmt(d.shape)} but the target${which} has shape ${fmt(t.shape)}.`);
+      }
+    });
     this.used = true;
-    const result = tidy(() => this.backward(target, list, dy));
+    const result = tidy(() => this.backward(targets, list, dys));
     if (!this.persistent) this.release();
     return sources instanceof Tensor ? result[0] : result;
   }
 
-  private backward(target: Tensor, sources: Tensor[], dy: Tensor | undefined): Array<Tensor | null> {
+  private backward(targets: Tensor[], sources: Tensor[], dys: Array<Tensor | undefined>): Array<Tensor | null> {
     const sourceIds = new Set(sources.map((s) => s.id));
     const cts = new Map<number, Tensor>();
-    cts.set(target.id, dy ? dy.view(dy.shape) : ones(target.shape)); // a scalar: an upload, no dispatch
+    targets.forEach((t, i) => {
+      const d = dys[i];
+      const seed = d ? d.view(d.shape) : ones(t.shape); // a scalar: an upload, no dispatch
+      const prev = cts.get(t.id);
+      cts.set(t.id, prev ? add(prev, seed) : seed);
+    });
     const produced = new Set(this.nodes.map((n) => n.outId));
     const deferred: Array<[Recorded, Tensor]> = [];
     for (let i = this.nodes.length - 1; i >= 0; i--) {

@@ -10,13 +10,12 @@
 import { adapterProfile, dispatch, encodeCopy, flush, Params, upload } from '../device/kernels';
 import { InvalidArgumentError, NonFiniteError, ShapeError } from '../errors';
 import { GradientTape } from '../autodiff/tape';
-import { add, mul } from '../ops/binary';
+import { mul } from '../ops/binary';
 import { gather } from '../ops/gather';
-import { addN } from '../ops/nn';
 import { withoutRecording } from '../ops/primitive';
 import { mean, sum } from '../ops/reduce';
 import { reshape } from '../ops/shape_ops';
-import { concatFlat, tensor, zeros } from '../tensor/create';
+import { concatFlat, tensor } from '../tensor/create';
 import { fmt, sameShape } from '../tensor/shape';
 import { emptyTensor, keep, type NestedArray, type Storage, Tensor, tidy } from '../tensor/tensor';
 import { Variable } from '../tensor/variable';
@@ -299,14 +298,17 @@ class LogSums {
   }
 
   /**
-   * sums[section·keys + i] += weight · values[i] (scalar tensors; null adds 0): the scalars are
-   * packed by copies, then one dispatch adds them all.
+   * Adds one batch's logs, weighted by its sample count, into `section`: the loss is the compiled
+   * loss plus the penalties, the regularization loss the penalties alone, then the metrics, all
+   * summed in the kernel (shaders/epoch_sums.wgsl). The scalars are packed by copies, then one
+   * dispatch adds them all; the total loss is never formed as a tensor of its own.
    */
-  add(section: number, values: Array<Tensor | null>, weight: number): void {
-    const k = this.keys.length;
-    const packed = zeros([k]);
-    values.forEach((v, i) => v && encodeCopy(v.buffer('fit'), 0, packed.buffer('fit'), 4 * i, 4));
-    dispatch({ shader: 'epoch_sums' }, new Params().u32(section * k, k).f32(weight), [packed.buffer('fit'), this.sums.buffer('fit')], [1]);
+  add(section: number, f: Forward, metrics: Tensor[], weight: number): void {
+    const values = [f.compiled, ...metrics, ...f.penalties];
+    const packed = emptyTensor([values.length]);
+    values.forEach((v, i) => encodeCopy(v.buffer('fit'), 0, packed.buffer('fit'), 4 * i, 4));
+    const params = new Params().u32(section * this.keys.length, metrics.length, f.penalties.length).f32(weight);
+    dispatch({ shader: 'epoch_sums' }, params, [packed.buffer('fit'), this.sums.buffer('fit')], [1]);
     packed.dispose();
   }
 
@@ -331,10 +333,10 @@ function logKeys(c: Compiled): string[] {
 
 interface Forward {
   pred: Tensor;
-  /** The compiled loss plus Σ model.losses: what is differentiated and logged as `loss`. */
-  total: Tensor;
-  /** Σ model.losses, or null when the model has none. */
-  penalty: Tensor | null;
+  /** The compiled loss, a scalar. */
+  compiled: Tensor;
+  /** model.losses, each as a scalar. The loss trained on and logged is compiled + Σ penalties. */
+  penalties: Tensor[];
 }
 
 /** A scalar from what a loss or metric function returned (Keras averages a per-sample result). */
@@ -348,13 +350,12 @@ function forward(model: TrainableModel, c: Compiled, x: Tensor, y: Tensor, train
   const pred = model.apply(x, { training });
   if (!(pred instanceof Tensor)) throw new InvalidArgumentError('fit: the model returned something other than a Tensor.');
   const compiled = asScalar('fit', c.loss(y, pred));
-  const losses = model.losses.map((l) => (l.rank === 0 ? l : l.size === 1 ? reshape(l, []) : sum(l)));
-  const penalty = losses.length === 0 ? null : losses.length === 1 ? losses[0] : addN(losses);
-  return { pred, total: penalty ? add(compiled, penalty) : compiled, penalty };
+  const penalties = model.losses.map((l) => (l.rank === 0 ? l : l.size === 1 ? reshape(l, []) : sum(l)));
+  return { pred, compiled, penalties };
 }
 
 function logBatch(sums: LogSums, section: number, c: Compiled, y: Tensor, f: Forward, rows: number): void {
-  sums.add(section, [f.total, f.penalty, ...c.metrics.map((m) => asScalar(m.name, m.fn(y, f.pred)))], rows);
+  sums.add(section, f, c.metrics.map((m) => asScalar(m.name, m.fn(y, f.pred))), rows);
 }
 
 /**
@@ -362,7 +363,7 @@ function logBatch(sums: LogSums, section: number, c: Compiled, y: Tensor, f: For
  * view of a weight) are freed before the optimizer runs: its kernels then find each weight's
  * buffer unshared and update it in place.
  */
-function trainStep(model: TrainableModel, c: Compiled, batch: () => [Tensor, Tensor], sums: LogSums, section: number): void {
+function trainStep(model: TrainableModel, c: Compiled, batch: () => [Tensor, Tensor], sums: LogSums, section: number, submit = true): void {
   tidy(() => {
     let vars: Variable[] = [];
     const grads = tidy(() => {
@@ -371,7 +372,8 @@ function trainStep(model: TrainableModel, c: Compiled, batch: () => [Tensor, Ten
       try {
         const f = tape.record(() => forward(model, c, x, y, true));
         vars = model.trainableWeights; // read after apply: a model builds its weights on first use
-        const g = vars.length ? tape.gradient(f.total, vars) : [];
+        // d(compiled + Σ penalties): the sum's gradient, from one backward pass over all terms.
+        const g = vars.length ? tape.gradient([f.compiled, ...f.penalties], vars) : [];
         logBatch(sums, section, c, y, f, x.shape[0]);
         return g;
       } finally {
@@ -380,7 +382,7 @@ function trainStep(model: TrainableModel, c: Compiled, batch: () => [Tensor, Ten
     });
     if (vars.length) c.optimizer.applyGradients(grads, vars);
   });
-  flush();
+  if (submit) flush();
 }
 
 /** Evaluates rows [start, end) batch by batch, adding into `section` of `sums`. */
@@ -542,7 +544,8 @@ export async function trainOnBatchModel(model: TrainableModel, c: Compiled | und
   try {
     await checkFinite('trainOnBatch', [['x', xs.t], ['y', ys.t]]);
     sums = new LogSums(logKeys(compiled), 1);
-    trainStep(model, compiled, () => [xs.t, ys.t], sums, 0);
+    // No submit of its own: the readback's copy joins the step's batch, one submit in all.
+    trainStep(model, compiled, () => [xs.t, ys.t], sums, 0, false);
     return sums.means(await sums.sums.data(), 0, xs.t.shape[0]);
   } finally {
     sums?.dispose();
