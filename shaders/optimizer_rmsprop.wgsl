@@ -5,9 +5,10 @@
 //   Δ = lr·g / √(s + ε)
 //   plain:     w ← w − Δ
 //   momentum:  b ← μ·b + Δ,   w ← w − b
-// One invocation per four elements, as in optimizer_sgd.wgsl (vec4; buffers are whole 16-byte units).
+// Four elements at a time, a block of vec4s per workgroup, as in optimizer_sgd.wgsl.
 
 const WG: u32 = 64u;
+const BLOCK: u32 = 1024u;   // vec4s per workgroup
 
 struct Params {
   n: u32,
@@ -32,19 +33,25 @@ fn increment(i: u32) -> vec4f {
 }
 
 @compute @workgroup_size(WG)
-fn plain(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * WG;
-  if (i >= (p.n + 3u) / 4u) { return; }
-  let wi = w[i] - w[i] * p.decay;
-  w[i] = wi - increment(i);
+fn plain(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32,
+        @builtin(num_workgroups) nwg: vec3u) {
+  let first = (wid.x + wid.y * nwg.x) * BLOCK;
+  let end = min(first + BLOCK, (p.n + 3u) / 4u);
+  for (var i = first + lid; i < end; i += WG) {
+    let wi = w[i] - w[i] * p.decay;
+    w[i] = wi - increment(i);
+  }
 }
 
 @compute @workgroup_size(WG)
-fn momentum(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * WG;
-  if (i >= (p.n + 3u) / 4u) { return; }
-  let wi = w[i] - w[i] * p.decay;
-  let bi = p.momentum * b[i] + increment(i);
-  b[i] = bi;
-  w[i] = wi - bi;
+fn momentum(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32,
+        @builtin(num_workgroups) nwg: vec3u) {
+  let first = (wid.x + wid.y * nwg.x) * BLOCK;
+  let end = min(first + BLOCK, (p.n + 3u) / 4u);
+  for (var i = first + lid; i < end; i += WG) {
+    let wi = w[i] - w[i] * p.decay;
+    let bi = p.momentum * b[i] + increment(i);
+    b[i] = bi;
+    w[i] = wi - bi;
+  }
 }

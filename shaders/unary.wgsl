@@ -1,9 +1,13 @@
 // y = f(x), elementwise. OP selects f; the codes are the table in src/ops/unary.ts.
+// Four elements at a time (vec4; pool buffers are whole 16-byte units, and the padding lanes of
+// the last vec4 are never read back), a block of BLOCK vec4s per workgroup (see
+// elementwiseGrid in src/device/kernels.ts).
 // Every f is written to stay finite where the math is finite (no exp overflow in tanh,
 // sigmoid or softplus for large |x|).
 
 override OP: u32 = 0u;
 const WG: u32 = 64u;
+const BLOCK: u32 = 1024u;   // vec4s per workgroup
 
 struct Params {
   n: u32,
@@ -11,8 +15,8 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<vec4f>;
+@group(0) @binding(2) var<storage, read_write> y: array<vec4f>;
 
 // erf(z), Abramowitz & Stegun 7.1.26: |error| < 1.5e-7, below f32 resolution near 1.
 fn erf_approx(z: f32) -> f32 {
@@ -55,8 +59,12 @@ fn f(v: f32, alpha: f32) -> f32 {
 }
 
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * WG;
-  if (i >= p.n) { return; }
-  y[i] = f(x[i], p.alpha);
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32,
+        @builtin(num_workgroups) nwg: vec3u) {
+  let first = (wid.x + wid.y * nwg.x) * BLOCK;
+  let end = min(first + BLOCK, (p.n + 3u) / 4u);
+  for (var i = first + lid; i < end; i += WG) {
+    let v = x[i];
+    y[i] = vec4f(f(v.x, p.alpha), f(v.y, p.alpha), f(v.z, p.alpha), f(v.w, p.alpha));
+  }
 }

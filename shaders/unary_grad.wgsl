@@ -1,8 +1,10 @@
 // dx = dy · f'(x), elementwise: the backward of unary.wgsl in one pass. OP uses the same codes.
 // Where the derivative is cheaper or steadier in terms of the output y = f(x), it uses y.
+// vec4s in blocks, as in unary.wgsl.
 
 override OP: u32 = 0u;
 const WG: u32 = 64u;
+const BLOCK: u32 = 1024u;   // vec4s per workgroup
 
 struct Params {
   n: u32,
@@ -10,10 +12,10 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> y: array<f32>;
-@group(0) @binding(3) var<storage, read> dy: array<f32>;
-@group(0) @binding(4) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<vec4f>;
+@group(0) @binding(2) var<storage, read> y: array<vec4f>;
+@group(0) @binding(3) var<storage, read> dy: array<vec4f>;
+@group(0) @binding(4) var<storage, read_write> dx: array<vec4f>;
 
 fn erf_approx(z: f32) -> f32 {
   let a = abs(z);
@@ -52,8 +54,14 @@ fn df(v: f32, out: f32, alpha: f32) -> f32 {
 }
 
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * WG;
-  if (i >= p.n) { return; }
-  dx[i] = dy[i] * df(x[i], y[i], p.alpha);
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32,
+        @builtin(num_workgroups) nwg: vec3u) {
+  let first = (wid.x + wid.y * nwg.x) * BLOCK;
+  let end = min(first + BLOCK, (p.n + 3u) / 4u);
+  for (var i = first + lid; i < end; i += WG) {
+    let v = x[i];
+    let o = y[i];
+    let d = vec4f(df(v.x, o.x, p.alpha), df(v.y, o.y, p.alpha), df(v.z, o.z, p.alpha), df(v.w, o.w, p.alpha));
+    dx[i] = dy[i] * d;
+  }
 }

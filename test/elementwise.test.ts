@@ -31,6 +31,48 @@ const positiveOnly = new Set(['sqrt', 'log']);
 type UnaryName = keyof typeof unaryRef;
 const unaryFn = (name: UnaryName) => (wg as unknown as Record<string, (x: wg.Tensor) => wg.Tensor>)[name];
 
+describe('elementwise kernels over several blocks of 4096 floats and a ragged tail', () => {
+  // The kernels work on vec4s, 1024 per workgroup: 3 whole blocks, then 5 floats (one vec4 and one lane).
+  const n = 3 * 4096 + 5;
+  it('tanh and its VJP match the formulas on every element', async () => {
+    const x = randomArray(n, 31, -3, 3);
+    const dy = randomArray(n, 32, -1, 1);
+    const xt = wg.tensor(x);
+    const tape = new wg.GradientTape();
+    tape.watch(xt);
+    const y = tape.record(() => wg.tanh(xt));
+    const dx = tape.gradient(y, xt, wg.tensor(dy))!;
+    expectClose(await y.data(), Array.from(x, Math.tanh), 2e-6, 2e-6);
+    expectClose(await dx.data(), Array.from(x, (v, i) => dy[i] * (1 - Math.tanh(v) ** 2)), 2e-5, 2e-6);
+  });
+  it('binary ops on vec4s: same shapes, a repeating row on either side, a scalar on either side', async () => {
+    const a = randomArray(n, 35, -2, 2);
+    const b = randomArray(n, 36, 0.5, 2);
+    const at = wg.tensor(a);
+    expectClose(await wg.sub(at, wg.tensor(b)).data(), Array.from(a, (v, i) => v - b[i]));
+    expectClose(await wg.div(3, at).data(), Array.from(a, (v) => 3 / v), 1e-5);
+    expectClose(await wg.maximum(at, 0.5).data(), Array.from(a, (v) => Math.max(v, 0.5)));
+    const rows = 193; // × 64 columns: 12,352 floats, 3 blocks and a part
+    const m = randomArray(rows * 64, 37, -2, 2);
+    const row = randomArray(64, 38, 0.5, 2);
+    const mt = wg.tensor(m, [rows, 64]);
+    const rt = wg.tensor(row, [64]);
+    expectClose(await wg.mul(mt, rt).data(), Array.from(m, (v, i) => v * row[i % 64]));
+    expectClose(await wg.sub(rt, mt).data(), Array.from(m, (v, i) => row[i % 64] - v));
+  });
+  it('an sgd update with momentum changes every element, and only by the rule', async () => {
+    const w0 = randomArray(n, 33);
+    const g = randomArray(n, 34);
+    const v = wg.variable(wg.tensor(w0));
+    const opt = wg.optimizers.sgd({ learningRate: 0.5, momentum: 0.9 });
+    opt.applyGradients([wg.tensor(g)], [v]);
+    opt.applyGradients([wg.tensor(g)], [v]);
+    // m1 = −lr·g, m2 = μ·m1 − lr·g; w2 = w0 + m1 + m2 = w0 − lr·g·(2 + μ)
+    expectClose(await v.data(), Array.from(w0, (w, i) => w - 0.5 * g[i] * 2.9), 1e-5, 1e-6);
+    opt.dispose();
+  });
+});
+
 describe('unary ops', () => {
   for (const name of Object.keys(unaryRef) as UnaryName[]) {
     it(`${name} forward matches the formula on 257 values`, async () => {

@@ -243,6 +243,19 @@ export function grid(elements: number, perWorkgroup: number): [number, number] {
   return [Math.ceil(groups / y), y];
 }
 
+/**
+ * The workgroups of an elementwise kernel over n floats: the kernels read and write vec4s (pool
+ * buffers are whole 16-byte units) and each workgroup of 64 lanes takes a block of 1024 vec4s, 16
+ * per lane. On SwiftShader every workgroup has a fixed cost: relu over 200k floats took 4.5 ms
+ * one float per invocation, 2.7 ms one vec4 per invocation and 1.9 ms in blocks (Node, 2 cores).
+ * A GPU gets n / 4096 workgroups, plenty for any tensor worth a dispatch.
+ */
+export function elementwiseGrid(n: number): [number, number] {
+  return grid(Math.ceil(n / 4), ELEMENTWISE_BLOCK);
+}
+/** vec4s per workgroup of an elementwise kernel (BLOCK in their WGSL). */
+export const ELEMENTWISE_BLOCK = 1024;
+
 function endPass(b: Batch): GPUCommandEncoder {
   if (b.pass) {
     b.pass.end();

@@ -1,4 +1,4 @@
-import { dispatch, grid, MAX_RANK, Params } from '../device/kernels';
+import { dispatch, elementwiseGrid, grid, MAX_RANK, Params } from '../device/kernels';
 import { InvalidArgumentError } from '../errors';
 import { broadcastShapes, broadcastStrides, sameShape } from '../tensor/shape';
 import { emptyTensor, type Tensor } from '../tensor/tensor';
@@ -52,10 +52,10 @@ export function binary(op: BinaryOp, a: Operand, b: Operand): Tensor {
     const out = emptyTensor(t.shape);
     const params = new Params().u32(t.size, 0).f32(s).u32(0).dims([]).dims([]).dims([]);
     dispatch(
-      { shader: 'binary', constants: { OP: binaryOps[op], LAYOUT: 0, SCALAR_A: scalarA ? 1 : 0, SCALAR_B: scalarA ? 0 : 1 } },
+      { shader: 'binary', entry: 'main4', constants: { OP: binaryOps[op], LAYOUT: 0, SCALAR_A: scalarA ? 1 : 0, SCALAR_B: scalarA ? 0 : 1 } },
       params,
       [t.buffer(op), t.buffer(op), out.buffer(op)],
-      grid(t.size, 64),
+      elementwiseGrid(t.size),
     );
     return emit('binary', scalarA ? { op, scalarA: s } : { op, scalarB: s }, [t], out);
   }
@@ -66,11 +66,13 @@ export function binary(op: BinaryOp, a: Operand, b: Operand): Tensor {
   const period = layout === 2 ? bv.size : layout === 3 ? av.size : 0;
   const params = new Params().u32(out.size, shape.length).f32(0).u32(period);
   params.dims(shape).dims(broadcastStrides(av.shape, shape)).dims(broadcastStrides(bv.shape, shape));
+  // vec4s where whole vec4s line up: full operands, or a repeating block of a multiple of 4.
+  const vec4 = layout === 0 || ((layout === 2 || layout === 3) && period % 4 === 0);
   dispatch(
-    { shader: 'binary', constants: { OP: binaryOps[op], LAYOUT: layout, SCALAR_A: 0, SCALAR_B: 0 } },
+    { shader: 'binary', entry: vec4 ? 'main4' : 'main', constants: { OP: binaryOps[op], LAYOUT: layout, SCALAR_A: 0, SCALAR_B: 0 } },
     params,
     [av.buffer(op), bv.buffer(op), out.buffer(op)],
-    grid(out.size, 64),
+    vec4 ? elementwiseGrid(out.size) : grid(out.size, 64),
   );
   return emit('binary', { op }, [av, bv], out);
 }

@@ -1,4 +1,4 @@
-import { dispatch, grid, Params } from '../device/kernels';
+import { dispatch, elementwiseGrid, Params } from '../device/kernels';
 import { InvalidArgumentError } from '../errors';
 import { emptyTensor, type Tensor } from '../tensor/tensor';
 import { asTensor, type Operand } from './operand';
@@ -36,7 +36,7 @@ export function unary(op: UnaryOp, x: Operand, alpha = 0): Tensor {
     { shader: 'unary', constants: { OP: unaryOps[op] } },
     new Params().u32(xt.size).f32(alpha),
     [xt.buffer(op), y.buffer(op)],
-    grid(xt.size, 64),
+    elementwiseGrid(xt.size),
   );
   return emit('unary', { op, alpha }, [xt], y);
 }
@@ -53,7 +53,7 @@ function unaryGrad(op: UnaryOp, alpha: number, x: Tensor, y: Tensor, ct: Tensor)
     { shader: 'unary_grad', constants: { OP: unaryOps[op] } },
     new Params().u32(x.size).f32(alpha),
     [x.buffer(op), y.buffer(op), ct.buffer(op), dx.buffer(op)],
-    grid(x.size, 64),
+    elementwiseGrid(x.size),
   );
   return dx;
 }

@@ -1,6 +1,6 @@
 // Keras 3 optimizers. Each variable's update is one fused dispatch (shaders/optimizer_*.wgsl)
 // that reads the gradient and the optimizer's slots and writes the new weight and slots.
-import { dispatch, encodeCopy, grid, type KernelSpec, Params } from '../device/kernels';
+import { dispatch, elementwiseGrid, encodeCopy, type KernelSpec, Params } from '../device/kernels';
 import { InvalidArgumentError, ShapeError } from '../errors';
 import { zeros } from '../tensor/create';
 import { fmt, sameShape } from '../tensor/shape';
@@ -126,9 +126,9 @@ export abstract class Optimizer {
     return next.buffer;
   }
 
-  /** Dispatches an update over n elements; every optimizer kernel updates a vec4 per invocation. */
+  /** Dispatches an update over n elements; every optimizer kernel works on vec4s, in blocks. */
   protected run(spec: KernelSpec, params: Params, buffers: GPUBuffer[], n: number): void {
-    dispatch(spec, params, buffers, grid(Math.ceil(n / 4), 64));
+    dispatch(spec, params, buffers, elementwiseGrid(n));
   }
 
   /** The hyperparameters, TensorFlow.js style. */
