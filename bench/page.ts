@@ -24,12 +24,15 @@ import {
   type SuiteConfig,
   webgradVsBestPeer,
 } from './suite';
+import { measureRoundTrip, type RoundTrip, roundTripText } from './round_trip';
 
 const ALL_ENGINES: Record<EngineId, Engine> = { webgrad: webgradEngine, tfjs: tfjsEngine, jax: jaxEngine };
 const COLORS: Record<EngineId, string> = { webgrad: '#e8590c', tfjs: '#1c7ed6', jax: '#7048e8' };
 
 export interface BenchResult {
   adapter: string;
+  /** The adapter's round trip without any engine (bench/round_trip.ts), measured before the suite. */
+  roundTrip: RoundTrip | null;
   userAgent: string;
   engines: Partial<Record<EngineId, string>>;
   config: SuiteConfig;
@@ -243,6 +246,9 @@ async function main() {
   $('adapter').textContent = adapter;
 
   const started = performance.now();
+  setProgress(0, 0, 'measuring the round trip…');
+  const roundTrip = await measureRoundTrip();
+  $('round-trip').textContent = roundTrip ? roundTripText(roundTrip) : '–';
   const engines: Engine[] = [];
   const descriptions: Partial<Record<EngineId, string>> = {};
   for (const id of parsed.engines) {
@@ -274,6 +280,7 @@ async function main() {
   renderCharts(rows, ids);
   const result: BenchResult = {
     adapter,
+    roundTrip,
     userAgent: navigator.userAgent,
     engines: descriptions,
     config,

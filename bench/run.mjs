@@ -69,6 +69,10 @@ try {
     if (bench.state === 'done') {
       writeFileSync(`${resultsDir}browser.json`, `${JSON.stringify(bench.result, null, 2)}\n`);
       console.log(`\nAdapter: ${bench.result.adapter}`);
+      const rt = bench.result.roundTrip;
+      if (rt) {
+        console.log(`Round trip (${rt.copyOnlyMs.toFixed(2)} ms copy only, raw WebGPU): ${rt.oneDispatchMs.toFixed(2)} ms after 1 dispatch, ${rt.twentyDispatchesMs.toFixed(2)} ms after 20`);
+      }
       for (const [id, d] of Object.entries(bench.result.engines)) console.log(`  ${id}: ${d}`);
       console.log(`\n${bench.result.markdown}\n`);
       console.log(`Wrote bench/results/browser.json and bench/results/browser.png (${(bench.result.durationMs / 1000).toFixed(0)} s).`);
