@@ -22,6 +22,9 @@
 //
 // Dispatch: (ceil(N / (4·COL_VECS·WG_X)), ceil(M / (4·ROW_GROUPS·WG_Y)), batch) workgroups.
 enable subgroups;
+// The early exit of whole quads in main (see there) makes the control flow of the quad swaps depend
+// on the invocation's position, which WGSL cannot prove uniform within a quad; it is, by construction.
+diagnostic(off, subgroup_uniformity);
 
 struct Params {
   M: u32,
@@ -100,6 +103,12 @@ fn main(
   let col0 = (group.x * WG_X + lid.x) * 4u * COL_VECS;
   let batch = group.z;
   let q = lane % 4u;
+  // A quad whose rows all lie past M, or whose columns all lie past N, has nothing to store; it
+  // leaves at once, and with it the work of the edge tiles that fall outside C. (Its 4 lanes share
+  // their rows, and the quad's columns start at its lane 0's, so the whole quad leaves together and
+  // no swap below misses a partner.)
+  let quadCol0 = (group.x * WG_X + (lid.x & ~3u)) * 4u * COL_VECS;
+  if (row0 >= p.M || quadCol0 >= p.N) { return; }
 
   // Element (m, k) of op(A) sits at m·aRowStride + k·aKStride, likewise for op(B).
   let aRowStride = select(p.K, 1u, TRANSPOSE_A);
