@@ -1,42 +1,85 @@
-// Adam and AdamW update (Keras 3), in place: reads the gradient and
-// both moments, writes the new weight and moments. The step-dependent bias correction is folded
-// into α on the CPU, where the step count lives:
+// Adam and AdamW update (Keras 3) of up to 2 variables in one dispatch, in place: reads the
+// gradient and both moments, writes the new weight and moments. The step-dependent bias
+// correction is folded into α on the CPU, where the step count lives:
+//   g ← g + l1·sign(w) + 2·l2·w         the gradient of a folded L1/L2 penalty (0, 0: none)
 //   w ← w − w·decay                     (decay = weight_decay · lr: AdamW's decoupled decay)
 //   m ← m + (g − m)(1 − β1)
 //   v ← v + (g² − v)(1 − β2)
 //   w ← w − α·m / (√v + ε),             α = lr·√(1 − β2^t) / (1 − β1^t)
-// Four elements at a time, a block of vec4s per workgroup, as in optimizer_sgd.wgsl.
+// Variables, slots and blocks of vec4s as in optimizer_sgd.wgsl.
 
 const WG: u32 = 64u;
 const BLOCK: u32 = 1024u;   // vec4s per workgroup
 
+struct Slot {
+  end: u32,
+  l1: f32,
+  l2: f32,
+  _pad: u32,
+}
+
 struct Params {
-  n: u32,
   alpha: f32,
   beta1: f32,
   beta2: f32,
   epsilon: f32,
   decay: f32,
+  total: u32,
+  _pad0: u32,
+  _pad1: u32,
+  slots: array<Slot, 2>,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read_write> w: array<vec4f>;
-@group(0) @binding(2) var<storage, read> g: array<vec4f>;
-@group(0) @binding(3) var<storage, read_write> m: array<vec4f>;
-@group(0) @binding(4) var<storage, read_write> v: array<vec4f>;
+@group(0) @binding(1) var<storage, read_write> w0: array<vec4f>;
+@group(0) @binding(2) var<storage, read> g0: array<vec4f>;
+@group(0) @binding(3) var<storage, read_write> m0: array<vec4f>;
+@group(0) @binding(4) var<storage, read_write> v0: array<vec4f>;
+@group(0) @binding(5) var<storage, read_write> w1: array<vec4f>;
+@group(0) @binding(6) var<storage, read> g1: array<vec4f>;
+@group(0) @binding(7) var<storage, read_write> m1: array<vec4f>;
+@group(0) @binding(8) var<storage, read_write> v1: array<vec4f>;
+
+fn fullGrad(w: vec4f, g: vec4f, s: u32) -> vec4f {
+  let l1 = p.slots[s].l1;
+  let l2 = p.slots[s].l2;
+  return g + select(vec4f(0.0), l1 * sign(w), l1 != 0.0) + select(vec4f(0.0), 2.0 * l2 * w, l2 != 0.0);
+}
+
+struct WMV { w: vec4f, m: vec4f, v: vec4f }
+
+fn adamStep(w: vec4f, g: vec4f, m: vec4f, v: vec4f, s: u32) -> WMV {
+  let gi = fullGrad(w, g, s);
+  let mi = m + (gi - m) * (1.0 - p.beta1);
+  let vi = v + (gi * gi - v) * (1.0 - p.beta2);
+  let wi = w - w * p.decay;
+  return WMV(wi - (mi * p.alpha) / (sqrt(vi) + p.epsilon), mi, vi);
+}
+
+// The indices of variable s in the block [first, end), one loop per variable (optimizer_sgd.wgsl).
+fn range(s: u32, first: u32, end: u32) -> vec2u {
+  let start = select(0u, p.slots[0].end, s > 0u);
+  return vec2u(max(first, start), min(end, p.slots[s].end));
+}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32,
         @builtin(num_workgroups) nwg: vec3u) {
   let first = (wid.x + wid.y * nwg.x) * BLOCK;
-  let end = min(first + BLOCK, (p.n + 3u) / 4u);
-  for (var i = first + lid; i < end; i += WG) {
-    let gi = g[i];
-    let mi = m[i] + (gi - m[i]) * (1.0 - p.beta1);
-    let vi = v[i] + (gi * gi - v[i]) * (1.0 - p.beta2);
-    m[i] = mi;
-    v[i] = vi;
-    let wi = w[i] - w[i] * p.decay;
-    w[i] = wi - (mi * p.alpha) / (sqrt(vi) + p.epsilon);
+  let end = min(first + BLOCK, p.total);
+  var r = range(0u, first, end);
+  for (var i = r.x + lid; i < r.y; i += WG) {
+    let u = adamStep(w0[i], g0[i], m0[i], v0[i], 0u);
+    w0[i] = u.w;
+    m0[i] = u.m;
+    v0[i] = u.v;
+  }
+  r = range(1u, first, end);
+  for (var i = r.x + lid; i < r.y; i += WG) {
+    let j = i - p.slots[0].end;
+    let u = adamStep(w1[j], g1[j], m1[j], v1[j], 1u);
+    w1[j] = u.w;
+    m1[j] = u.m;
+    v1[j] = u.v;
   }
 }

@@ -1,57 +1,115 @@
-// RMSprop update (Keras 3, uncentered), in place: reads the
+// RMSprop update (Keras 3, uncentered) of up to 2 variables in one dispatch, in place: reads the
 // gradient and the slots, writes the new weight and slots.
+//   g ← g + l1·sign(w) + 2·l2·w         the gradient of a folded L1/L2 penalty (0, 0: none)
 //   w ← w − w·decay                     (decay = weight_decay · lr; 0 when unset)
 //   s ← ρ·s + (1 − ρ)·g²
 //   Δ = lr·g / √(s + ε)
 //   plain:     w ← w − Δ
 //   momentum:  b ← μ·b + Δ,   w ← w − b
-// Four elements at a time, a block of vec4s per workgroup, as in optimizer_sgd.wgsl.
+// Variables, slots and blocks of vec4s as in optimizer_sgd.wgsl. `plain` binds (w, g, s) per
+// variable and `momentum` (w, g, s, b); the momentum buffer b is bound only there.
 
 const WG: u32 = 64u;
 const BLOCK: u32 = 1024u;   // vec4s per workgroup
 
+struct Slot {
+  end: u32,
+  l1: f32,
+  l2: f32,
+  _pad: u32,
+}
+
 struct Params {
-  n: u32,
   lr: f32,
   rho: f32,
   momentum: f32,
   epsilon: f32,
   decay: f32,
+  total: u32,
+  _pad0: u32,
+  _pad1: u32,
+  slots: array<Slot, 2>,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read_write> w: array<vec4f>;
-@group(0) @binding(2) var<storage, read> g: array<vec4f>;
-@group(0) @binding(3) var<storage, read_write> s: array<vec4f>;
-@group(0) @binding(4) var<storage, read_write> b: array<vec4f>;
+// plain: (w, g, s) for variables 0..1
+@group(0) @binding(1) var<storage, read_write> w0: array<vec4f>;
+@group(0) @binding(2) var<storage, read> g0: array<vec4f>;
+@group(0) @binding(3) var<storage, read_write> s0: array<vec4f>;
+@group(0) @binding(4) var<storage, read_write> w1: array<vec4f>;
+@group(0) @binding(5) var<storage, read> g1: array<vec4f>;
+@group(0) @binding(6) var<storage, read_write> s1: array<vec4f>;
+// momentum: (w, g, s, b) for variables 0..1
+@group(0) @binding(1) var<storage, read_write> mw0: array<vec4f>;
+@group(0) @binding(2) var<storage, read> mg0: array<vec4f>;
+@group(0) @binding(3) var<storage, read_write> ms0: array<vec4f>;
+@group(0) @binding(4) var<storage, read_write> mb0: array<vec4f>;
+@group(0) @binding(5) var<storage, read_write> mw1: array<vec4f>;
+@group(0) @binding(6) var<storage, read> mg1: array<vec4f>;
+@group(0) @binding(7) var<storage, read_write> ms1: array<vec4f>;
+@group(0) @binding(8) var<storage, read_write> mb1: array<vec4f>;
 
-fn increment(i: u32) -> vec4f {
-  let gi = g[i];
-  let si = p.rho * s[i] + (1.0 - p.rho) * gi * gi;
-  s[i] = si;
-  return p.lr * gi / sqrt(si + p.epsilon);
+fn fullGrad(w: vec4f, g: vec4f, s: u32) -> vec4f {
+  let l1 = p.slots[s].l1;
+  let l2 = p.slots[s].l2;
+  return g + select(vec4f(0.0), l1 * sign(w), l1 != 0.0) + select(vec4f(0.0), 2.0 * l2 * w, l2 != 0.0);
+}
+
+// The new mean square and the increment Δ.
+struct SD { s: vec4f, d: vec4f }
+
+fn increment(w: vec4f, g: vec4f, s: vec4f, slot: u32) -> SD {
+  let gi = fullGrad(w, g, slot);
+  let si = p.rho * s + (1.0 - p.rho) * gi * gi;
+  return SD(si, p.lr * gi / sqrt(si + p.epsilon));
+}
+
+// The indices of variable s in the block [first, end), one loop per variable (optimizer_sgd.wgsl).
+fn range(s: u32, first: u32, end: u32) -> vec2u {
+  let start = select(0u, p.slots[0].end, s > 0u);
+  return vec2u(max(first, start), min(end, p.slots[s].end));
 }
 
 @compute @workgroup_size(WG)
 fn plain(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32,
-        @builtin(num_workgroups) nwg: vec3u) {
+         @builtin(num_workgroups) nwg: vec3u) {
   let first = (wid.x + wid.y * nwg.x) * BLOCK;
-  let end = min(first + BLOCK, (p.n + 3u) / 4u);
-  for (var i = first + lid; i < end; i += WG) {
-    let wi = w[i] - w[i] * p.decay;
-    w[i] = wi - increment(i);
+  let end = min(first + BLOCK, p.total);
+  var r = range(0u, first, end);
+  for (var i = r.x + lid; i < r.y; i += WG) {
+    let u = increment(w0[i], g0[i], s0[i], 0u);
+    s0[i] = u.s;
+    w0[i] = w0[i] - w0[i] * p.decay - u.d;
+  }
+  r = range(1u, first, end);
+  for (var i = r.x + lid; i < r.y; i += WG) {
+    let j = i - p.slots[0].end;
+    let u = increment(w1[j], g1[j], s1[j], 1u);
+    s1[j] = u.s;
+    w1[j] = w1[j] - w1[j] * p.decay - u.d;
   }
 }
 
 @compute @workgroup_size(WG)
 fn momentum(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32,
-        @builtin(num_workgroups) nwg: vec3u) {
+            @builtin(num_workgroups) nwg: vec3u) {
   let first = (wid.x + wid.y * nwg.x) * BLOCK;
-  let end = min(first + BLOCK, (p.n + 3u) / 4u);
-  for (var i = first + lid; i < end; i += WG) {
-    let wi = w[i] - w[i] * p.decay;
-    let bi = p.momentum * b[i] + increment(i);
-    b[i] = bi;
-    w[i] = wi - bi;
+  let end = min(first + BLOCK, p.total);
+  var r = range(0u, first, end);
+  for (var i = r.x + lid; i < r.y; i += WG) {
+    let u = increment(mw0[i], mg0[i], ms0[i], 0u);
+    ms0[i] = u.s;
+    let b = p.momentum * mb0[i] + u.d;
+    mb0[i] = b;
+    mw0[i] = mw0[i] - mw0[i] * p.decay - b;
+  }
+  r = range(1u, first, end);
+  for (var i = r.x + lid; i < r.y; i += WG) {
+    let j = i - p.slots[0].end;
+    let u = increment(mw1[j], mg1[j], ms1[j], 1u);
+    ms1[j] = u.s;
+    let b = p.momentum * mb1[j] + u.d;
+    mb1[j] = b;
+    mw1[j] = mw1[j] - mw1[j] * p.decay - b;
   }
 }

@@ -85,7 +85,11 @@ const MAX_BIND_GROUPS = 8192;
 const bufferIds = new WeakMap<GPUBuffer, number>();
 let nextBufferId = 0;
 
+/** Placeholder buffers by binding slot (see placeholderBuffer). */
+const placeholders = new Map<number, GPUBuffer>();
+
 onDeviceReset(() => {
+  placeholders.clear();
   batch = null;
   arenaGpu = null;
   modules.clear();
@@ -232,6 +236,20 @@ export function dispatch(spec: KernelSpec, params: Params, buffers: GPUBuffer[],
   b.dispatches++;
   dispatchCount++;
   if (b.dispatches >= MAX_DISPATCHES_PER_SUBMIT) flush();
+}
+
+/**
+ * A 16-byte storage buffer of its own for slot `index`, to fill a binding that a dispatch leaves
+ * unused (a multi-tensor kernel with fewer tensors than slots). One per slot, because WebGPU
+ * refuses one buffer bound twice in a dispatch where either binding is writable.
+ */
+export function placeholderBuffer(index: number): GPUBuffer {
+  let b = placeholders.get(index);
+  if (!b) {
+    b = device().createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE });
+    placeholders.set(index, b);
+  }
+  return b;
 }
 
 /** Splits `count` workgroups over x and y so neither exceeds the per-dimension limit. */

@@ -133,10 +133,26 @@ export function penaltyTerms(xs: readonly Tensor[], factors: readonly PenaltyFac
       group.map((i) => factors[i].l1),
       group.map((i) => factors[i].l2),
     );
-    group.forEach((_, j) => terms.push(pick(vector, j)));
+    group.forEach((i, j) => {
+      const term = pick(vector, j);
+      termOf.set(term, { x: ts[i], l1: factors[i].l1, l2: factors[i].l2 });
+      terms.push(term);
+    });
     vector.dispose();
   }
   return terms;
+}
+
+/** What each penalty tensor handed out by penaltyTerms penalizes, and by which factors. */
+const termOf = new WeakMap<Tensor, { x: Tensor; l1: number; l2: number }>();
+
+/**
+ * For a tensor made by penaltyTerms: the tensor it penalizes and the factors, so that a training
+ * step can add the penalty's gradient inside the optimizer's update instead of differentiating
+ * it (optimizers.ts, applyGradientsWithPenalties). Undefined for any other tensor.
+ */
+export function penaltyTermOf(t: Tensor): { x: Tensor; l1: number; l2: number } | undefined {
+  return termOf.get(t);
 }
 
 /** For a penalty vector's cotangent built by `pickVjp`: the entries that were written. */

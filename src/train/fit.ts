@@ -12,6 +12,7 @@ import { InvalidArgumentError, NonFiniteError, ShapeError } from '../errors';
 import { GradientTape } from '../autodiff/tape';
 import { mul } from '../ops/binary';
 import { gather } from '../ops/gather';
+import { type PenaltyFactors, penaltyTermOf } from '../ops/penalty';
 import { withoutRecording } from '../ops/primitive';
 import { mean, sum } from '../ops/reduce';
 import { reshape } from '../ops/shape_ops';
@@ -366,23 +367,45 @@ function logBatch(sums: LogSums, section: number, c: Compiled, y: Tensor, f: For
 function trainStep(model: TrainableModel, c: Compiled, batch: () => [Tensor, Tensor], sums: LogSums, section: number, submit = true): void {
   tidy(() => {
     let vars: Variable[] = [];
+    let folded = new Map<Variable, PenaltyFactors>();
     const grads = tidy(() => {
       const [x, y] = batch();
       const tape = new GradientTape();
       try {
         const f = tape.record(() => forward(model, c, x, y, true));
         vars = model.trainableWeights; // read after apply: a model builds its weights on first use
-        // d(compiled + Σ penalties): the sum's gradient, from one backward pass over all terms.
-        const g = vars.length ? tape.gradient([f.compiled, ...f.penalties], vars) : [];
+        // d(compiled + Σ penalties), from one backward pass over the terms. An L1/L2 penalty on a
+        // trainable weight is not differentiated here: the optimizer's kernel adds its gradient,
+        // l1·sign(w) + 2·l2·w, inside the update (no pass over the weights of its own).
+        const { fold, rest } = foldablePenalties(f.penalties, vars);
+        folded = fold;
+        const g = vars.length ? tape.gradient([f.compiled, ...rest], vars) : [];
         logBatch(sums, section, c, y, f, x.shape[0]);
         return g;
       } finally {
         tape.dispose();
       }
     });
-    if (vars.length) c.optimizer.applyGradients(grads, vars);
+    if (vars.length) c.optimizer.applyGradientsWithPenalties(grads, vars, folded);
   });
   if (submit) flush();
+}
+
+/**
+ * Splits the penalties into L1/L2 ones on distinct trainable variables, whose gradients the
+ * optimizer can add itself, and the rest (activity penalties, custom ones), which go through the
+ * tape.
+ */
+function foldablePenalties(penalties: Tensor[], vars: Variable[]): { fold: Map<Variable, PenaltyFactors>; rest: Tensor[] } {
+  const trainable = new Set(vars);
+  const fold = new Map<Variable, PenaltyFactors>();
+  const rest: Tensor[] = [];
+  for (const p of penalties) {
+    const term = penaltyTermOf(p);
+    if (term && term.x instanceof Variable && trainable.has(term.x) && !fold.has(term.x)) fold.set(term.x, { l1: term.l1, l2: term.l2 });
+    else rest.push(p);
+  }
+  return { fold, rest };
 }
 
 /** Evaluates rows [start, end) batch by batch, adding into `section` of `sums`. */

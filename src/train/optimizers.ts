@@ -1,7 +1,10 @@
-// Keras 3 optimizers. Each variable's update is one fused dispatch (shaders/optimizer_*.wgsl)
-// that reads the gradient and the optimizer's slots and writes the new weight and slots.
-import { dispatch, elementwiseGrid, encodeCopy, type KernelSpec, Params } from '../device/kernels';
+// Keras 3 optimizers. The update is fused (shaders/optimizer_*.wgsl): one kernel reads each
+// gradient and the optimizer's slots and writes the new weight and slots, for several variables
+// per dispatch (4 for plain SGD, 2 for the others: as many as 8 storage bindings hold). Training
+// can also fold the gradient of a variable's L1/L2 penalty into its update (fit.ts).
+import { dispatch, elementwiseGrid, encodeCopy, type KernelSpec, Params, placeholderBuffer } from '../device/kernels';
 import { InvalidArgumentError, ShapeError } from '../errors';
+import type { PenaltyFactors } from '../ops/penalty';
 import { zeros } from '../tensor/create';
 import { fmt, sameShape } from '../tensor/shape';
 import { keep, Storage, Tensor } from '../tensor/tensor';
@@ -52,8 +55,11 @@ export abstract class Optimizer {
   /** How many slot tensors (moments, velocities) each variable needs. */
   protected abstract get slotCount(): number;
 
-  /** Encodes the in-place update of one variable of `n` elements at step `t` (from 1). */
-  protected abstract encodeUpdate(n: number, t: number, buffers: GPUBuffer[]): void;
+  /**
+   * The kernel for step `t` (from 1): its entry, the hyperparameters that open its Params (before
+   * `total`), how many variables one dispatch takes, and the length of its `slots` array.
+   */
+  protected abstract kernel(t: number): { spec: KernelSpec; header: number[]; perDispatch: number; paramSlots: number };
 
   /**
    * Updates each variable by its gradient; null gradients are skipped (as in Keras). Takes
@@ -61,16 +67,70 @@ export abstract class Optimizer {
    * is encoded.
    */
   applyGradients(grads: Array<Tensor | null> | GradientPairs, vars?: Variable[]): void {
+    this.update(this.pairUp(grads, vars), undefined);
+  }
+
+  /**
+   * applyGradients, with the gradient of an L1/L2 penalty on some variables added inside the
+   * update kernel: g + l1·sign(w) + 2·l2·w, at the weights before the update. `fit` uses it for
+   * the penalties of `model.losses` rather than differentiating them in a pass of their own. A
+   * variable with a penalty but a null gradient is updated by the penalty's gradient alone.
+   * @internal
+   */
+  applyGradientsWithPenalties(grads: Array<Tensor | null>, vars: Variable[], penalties: ReadonlyMap<Variable, PenaltyFactors>): void {
     const pairs = this.pairUp(grads, vars);
+    this.update(pairs.map(([g, v]) => [g ?? (penalties.has(v) ? zeros(v.shape) : null), v]), penalties);
+  }
+
+  private update(pairs: Array<[Tensor | null, Variable]>, penalties: ReadonlyMap<Variable, PenaltyFactors> | undefined): void {
     const live = pairs.filter((pair): pair is [Tensor, Variable] => pair[0] !== null);
     if (live.length === 0) throw new InvalidArgumentError(`${this.name}.applyGradients: no gradient was provided for any variable.`);
     const t = this.iterations + 1;
+    const { spec, header, perDispatch, paramSlots } = this.kernel(t);
+    // Each variable's bindings: the weight (written), the gradient (read), the slots (written).
+    // WebGPU refuses a buffer bound twice in one dispatch where either binding is writable, so a
+    // variable whose buffers clash with those already in the group starts a new dispatch.
+    let group: Array<{ v: Variable; buffers: GPUBuffer[] }> = [];
+    const run = () => {
+      if (group.length) this.encodeGroup(spec, header, perDispatch, paramSlots, group, penalties);
+      group = [];
+    };
     for (const [g, v] of live) {
-      const slots = this.slotsOf(v).map((s) => s.buffer('applyGradients'));
       const gradient = g.buffer('applyGradients'); // before `v` may move to a new buffer
-      this.encodeUpdate(v.size, t, [this.writableBuffer(v, g), gradient, ...slots]);
+      const writable = [this.writableBuffer(v, g), ...this.slotsOf(v).map((s) => s.buffer('applyGradients'))];
+      const taken = new Set(group.flatMap((e) => e.buffers));
+      const takenWritable = new Set(group.flatMap((e) => [e.buffers[0], ...e.buffers.slice(2)]));
+      if (group.length === perDispatch || writable.some((b) => taken.has(b)) || takenWritable.has(gradient)) run();
+      group.push({ v, buffers: [writable[0], gradient, ...writable.slice(1)] });
     }
+    run();
     this.iterations = t;
+  }
+
+  /** One dispatch updating the variables of `group`; the slots it leaves unused get placeholders. */
+  private encodeGroup(
+    spec: KernelSpec,
+    header: number[],
+    perDispatch: number,
+    paramSlots: number,
+    group: ReadonlyArray<{ v: Variable; buffers: GPUBuffer[] }>,
+    penalties: ReadonlyMap<Variable, PenaltyFactors> | undefined,
+  ): void {
+    const ends: number[] = [];
+    let total = 0;
+    for (const { v } of group) ends.push((total += Math.ceil(v.size / 4)));
+    const params = new Params().f32(...header).u32(total);
+    while (params.words.length % 4) params.u32(0);
+    for (let s = 0; s < paramSlots; s++) {
+      const pen = s < group.length ? penalties?.get(group[s].v) : undefined;
+      params.u32(ends[Math.min(s, group.length - 1)]).f32(pen?.l1 ?? 0, pen?.l2 ?? 0).u32(0);
+    }
+    const perVariable = 2 + this.slotCount;
+    const buffers: GPUBuffer[] = [];
+    for (let s = 0; s < perDispatch; s++) {
+      for (let b = 0; b < perVariable; b++) buffers.push(group[s]?.buffers[b] ?? placeholderBuffer(s * perVariable + b));
+    }
+    dispatch(spec, params, buffers, elementwiseGrid(4 * total));
   }
 
   private pairUp(grads: Array<Tensor | null> | GradientPairs, vars: Variable[] | undefined): Array<[Tensor | null, Variable]> {
@@ -126,11 +186,6 @@ export abstract class Optimizer {
     return next.buffer;
   }
 
-  /** Dispatches an update over n elements; every optimizer kernel works on vec4s, in blocks. */
-  protected run(spec: KernelSpec, params: Params, buffers: GPUBuffer[], n: number): void {
-    dispatch(spec, params, buffers, elementwiseGrid(n));
-  }
-
   /** The hyperparameters, TensorFlow.js style. */
   getConfig(): Record<string, number | boolean> {
     return { learningRate: this.lr, ...(this.weightDecay ? { weightDecay: this.weightDecay } : {}) };
@@ -165,10 +220,11 @@ export class SGD extends Optimizer {
     return this.momentum === 0 ? 0 : 1;
   }
 
-  protected encodeUpdate(n: number, _t: number, buffers: GPUBuffer[]): void {
-    const params = new Params().u32(n).f32(this.learningRate, this.momentum, this.weightDecay * this.learningRate);
-    if (this.momentum === 0) this.run({ shader: 'optimizer_sgd', entry: 'plain' }, params, buffers, n);
-    else this.run({ shader: 'optimizer_sgd', entry: 'momentum', constants: { NESTEROV: this.nesterov ? 1 : 0 } }, params, buffers, n);
+  protected kernel() {
+    const header = [this.learningRate, this.momentum, this.weightDecay * this.learningRate];
+    return this.momentum === 0
+      ? { spec: { shader: 'optimizer_sgd', entry: 'plain' }, header, perDispatch: 4, paramSlots: 4 }
+      : { spec: { shader: 'optimizer_sgd', entry: 'momentum', constants: { NESTEROV: this.nesterov ? 1 : 0 } }, header, perDispatch: 2, paramSlots: 4 };
   }
 
   override getConfig(): Record<string, number | boolean> {
@@ -200,10 +256,10 @@ export class Adam extends Optimizer {
     return 2;
   }
 
-  protected encodeUpdate(n: number, t: number, buffers: GPUBuffer[]): void {
+  protected kernel(t: number) {
     const alpha = (this.learningRate * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
-    const params = new Params().u32(n).f32(alpha, this.beta1, this.beta2, this.epsilon, this.weightDecay * this.learningRate);
-    this.run({ shader: 'optimizer_adam' }, params, buffers, n);
+    const header = [alpha, this.beta1, this.beta2, this.epsilon, this.weightDecay * this.learningRate];
+    return { spec: { shader: 'optimizer_adam' }, header, perDispatch: 2, paramSlots: 2 };
   }
 
   override getConfig(): Record<string, number | boolean> {
@@ -242,9 +298,9 @@ export class RMSprop extends Optimizer {
     return this.momentum > 0 ? 2 : 1;
   }
 
-  protected encodeUpdate(n: number, _t: number, buffers: GPUBuffer[]): void {
-    const params = new Params().u32(n).f32(this.learningRate, this.rho, this.momentum, this.epsilon, this.weightDecay * this.learningRate);
-    this.run({ shader: 'optimizer_rmsprop', entry: this.momentum > 0 ? 'momentum' : 'plain' }, params, buffers, n);
+  protected kernel() {
+    const header = [this.learningRate, this.rho, this.momentum, this.epsilon, this.weightDecay * this.learningRate];
+    return { spec: { shader: 'optimizer_rmsprop', entry: this.momentum > 0 ? 'momentum' : 'plain' }, header, perDispatch: 2, paramSlots: 2 };
   }
 
   override getConfig(): Record<string, number | boolean> {
