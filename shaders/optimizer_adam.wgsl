@@ -43,7 +43,10 @@ struct Params {
 fn fullGrad(w: vec4f, g: vec4f, s: u32) -> vec4f {
   let l1 = p.slots[s].l1;
   let l2 = p.slots[s].l2;
-  return g + select(vec4f(0.0), l1 * sign(w), l1 != 0.0) + select(vec4f(0.0), 2.0 * l2 * w, l2 != 0.0);
+  var full = g;
+  if (l1 != 0.0) { full += l1 * sign(w); }         // uniform branches: a factor of 0 adds nothing
+  if (l2 != 0.0) { full += (2.0 * l2) * w; }
+  return full;
 }
 
 struct WMV { w: vec4f, m: vec4f, v: vec4f }
