@@ -1,14 +1,21 @@
-// webgrad alone in Node (Dawn): matmul GFLOP/s and the training workloads of the browser suite,
-// printed as a markdown table. It bundles into one file for a GPU machine without Node or a
-// registry:  ../shared/gpu/pack.sh bench/node.ts  then, there,  bash .gpu/run.sh [options]
+// The benchmark suite in Node on Dawn: matmul GFLOP/s and the training workloads of the browser
+// page, printed as a markdown table. webgrad alone by default; `--engines webgrad,tfjs,jax` runs
+// TensorFlow.js (WebGPU backend) and jax-js (WebGPU device) beside it on the same adapter, through
+// the same Dawn instance. It bundles into one file for a GPU machine without Node or a registry:
+//   ../shared/gpu/pack.sh bench/node.ts  then, there,  bash .gpu/run.sh [options]
 //
 //   --matmul 256,512,1024,2048,4096   square sizes (default: up to 1024 on SwiftShader, 4096 elsewhere)
 //   --steps 784-256-10x128:ce,32-64-1x32:mse   --fit 784-256-10x128:ce|none   --samples 1024
-//   --budget 1500 (ms per workload)   --json FILE (also write the rows as JSON)
+//   --engines webgrad,tfjs,jax   --budget 1500 (ms per workload)   --json FILE (also write the rows)
+import './node_setup';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { jaxEngine } from './engines/jax';
+import { tfjsEngine } from './engines/tfjs';
 import { webgradEngine } from './engines/webgrad';
-import { DEFAULT_CONFIG, type FitSpec, markdownTable, parseMlp, planSuite, runTask, type SuiteConfig } from './suite';
+import {
+  DEFAULT_CONFIG, type Engine, type EngineId, type FitSpec, markdownTable, parseMlp, planSuite, runTask, type SuiteConfig,
+} from './suite';
 
 const { values: opt } = parseArgs({
   options: {
@@ -17,15 +24,27 @@ const { values: opt } = parseArgs({
     fit: { type: 'string' },
     samples: { type: 'string', default: String(DEFAULT_CONFIG.fit!.samples) },
     budget: { type: 'string', default: String(DEFAULT_CONFIG.budgetMs) },
+    engines: { type: 'string', default: 'webgrad' },
     json: { type: 'string' },
   },
 });
 
+const ALL: Record<EngineId, Engine> = { webgrad: webgradEngine, tfjs: tfjsEngine, jax: jaxEngine };
+const ids = opt.engines.split(',').map((s) => s.trim()) as EngineId[];
+for (const id of ids) if (!(id in ALL)) throw new Error(`unknown engine '${id}' (choose from ${Object.keys(ALL).join(', ')})`);
+
 // Dawn's callbacks need the event loop to keep turning while a GPU promise is pending.
 const keepAlive = setInterval(() => {}, 1000);
 const started = performance.now();
-const description = await webgradEngine.init();
-const slow = /swiftshader/i.test(description);
+const engines: Engine[] = [];
+let description = '';
+for (const id of ids) {
+  const text = await ALL[id].init();
+  console.log(`${ALL[id].label}: ${text}`);
+  if (id === 'webgrad') description = text;
+  engines.push(ALL[id]);
+}
+const slow = /swiftshader/i.test(description || (await navigator.gpu.requestAdapter())?.info.description || '');
 const sizes = opt.matmul ? opt.matmul.split(',').map(Number) : slow ? [256, 512, 1024] : [256, 512, 1024, 2048, 4096];
 const config: SuiteConfig = {
   ...DEFAULT_CONFIG,
@@ -34,20 +53,23 @@ const config: SuiteConfig = {
   fit: opt.fit === 'none' ? null : opt.fit ? ({ ...parseMlp(opt.fit), samples: Number(opt.samples) } as FitSpec) : { ...DEFAULT_CONFIG.fit!, samples: Number(opt.samples) },
   budgetMs: Number(opt.budget),
 };
-const { rows, tasks } = planSuite(config, [webgradEngine]);
-console.log(`${description} (Node ${process.version}, Dawn)`);
+const { rows, tasks } = planSuite(config, engines);
+console.log(`(Node ${process.version}, Dawn)`);
+let failed = false;
 for (const task of tasks) {
+  const id = task.engine.id;
   try {
-    task.row.results.webgrad = await runTask(task, config);
+    task.row.results[id] = await runTask(task, config);
   } catch (e) {
-    task.row.results.webgrad = { ms: NaN, rate: NaN, runs: 0, firstMs: NaN, error: (e as Error).message };
-    console.error(`${task.row.label}: ${(e as Error).message}`);
+    task.row.results[id] = { ms: NaN, rate: NaN, runs: 0, firstMs: NaN, error: (e as Error).message };
+    console.error(`${task.engine.label}, ${task.row.label}: ${(e as Error).message}`);
+    failed ||= id === 'webgrad';
   }
-  const m = task.row.results.webgrad;
-  if (!m.error) console.log(`  ${task.row.label}: ${task.row.kind === 'matmul' ? `${m.rate.toFixed(1)} GFLOP/s` : `${m.ms.toFixed(2)} ms`} (${m.runs} runs)`);
+  const m = task.row.results[id]!;
+  if (!m.error) console.log(`  ${task.engine.label}, ${task.row.label}: ${task.row.kind === 'matmul' ? `${m.rate.toFixed(1)} GFLOP/s` : `${m.ms.toFixed(2)} ms`} (${m.runs} runs)`);
 }
-console.log(`\n${markdownTable(rows, ['webgrad'])}\n`);
+console.log(`\n${markdownTable(rows, ids)}\n`);
 console.log(`${((performance.now() - started) / 1000).toFixed(1)} s in all`);
-if (opt.json) writeFileSync(opt.json, `${JSON.stringify({ adapter: description, rows }, null, 2)}\n`);
+if (opt.json) writeFileSync(opt.json, `${JSON.stringify({ adapter: description, engines: ids, rows }, null, 2)}\n`);
 clearInterval(keepAlive);
-process.exit(rows.some((r) => r.results.webgrad?.error) ? 1 : 0);
+process.exit(failed ? 1 : 0);

@@ -4,8 +4,9 @@
 import { blockUntilReady, defaultDevice, init, jit, nn, numpy as np, tree, valueAndGrad } from '@jax-js/jax';
 import { checkProduct, type Engine, type FitSpec, type MlpData, type MlpSpec, rng } from '../suite';
 
-/** Set by the page build (scripts/pages.mjs). */
-declare const JAX_JS_VERSION: string;
+/** Set by the page build (scripts/pages.mjs); absent from other bundles. */
+declare const JAX_JS_VERSION: string | undefined;
+const jaxVersion = typeof JAX_JS_VERSION === 'string' ? JAX_JS_VERSION : '(version not recorded)';
 
 type Params = { w1: np.Array; b1: np.Array; w2: np.Array; b2: np.Array };
 
@@ -51,7 +52,7 @@ export const jaxEngine: Engine = {
     const devices = await init('webgpu');
     if (!devices.includes('webgpu')) throw new Error('jax-js found no WebGPU device.');
     defaultDevice('webgpu');
-    return `@jax-js/jax ${JAX_JS_VERSION}, device webgpu`;
+    return `@jax-js/jax ${jaxVersion}, device webgpu`;
   },
 
   async matmul(n) {
