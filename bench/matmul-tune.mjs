@@ -4,7 +4,7 @@
 // submits, each awaited with queue.onSubmittedWorkDone.
 //
 //   node bench/matmul-tune.mjs [--only SUBSTR] [--sizes 256,512,1024] [--runs 5] [--no-check]
-//                              [--transpose a|b|ab] [--throttle-poll] [--shaders DIR]
+//                              [--transpose a|b|ab] [--throttle-poll] [--shaders DIR] [--scalar]
 // On SwiftShader each line also gives GFLOP per CPU-second of its worker threads, which stays
 // comparable between configs when other processes share the cores. For a machine with a real GPU,
 // bundle this file with ../shared/gpu/pack.sh and pass --shaders /path/to/shaders.
@@ -21,6 +21,7 @@ const { values: opt } = parseArgs({
     shaders: { type: 'string' },
     transpose: { type: 'string', default: '' }, // 'a', 'b' or 'ab': time op(A), op(B) transposed
     'throttle-poll': { type: 'boolean', default: false },
+    scalar: { type: 'boolean', default: false }, // tiled kernel: 'main' even where 'main4' applies
   },
 });
 
@@ -84,14 +85,23 @@ const configs = [
   return fits && runs && (!opt.only || cfg.name.includes(opt.only));
 });
 
+// The tiled kernel's vec4 entry where each operand's contiguous dimension and C's rows come in
+// whole vec4s, as src/ops/matmul_kernel.ts chooses (--scalar keeps 'main').
+function entryFor(cfg, d) {
+  if (cfg.shader !== 'matmul_tiled' || opt.scalar) return 'main';
+  const aligned = (d.transposeA ? d.M : d.K) % 4 === 0 && (d.transposeB ? d.K : d.N) % 4 === 0 && d.N % 4 === 0;
+  return aligned ? 'main4' : 'main';
+}
+
 const pipelines = new Map();
 function pipeline(cfg, d, flags) {
   const constants = { ...cfg.constants, TRANSPOSE_A: +d.transposeA, TRANSPOSE_B: +d.transposeB, ...flags };
-  const key = `${cfg.name}|${JSON.stringify(constants)}`;
+  const entryPoint = entryFor(cfg, d);
+  const key = `${cfg.name}|${entryPoint}|${JSON.stringify(constants)}`;
   if (!pipelines.has(key)) {
     pipelines.set(key, device.createComputePipeline({
       layout: 'auto',
-      compute: { module: shaderModule(cfg.shader), entryPoint: 'main', constants },
+      compute: { module: shaderModule(cfg.shader), entryPoint, constants },
     }));
   }
   return pipelines.get(key);

@@ -15,6 +15,12 @@
 // stores outside C are skipped; EDGE_CHECKS = false drops those tests when the caller knows that
 // M, N and K are multiples of TILE_M, TILE_N and TILE_K.
 //
+// Two entry points. `main` reads and writes single floats and takes any shape. `main4` reads the
+// slabs and writes C as vec4s, for shapes whose contiguous dimensions (K or M for A, N or K for
+// B, N for C) are multiples of 4: a vec4 then lies wholly inside or wholly outside the matrix,
+// so one test covers four values, and a GPU issues one 16-byte load where `main` issues four.
+// Each binding is declared twice, as floats and as vec4s; an entry point uses one of the two.
+//
 // Dispatch: (ceil(N / TILE_N), ceil(M / TILE_M), batch) workgroups.
 
 struct Params {
@@ -36,6 +42,9 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> C: array<f32>; // [batch][M][N]
 // Added to every row of C when HAS_BIAS; the caller binds any storage buffer (A will do) otherwise.
 @group(0) @binding(4) var<storage, read> bias: array<f32>; // [N]
+@group(0) @binding(1) var<storage, read> A4: array<vec4f>;
+@group(0) @binding(2) var<storage, read> B4: array<vec4f>;
+@group(0) @binding(3) var<storage, read_write> C4: array<vec4f>;
 
 override TRANSPOSE_A: bool = false;
 override TRANSPOSE_B: bool = false;
@@ -88,70 +97,125 @@ fn loadB(base: u32, k: u32, n: u32) -> f32 {
   return B[base + select(k * p.N + n, n * p.K + k, TRANSPOSE_B)];
 }
 
+// acc{i} holds C[tileRow0 + lid.y·THREAD_ROWS + i][tileCol0 + 4·lid.x .. + 3].
+var<private> acc0: vec4f;
+var<private> acc1: vec4f;
+var<private> acc2: vec4f;
+var<private> acc3: vec4f;
+var<private> acc4: vec4f;
+var<private> acc5: vec4f;
+var<private> acc6: vec4f;
+var<private> acc7: vec4f;
+
+// Copies the slabs at k0 with single-float loads. Slot s of a slab is the s-th element in the
+// operand's memory order (the contiguous index fastest), so invocation li reads the address after
+// invocation li - 1's.
+fn loadSlabs(aBase: u32, bBase: u32, tileRow0: u32, tileCol0: u32, k0: u32, li: u32) {
+  let threads = WG_X * WG_Y;
+  for (var s = li; s < TILE_M * TILE_K; s += threads) {
+    let m = select(s / TILE_K, s % TILE_M, TRANSPOSE_A);
+    let k = select(s % TILE_K, s / TILE_M, TRANSPOSE_A);
+    tileA[(k * TILE_M + m) / 4u][m % 4u] = loadA(aBase, tileRow0 + m, k0 + k);
+  }
+  for (var s = li; s < TILE_K * TILE_N; s += threads) {
+    let n = select(s % TILE_N, s / TILE_K, TRANSPOSE_B);
+    let k = select(s / TILE_N, s % TILE_K, TRANSPOSE_B);
+    tileB[(k * TILE_N + n) / 4u][n % 4u] = loadB(bBase, k0 + k, tileCol0 + n);
+  }
+}
+
+// The same with vec4 loads (main4). Slot s is now the s-th vec4 in memory order. A vec4 along the
+// slab's k dimension is spread over four k-rows of the k-major slab; one along m or n is stored
+// whole.
+fn loadSlabs4(aBase: u32, bBase: u32, tileRow0: u32, tileCol0: u32, k0: u32, li: u32) {
+  let threads = WG_X * WG_Y;
+  for (var s = li; s < TILE_M * TILE_K / 4u; s += threads) {
+    if (TRANSPOSE_A) {                       // A is [K][M]: a vec4 holds rows m .. m+3 at one k
+      let mv = s % (TILE_M / 4u);
+      let k = s / (TILE_M / 4u);
+      let m = tileRow0 + 4u * mv;
+      var v = vec4f();
+      if (!EDGE_CHECKS || (m < p.M && k0 + k < p.K)) { v = A4[(aBase + (k0 + k) * p.M + m) / 4u]; }
+      tileA[k * (TILE_M / 4u) + mv] = v;
+    } else {                                 // A is [M][K]: a vec4 holds k .. k+3 of one row
+      let kv = s % (TILE_K / 4u);
+      let m = s / (TILE_K / 4u);
+      let k = 4u * kv;
+      var v = vec4f();
+      if (!EDGE_CHECKS || (tileRow0 + m < p.M && k0 + k < p.K)) { v = A4[(aBase + (tileRow0 + m) * p.K + k0 + k) / 4u]; }
+      tileA[(k * TILE_M + m) / 4u][m % 4u] = v.x;
+      tileA[((k + 1u) * TILE_M + m) / 4u][m % 4u] = v.y;
+      tileA[((k + 2u) * TILE_M + m) / 4u][m % 4u] = v.z;
+      tileA[((k + 3u) * TILE_M + m) / 4u][m % 4u] = v.w;
+    }
+  }
+  for (var s = li; s < TILE_K * TILE_N / 4u; s += threads) {
+    if (TRANSPOSE_B) {                       // B is [N][K]: a vec4 holds k .. k+3 of one column
+      let kv = s % (TILE_K / 4u);
+      let n = s / (TILE_K / 4u);
+      let k = 4u * kv;
+      var v = vec4f();
+      if (!EDGE_CHECKS || (tileCol0 + n < p.N && k0 + k < p.K)) { v = B4[(bBase + (tileCol0 + n) * p.K + k0 + k) / 4u]; }
+      tileB[(k * TILE_N + n) / 4u][n % 4u] = v.x;
+      tileB[((k + 1u) * TILE_N + n) / 4u][n % 4u] = v.y;
+      tileB[((k + 2u) * TILE_N + n) / 4u][n % 4u] = v.z;
+      tileB[((k + 3u) * TILE_N + n) / 4u][n % 4u] = v.w;
+    } else {                                 // B is [K][N]: a vec4 holds columns n .. n+3 at one k
+      let nv = s % (TILE_N / 4u);
+      let k = s / (TILE_N / 4u);
+      let n = tileCol0 + 4u * nv;
+      var v = vec4f();
+      if (!EDGE_CHECKS || (n < p.N && k0 + k < p.K)) { v = B4[(bBase + (k0 + k) * p.N + n) / 4u]; }
+      tileB[k * (TILE_N / 4u) + nv] = v;
+    }
+  }
+}
+
+// acc += this invocation's share of the product of the two slabs in workgroup memory.
+fn multiplySlabs(lid: vec3u) {
+  for (var k = 0u; k < TILE_K; k++) {
+    let b = tileB[k * (TILE_N / 4u) + lid.x];
+    let rows = k * (TILE_M / 4u) + lid.y * (THREAD_ROWS / 4u);
+    let a = tileA[rows];
+    acc0 = fma(vec4f(a.x), b, acc0);
+    acc1 = fma(vec4f(a.y), b, acc1);
+    acc2 = fma(vec4f(a.z), b, acc2);
+    acc3 = fma(vec4f(a.w), b, acc3);
+    if (THREAD_ROWS > 4u) {
+      let a2 = tileA[rows + 1u];
+      acc4 = fma(vec4f(a2.x), b, acc4);
+      acc5 = fma(vec4f(a2.y), b, acc5);
+      acc6 = fma(vec4f(a2.z), b, acc6);
+      acc7 = fma(vec4f(a2.w), b, acc7);
+    }
+  }
+}
+
+// The bias of columns col .. col+3 (zeros without one).
+fn biasAt(col: u32) -> vec4f {
+  if (!HAS_BIAS) { return vec4f(); }
+  let last = p.N - 1u;
+  return vec4f(bias[min(col, last)], bias[min(col + 1u, last)], bias[min(col + 2u, last)], bias[min(col + 3u, last)]);
+}
+
 @compute @workgroup_size(WG_X, WG_Y, 1)
 fn main(
   @builtin(workgroup_id) wid: vec3u,
   @builtin(local_invocation_id) lid: vec3u,
   @builtin(local_invocation_index) li: u32,
 ) {
-  let threads = WG_X * WG_Y;
   let group = wid + vec3u(p.groupOffsetX, p.groupOffsetY, p.groupOffsetZ);
   let tileRow0 = group.y * TILE_M;
   let tileCol0 = group.x * TILE_N;
-  let aBase = group.z * p.aBatchStride;
-  let bBase = group.z * p.bBatchStride;
-
-  // acc{i} holds C[tileRow0 + lid.y·THREAD_ROWS + i][tileCol0 + 4·lid.x .. + 3].
-  var acc0 = vec4f();
-  var acc1 = vec4f();
-  var acc2 = vec4f();
-  var acc3 = vec4f();
-  var acc4 = vec4f();
-  var acc5 = vec4f();
-  var acc6 = vec4f();
-  var acc7 = vec4f();
-
   for (var k0 = 0u; k0 < p.K; k0 += TILE_K) {
-    // Copy the slabs. Slot s of a slab is the s-th element in the operand's memory order (the
-    // contiguous index fastest), so invocation li reads the address after invocation li - 1's.
-    for (var s = li; s < TILE_M * TILE_K; s += threads) {
-      let m = select(s / TILE_K, s % TILE_M, TRANSPOSE_A);
-      let k = select(s % TILE_K, s / TILE_M, TRANSPOSE_A);
-      tileA[(k * TILE_M + m) / 4u][m % 4u] = loadA(aBase, tileRow0 + m, k0 + k);
-    }
-    for (var s = li; s < TILE_K * TILE_N; s += threads) {
-      let n = select(s % TILE_N, s / TILE_K, TRANSPOSE_B);
-      let k = select(s / TILE_N, s % TILE_K, TRANSPOSE_B);
-      tileB[(k * TILE_N + n) / 4u][n % 4u] = loadB(bBase, k0 + k, tileCol0 + n);
-    }
+    loadSlabs(group.z * p.aBatchStride, group.z * p.bBatchStride, tileRow0, tileCol0, k0, li);
     workgroupBarrier();
-
-    for (var k = 0u; k < TILE_K; k++) {
-      let b = tileB[k * (TILE_N / 4u) + lid.x];
-      let rows = k * (TILE_M / 4u) + lid.y * (THREAD_ROWS / 4u);
-      let a = tileA[rows];
-      acc0 = fma(vec4f(a.x), b, acc0);
-      acc1 = fma(vec4f(a.y), b, acc1);
-      acc2 = fma(vec4f(a.z), b, acc2);
-      acc3 = fma(vec4f(a.w), b, acc3);
-      if (THREAD_ROWS > 4u) {
-        let a2 = tileA[rows + 1u];
-        acc4 = fma(vec4f(a2.x), b, acc4);
-        acc5 = fma(vec4f(a2.y), b, acc5);
-        acc6 = fma(vec4f(a2.z), b, acc6);
-        acc7 = fma(vec4f(a2.w), b, acc7);
-      }
-    }
+    multiplySlabs(lid);
     workgroupBarrier();
   }
-
   let row0 = tileRow0 + lid.y * THREAD_ROWS;
   let col = tileCol0 + 4u * lid.x;
-  var add = vec4f();
-  if (HAS_BIAS) {
-    let last = p.N - 1u;
-    add = vec4f(bias[min(col, last)], bias[min(col + 1u, last)], bias[min(col + 2u, last)], bias[min(col + 3u, last)]);
-  }
+  let add = biasAt(col);
   let cBase = group.z * p.M * p.N;
   storeRow(cBase, row0, col, activate(acc0 + add));
   storeRow(cBase, row0 + 1u, col, activate(acc1 + add));
@@ -163,6 +227,43 @@ fn main(
     storeRow(cBase, row0 + 6u, col, activate(acc6 + add));
     storeRow(cBase, row0 + 7u, col, activate(acc7 + add));
   }
+}
+
+@compute @workgroup_size(WG_X, WG_Y, 1)
+fn main4(
+  @builtin(workgroup_id) wid: vec3u,
+  @builtin(local_invocation_id) lid: vec3u,
+  @builtin(local_invocation_index) li: u32,
+) {
+  let group = wid + vec3u(p.groupOffsetX, p.groupOffsetY, p.groupOffsetZ);
+  let tileRow0 = group.y * TILE_M;
+  let tileCol0 = group.x * TILE_N;
+  for (var k0 = 0u; k0 < p.K; k0 += TILE_K) {
+    loadSlabs4(group.z * p.aBatchStride, group.z * p.bBatchStride, tileRow0, tileCol0, k0, li);
+    workgroupBarrier();
+    multiplySlabs(lid);
+    workgroupBarrier();
+  }
+  let row0 = tileRow0 + lid.y * THREAD_ROWS;
+  let col = tileCol0 + 4u * lid.x;
+  let add = biasAt(col);
+  let cBase = group.z * p.M * p.N;
+  storeRow4(cBase, row0, col, activate(acc0 + add));
+  storeRow4(cBase, row0 + 1u, col, activate(acc1 + add));
+  storeRow4(cBase, row0 + 2u, col, activate(acc2 + add));
+  storeRow4(cBase, row0 + 3u, col, activate(acc3 + add));
+  if (THREAD_ROWS > 4u) {
+    storeRow4(cBase, row0 + 4u, col, activate(acc4 + add));
+    storeRow4(cBase, row0 + 5u, col, activate(acc5 + add));
+    storeRow4(cBase, row0 + 6u, col, activate(acc6 + add));
+    storeRow4(cBase, row0 + 7u, col, activate(acc7 + add));
+  }
+}
+
+// A row's four values as one vec4 (N a multiple of 4, so col .. col+3 are all in or all out).
+fn storeRow4(cBase: u32, row: u32, col: u32, v: vec4f) {
+  if (EDGE_CHECKS && (row >= p.M || col >= p.N)) { return; }
+  C4[(cBase + row * p.N + col) / 4u] = v;
 }
 
 fn storeRow(cBase: u32, row: u32, col: u32, v: vec4f) {

@@ -34,6 +34,9 @@ for (const kernel of ['matmul', 'matmul_tiled'] as const) describe(`matmul (shad
   afterAll(() => forceMatmulKernel(undefined));
   const sizes: Array<[number, number, number]> = [
     [1, 1, 1], [3, 17, 33], [17, 3, 1], [33, 129, 17], [129, 33, 257], [64, 64, 64], [257, 5, 3],
+    // every dimension a multiple of 4 (the tiled kernel's vec4 path), in whole tiles and not,
+    // with few tiles (its K step of 32) and with many (16)
+    [4, 8, 4], [132, 68, 36], [128, 64, 32], [772, 772, 8],
   ];
   for (const [M, N, K] of sizes) {
     for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
@@ -61,6 +64,16 @@ for (const kernel of ['matmul', 'matmul_tiled'] as const) describe(`matmul (shad
     const e = wg.matmul(wg.tensor(b, [batch, K, N]), wg.tensor(a.slice(0, M * K), [M, K]), { transposeA: true, transposeB: true });
     expect(e.shape).toEqual([batch, N, M]);
     expectClose(await e.data(), matmulRef(b, a, batch, N, M, K, true, true, true, false), 1e-5, 1e-5);
+  });
+
+  it('batched, every dimension a multiple of 4, with a shared operand and transposes', async () => {
+    const [batch, M, N, K] = [2, 12, 8, 16];
+    const a = randomArray(batch * M * K, 4);
+    const w = randomArray(K * N, 5);
+    const c = wg.matmul(wg.tensor(a, [batch, M, K]), wg.tensor(w, [K, N]));
+    expectClose(await c.data(), matmulRef(a, w, batch, M, N, K, false, false, true, false), 1e-5, 1e-5);
+    const d = wg.matmul(wg.tensor(a, [batch, K, M]), wg.tensor(w, [N, K]), { transposeA: true, transposeB: true });
+    expectClose(await d.data(), matmulRef(a, w, batch, M, N, K, true, true, true, false), 1e-5, 1e-5);
   });
 
   it('VJPs match central differences for every transpose combination', async () => {

@@ -18,6 +18,8 @@ export interface MatmulDims {
 
 interface Launch {
   shader: 'matmul' | 'matmul_tiled';
+  /** Entry point; `main` when absent. */
+  entry?: string;
   constants: Record<string, number>;
   /** Rows and columns of C that one workgroup covers. */
   tile: [number, number];
@@ -62,7 +64,7 @@ export function encodeMatmul(a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, d: Matm
     for (let y = 0; y < groups[1]; y += most) {
       for (let x = 0; x < groups[0]; x += most) {
         dispatch(
-          { shader: launch.shader, constants },
+          { shader: launch.shader, entry: launch.entry, constants },
           new Params().u32(d.M, d.N, d.K, d.aBatchStride, d.bBatchStride, x, y, z),
           buffers,
           [Math.min(most, groups[0] - x), Math.min(most, groups[1] - y), Math.min(most, groups[2] - z)],
@@ -98,28 +100,39 @@ interface TiledConfig {
 }
 
 /**
- * Measured on an H100 (bench/README.md): 128 × 64 tiles lead from 2048² on (19–23 TFLOP/s),
- * 64 × 64 tiles up to 1024² (10–11 TFLOP/s there), and beat 32 × 32 even at 256². Both fit the
- * limits every WebGPU device has (256 invocations, 16 KiB of workgroup memory).
+ * Measured on an H100 (bench/README.md). With vec4 loads (`main4`, every contiguous dimension a
+ * multiple of 4), 64 × 64 tiles lead at every size: 25–27 TFLOP/s from 2048² to 4096², 25 at
+ * 3000²; a K step of 32 instead of 16 helps only while there are few tiles (512²: 6.4 against
+ * 5.6 TFLOP/s). With float loads (`main`, any shape), 128 × 64 tiles lead from 2048² on and
+ * 64 × 64 below. All fit the limits every WebGPU device has (256 invocations, 16 KiB of
+ * workgroup memory).
  */
 const bigTile: TiledConfig = { threadRows: 8, wgX: 16, wgY: 16, tileK: 8 }; // 128 × 64
 const smallTile: TiledConfig = { threadRows: 4, wgX: 16, wgY: 16, tileK: 16 }; // 64 × 64
+const fewTilesTile: TiledConfig = { ...smallTile, tileK: 32 };
 
 /** Workgroups below which 128 × 64 tiles leave a large GPU underused (an H100 has 132 SMs). */
 const BIG_TILE_MIN_WORKGROUPS = 256;
+/** 64 × 64 tiles below which the vec4 kernel takes the longer K step. */
+const FEW_TILES = 128;
 
 /**
- * GPUs: shaders/matmul_tiled.wgsl, with the bigger tile once it still makes enough workgroups.
- * EDGE_CHECKS goes off when the tiles fit the matrices exactly.
+ * GPUs: shaders/matmul_tiled.wgsl, its vec4 entry where the shape allows, with the tile that
+ * measured best for it. EDGE_CHECKS goes off when the tiles fit the matrices exactly.
  */
 function workgroupTiled(d: MatmulDims): Launch {
   const tileOf = (c: TiledConfig): [number, number] => [c.threadRows * c.wgY, 4 * c.wgX];
-  const [bm, bn] = tileOf(bigTile);
-  const c = Math.ceil(d.M / bm) * Math.ceil(d.N / bn) * d.batch >= BIG_TILE_MIN_WORKGROUPS ? bigTile : smallTile;
+  const tiles = (c: TiledConfig) => Math.ceil(d.M / tileOf(c)[0]) * Math.ceil(d.N / tileOf(c)[1]) * d.batch;
+  // vec4 loads and stores need each operand's contiguous dimension, and C's rows, in whole vec4s.
+  const vec4 = (d.transposeA ? d.M : d.K) % 4 === 0 && (d.transposeB ? d.K : d.N) % 4 === 0 && d.N % 4 === 0;
+  let c: TiledConfig;
+  if (vec4) c = tiles(smallTile) < FEW_TILES ? fewTilesTile : smallTile;
+  else c = tiles(bigTile) >= BIG_TILE_MIN_WORKGROUPS ? bigTile : smallTile;
   const tile = tileOf(c);
   const exact = d.M % tile[0] === 0 && d.N % tile[1] === 0 && d.K % c.tileK === 0;
   return {
     shader: 'matmul_tiled',
+    entry: vec4 ? 'main4' : 'main',
     constants: {
       THREAD_ROWS: c.threadRows,
       WG_X: c.wgX,
