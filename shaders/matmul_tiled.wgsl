@@ -19,7 +19,8 @@
 // slabs and writes C as vec4s, for shapes whose contiguous dimensions (K or M for A, N or K for
 // B, N for C) are multiples of 4: a vec4 then lies wholly inside or wholly outside the matrix,
 // so one test covers four values, and a GPU issues one 16-byte load where `main` issues four.
-// Each binding is declared twice, as floats and as vec4s; an entry point uses one of the two.
+// Each binding is declared twice, as floats and as vec4s; an entry point may use only one of the
+// two, which is why `main` and `main4` each spell out their K loop and their stores.
 //
 // Dispatch: (ceil(N / TILE_N), ceil(M / TILE_M), batch) workgroups.
 
