@@ -113,6 +113,40 @@ describe('fit against a plain-JS reference (mse + l2, SGD, shuffle off)', () => 
     expectClose(b, reference.b, 1e-4, 1e-6);
   });
 
+  it('a step of fit equals a hand-written tape step, with folded (L1/L2 kernel) and unfolded (activity, custom) penalties', async () => {
+    // fit adds the L1/L2 kernel penalties' gradients inside the optimizer's kernel; the tape step
+    // below differentiates every penalty through the tape instead. Both must give the same weights.
+    const build = () =>
+      wg.sequential({
+        layers: [
+          wg.layers.dense({
+            units: 3, activation: 'relu', inputShape: [4],
+            kernelRegularizer: wg.regularizers.l1l2({ l1: 0.01, l2: 0.02 }), activityRegularizer: wg.regularizers.l2(0.05),
+          }),
+          wg.layers.dense({ units: 2, kernelRegularizer: (w: wg.Tensor) => wg.mul(wg.sum(wg.square(w)), 0.03) }),
+        ],
+      });
+    const a = build();
+    const b = build();
+    b.setWeights(a.getWeights());
+    const x = wg.tensor(randomArray(12, 61, -1, 1), [3, 4]);
+    const y = wg.tensor(randomArray(6, 62, -1, 1), [3, 2]);
+    a.compile({ optimizer: wg.optimizers.sgd({ learningRate: 0.1, momentum: 0.5 }), loss: 'meanSquaredError' });
+    const opt = wg.optimizers.sgd({ learningRate: 0.1, momentum: 0.5 });
+    for (let step = 0; step < 2; step++) {
+      const logs = await a.trainOnBatch(x, y);
+      wg.tidy(() => {
+        const tape = new wg.GradientTape();
+        const loss = tape.record(() => wg.add(wg.losses.meanSquaredError(y, b.apply(x, { training: true })), wg.addN(b.losses)));
+        opt.applyGradients(tape.gradient(loss, b.trainableWeights), b.trainableWeights);
+        tape.dispose();
+      });
+      expect(logs.regularizationLoss).toBeGreaterThan(0);
+    }
+    const [wa, wb] = [a.getWeights(), b.getWeights()];
+    for (let i = 0; i < wa.length; i++) expectClose(await wa[i].data(), await wb[i].data(), 1e-5, 1e-6);
+  });
+
   it('evaluate reports compiled loss + Σ model.losses as loss, and the penalty apart', async () => {
     const [F, C, l2] = [3, 2, 0.1];
     const { x, y } = regressionData(9, F, C, 2);
