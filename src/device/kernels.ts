@@ -272,7 +272,7 @@ export function elementwiseGrid(n: number): [number, number] {
   return grid(Math.ceil(n / 4), ELEMENTWISE_BLOCK);
 }
 /** vec4s per workgroup of an elementwise kernel (BLOCK in their WGSL). */
-export const ELEMENTWISE_BLOCK = 1024;
+const ELEMENTWISE_BLOCK = 1024;
 
 function endPass(b: Batch): GPUCommandEncoder {
   if (b.pass) {
