@@ -53,6 +53,13 @@ describe('benchmark page', () => {
     }
   });
 
+  it("measures the adapter's raw round trip: a copy alone, after 1 and after 20 dispatches", async () => {
+    const rt = result.roundTrip!;
+    // Medians of timer readings, which a browser may coarsen to 0.1 ms: finite and not negative.
+    for (const ms of [rt.copyOnlyMs, rt.oneDispatchMs, rt.twentyDispatchesMs]) expect(ms >= 0 && Number.isFinite(ms)).toBe(true);
+    expect(await bench.page.$eval('#round-trip', (el) => el.textContent)).toMatch(/after 20/);
+  });
+
   it('shows the table with a number in every engine column, and a markdown copy', async () => {
     const cells = await bench.page.$$eval('#results tbody tr', (trs) => trs.map((tr) => Array.from(tr.children, (td) => td.textContent ?? '')));
     expect(cells).toHaveLength(result.rows.length);
