@@ -314,6 +314,37 @@ export function flush(): void {
   d.queue.submit([b.encoder.finish()]);
 }
 
+/** Prompts per wait, one a millisecond from 1 ms on (see promptCompletionChecks). */
+const PROMPTS = 4;
+const inNode = typeof process !== 'undefined' && !!process.versions?.node;
+
+/**
+ * A browser learns that submitted work has finished only when its GPU process next checks, which
+ * Chromium does about every 2 ms while work is pending: a readback of work that took 0.8 ms came
+ * back after 2.5 ms. A call into the queue makes the GPU process check at once, so while a
+ * readback (or `sync`) waits, this asks `onSubmittedWorkDone()` once a millisecond, for the
+ * first few milliseconds only: a longer wait gains nothing from it. The cost is one timer and one
+ * small message per millisecond. In Node, Dawn's binding polls by itself and this does nothing.
+ * Returns the function that stops it. Measured in headless Chromium on SwiftShader
+ * (bench/README.md): 14 small dispatches and a readback 2.6 → 1.4 ms; work of 5 to 11 ms
+ * unchanged.
+ */
+function promptCompletionChecks(d: GPUDevice): () => void {
+  if (inNode) return () => {};
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let count = 0;
+  const prompt = () => {
+    try {
+      d.queue.onSubmittedWorkDone().catch(() => {}); // a lost device is reported by the waiter
+    } catch {
+      return; // a destroyed device: nothing left to prompt
+    }
+    timer = ++count < PROMPTS ? setTimeout(prompt, 1) : undefined;
+  };
+  timer = setTimeout(prompt, 1);
+  return () => clearTimeout(timer);
+}
+
 function acquireStaging(size: number): GPUBuffer {
   return (
     stagingPool.get(size)?.pop() ??
@@ -329,6 +360,7 @@ export async function readBuffer(src: GPUBuffer, bytes: number): Promise<Float32
   encodeCopy(src, 0, staging, 0, Math.min(size, src.size));
   flush();
   const d = device();
+  const stopPrompting = promptCompletionChecks(d);
   try {
     await staging.mapAsync(GPUMapMode.READ);
   } catch (e) {
@@ -336,6 +368,8 @@ export async function readBuffer(src: GPUBuffer, bytes: number): Promise<Float32
     const lost = await Promise.race([d.lost.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 100))]);
     if (lost) throw new DeviceLostError(`data: the GPU device was lost while reading back (${(e as Error).message}); await init() again to start afresh.`);
     throw e;
+  } finally {
+    stopPrompting();
   }
   const out = new Float32Array(staging.getMappedRange(0, bytes).slice(0));
   staging.unmap();
@@ -357,7 +391,13 @@ export function throwGpuErrors(): void {
 /** Resolves once every submitted batch has run. */
 export async function sync(): Promise<void> {
   flush();
-  await device().queue.onSubmittedWorkDone();
+  const d = device();
+  const stopPrompting = promptCompletionChecks(d);
+  try {
+    await d.queue.onSubmittedWorkDone();
+  } finally {
+    stopPrompting();
+  }
 }
 
 /**
