@@ -44,12 +44,20 @@ const NO_ADAPTER_HELP =
   'works: apt-get install chromium libvulkan1 and set ' +
   'VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json before webgrad loads.';
 
-async function findGpu(opts: InitOptions): Promise<GPU> {
+/** True in Node (where WebGPU comes from the `webgpu` package's Dawn), false in a browser. */
+export const inNode = typeof process !== 'undefined' && !!process.versions?.node;
+
+/**
+ * The GPU object init() uses: the one given, else the page's navigator.gpu, else (in Node) Dawn
+ * from the `webgpu` package, made once, with its globals installed and, on a machine without a
+ * GPU device node, pointed at Chromium's SwiftShader driver. The Node benchmark hands the same
+ * object to the other engines it runs.
+ */
+export async function findGpu(opts: InitOptions = {}): Promise<GPU> {
   if (opts.gpu) return opts.gpu;
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   if (nav?.gpu) return nav.gpu;
-  const isNode = typeof process !== 'undefined' && !!process.versions?.node;
-  if (!isNode) throw new WebGPUUnavailableError(NO_ADAPTER_HELP);
+  if (!inNode) throw new WebGPUUnavailableError(NO_ADAPTER_HELP);
   // Dawn finds no Vulkan driver on a GPU-less Linux box unless pointed at SwiftShader first.
   const fs = (process as unknown as { getBuiltinModule?(id: string): typeof import('node:fs') }).getBuiltinModule?.('node:fs');
   const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';

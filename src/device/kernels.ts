@@ -1,5 +1,5 @@
 import { DeviceLostError, ShaderCompileError, WebgradError } from '../errors';
-import { current, onDeviceReset } from './gpu';
+import { current, inNode, onDeviceReset } from './gpu';
 import { shaderSources } from './shaders';
 
 /**
@@ -316,7 +316,6 @@ export function flush(): void {
 
 /** Prompts per wait, one a millisecond from 1 ms on (see promptCompletionChecks). */
 const PROMPTS = 4;
-const inNode = typeof process !== 'undefined' && !!process.versions?.node;
 
 /**
  * A browser learns that submitted work has finished only when its GPU process next checks, which
