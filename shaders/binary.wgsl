@@ -1,4 +1,5 @@
-// out = a ⊙ b with NumPy broadcasting, elementwise. OP selects ⊙ (codes: src/ops/binary.ts).
+// out = a ⊙ b with NumPy broadcasting, elementwise. OP selects ⊙ (codes: src/kernels/binary.ts);
+// an unknown code gives NaN.
 // Broadcasting reads each operand through strides that are 0 on broadcast dimensions.
 // A scalar operand comes in the uniform (SCALAR_A / SCALAR_B) instead of a buffer; its binding
 // then holds the other operand and is not read.
@@ -10,7 +11,7 @@
 // Layouts 2 and 3 cover most broadcasting in training and skip the per-dimension arithmetic.
 // Two entry points: `main`, a float per invocation, for any layout; `main4`, for layouts 0, 2 and 3
 // when the period is a multiple of 4, reads and writes vec4s, a block of BLOCK per workgroup as
-// the other elementwise kernels do (elementwiseGrid in src/device/kernels.ts): 2.5× faster on
+// the other elementwise kernels do: 2.5× faster on
 // SwiftShader. Each binding is declared twice, as floats and as vec4s; an entry point uses one.
 
 override OP: u32 = 0u;
@@ -38,20 +39,34 @@ struct Params {
 @group(0) @binding(2) var<storage, read> b4: array<vec4f>;
 @group(0) @binding(3) var<storage, read_write> out4: array<vec4f>;
 
+// A quiet NaN. WGSL refuses NaN in constant expressions, so it comes from a variable.
+var<private> NAN_BITS: u32 = 0x7fc00000u;
+
+// xʸ as TensorFlow defines it: x⁰ = 1 for every x; a negative x takes integer exponents only
+// (its sign follows the exponent's parity) and gives NaN for others.
+fn power(x: f32, y: f32) -> f32 {
+  if (y == 0.0) { return 1.0; }
+  let r = pow(abs(x), y);
+  if (x >= 0.0) { return r; }
+  if (fract(y) != 0.0) { return bitcast<f32>(NAN_BITS); }
+  return select(r, -r, abs(y) % 2.0 == 1.0);
+}
+
 fn apply(x: f32, y: f32) -> f32 {
   switch OP {
-    case 0u: { return x + y; }
-    case 1u: { return x - y; }
-    case 2u: { return x * y; }
-    case 3u: { return x / y; }
-    case 4u: { return max(x, y); }
-    case 5u: { return min(x, y); }
-    case 6u: { return select(0.0, 1.0, x > y); }
-    case 7u: { return select(0.0, 1.0, x >= y); }
-    case 8u: { return select(0.0, 1.0, x < y); }
-    case 9u: { return select(0.0, 1.0, x <= y); }
-    case 10u: { return select(0.0, 1.0, x == y); }
-    default: { return x; }
+    case 0u: { return x + y; }                            // add
+    case 1u: { return x - y; }                            // sub
+    case 2u: { return x * y; }                            // mul
+    case 3u: { return x / y; }                            // div
+    case 4u: { return max(x, y); }                        // maximum
+    case 5u: { return min(x, y); }                        // minimum
+    case 6u: { return select(0.0, 1.0, x > y); }          // greater
+    case 7u: { return select(0.0, 1.0, x >= y); }         // greaterEqual
+    case 8u: { return select(0.0, 1.0, x < y); }          // less
+    case 9u: { return select(0.0, 1.0, x <= y); }         // lessEqual
+    case 10u: { return select(0.0, 1.0, x == y); }        // equal
+    case 11u: { return power(x, y); }                     // pow
+    default: { return bitcast<f32>(NAN_BITS); }
   }
 }
 

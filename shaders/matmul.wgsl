@@ -54,27 +54,16 @@ override WG_Y: u32 = 4;
 override ROW_GROUPS: u32 = 4; // 1..4: rows per invocation = 4·ROW_GROUPS
 override COL_VECS: u32 = 2; // 1..2: columns per invocation = 4·COL_VECS
 
-// The activation applied to C (+ bias) before it is stored, by the codes of src/ops/unary.ts
-// (0: none). Only functions whose derivative can be read off their output are fused, so the
-// backward pass needs C alone (see src/ops/matmul.ts).
+// The activation applied to C (+ bias) before it is stored: unary_f of unary_math.wgsl (appended
+// to this file) with the codes of src/kernels/unary.ts; 0 is the identity. Only functions
+// whose derivative can be read off their output are fused, so the backward pass needs C alone
+// (see src/ops/matmul.ts).
 override ACTIVATION: u32 = 0u;
 override ALPHA: f32 = 0.0; // leakyRelu slope, elu scale
 
 fn activate(v: vec4f) -> vec4f {
-  switch ACTIVATION {
-    case 7u: { return max(v, vec4f(0.0)); }                                  // relu
-    case 8u: { return select(ALPHA * v, v, v > vec4f(0.0)); }                // leakyRelu
-    case 9u: { return select(ALPHA * (exp(v) - 1.0), v, v > vec4f(0.0)); }   // elu
-    case 11u: {                                                              // sigmoid
-      let e = exp(-abs(v));
-      return select(e / (1.0 + e), 1.0 / (1.0 + e), v >= vec4f(0.0));
-    }
-    case 12u: {                                                              // tanh
-      let e = exp(-2.0 * abs(v));
-      return sign(v) * (1.0 - e) / (1.0 + e);
-    }
-    default: { return v; }
-  }
+  return vec4f(unary_f(ACTIVATION, v.x, ALPHA, 0.0), unary_f(ACTIVATION, v.y, ALPHA, 0.0),
+               unary_f(ACTIVATION, v.z, ALPHA, 0.0), unary_f(ACTIVATION, v.w, ALPHA, 0.0));
 }
 
 // The value x of lane q, then those of lanes q^1, q^2, q^3 of the same quad.

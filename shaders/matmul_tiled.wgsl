@@ -59,27 +59,16 @@ override TILE_K: u32 = 16;
 override TILE_M = WG_Y * THREAD_ROWS;
 override TILE_N = WG_X * 4u;
 
-// The activation applied to C (+ bias) before it is stored, by the codes of src/ops/unary.ts
-// (0: none). Only functions whose derivative can be read off their output are fused, so the
-// backward pass needs C alone (see src/ops/matmul.ts).
+// The activation applied to C (+ bias) before it is stored: unary_f of unary_math.wgsl (appended
+// to this file) with the codes of src/kernels/unary.ts; 0 is the identity. Only functions
+// whose derivative can be read off their output are fused, so the backward pass needs C alone
+// (see src/ops/matmul.ts).
 override ACTIVATION: u32 = 0u;
 override ALPHA: f32 = 0.0; // leakyRelu slope, elu scale
 
 fn activate(v: vec4f) -> vec4f {
-  switch ACTIVATION {
-    case 7u: { return max(v, vec4f(0.0)); }                                  // relu
-    case 8u: { return select(ALPHA * v, v, v > vec4f(0.0)); }                // leakyRelu
-    case 9u: { return select(ALPHA * (exp(v) - 1.0), v, v > vec4f(0.0)); }   // elu
-    case 11u: {                                                              // sigmoid
-      let e = exp(-abs(v));
-      return select(e / (1.0 + e), 1.0 / (1.0 + e), v >= vec4f(0.0));
-    }
-    case 12u: {                                                              // tanh
-      let e = exp(-2.0 * abs(v));
-      return sign(v) * (1.0 - e) / (1.0 + e);
-    }
-    default: { return v; }
-  }
+  return vec4f(unary_f(ACTIVATION, v.x, ALPHA, 0.0), unary_f(ACTIVATION, v.y, ALPHA, 0.0),
+               unary_f(ACTIVATION, v.z, ALPHA, 0.0), unary_f(ACTIVATION, v.w, ALPHA, 0.0));
 }
 
 // Slabs stored k-major, four consecutive rows (columns) per vec4: tileA[k][m / 4][m % 4].

@@ -25,9 +25,7 @@ struct Params {
   epsilon: f32,
   decay: f32,
   total: u32,
-  _pad0: u32,
-  _pad1: u32,
-  slots: array<Slot, 2>,
+  @align(16) slots: array<Slot, 2>,   // uniform arrays start on 16 bytes
 }
 
 @group(0) @binding(0) var<uniform> p: Params;

@@ -20,7 +20,6 @@ struct Params {
   chunks: u32,
   segments: u32,
   segment_base: u32,
-  _pad: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;

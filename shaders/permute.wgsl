@@ -6,8 +6,6 @@ const WG: u32 = 64u;
 struct Params {
   n: u32,
   rank: u32,
-  _pad0: u32,
-  _pad1: u32,
   shape: array<vec4u, 2>,       // output shape, up to rank 8
   strides: array<vec4u, 2>,     // input stride per output dimension
 }

@@ -12,7 +12,6 @@ struct Params {
   n: u32,
   seed_lo: u32,
   seed_hi: u32,
-  _pad: u32,
   lo: f32,
   hi: f32,
 }

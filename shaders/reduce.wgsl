@@ -14,7 +14,6 @@ struct Params {
   outer: u32,
   r: u32,
   inner: u32,
-  _pad: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;

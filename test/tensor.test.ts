@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as wg from '../src';
-import { checkShader } from '../src/device/kernels';
+import { checkShader } from '../src/kernels/index';
 import { expectClose } from './helpers';
 
 describe('tensors', () => {

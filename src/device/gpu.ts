@@ -1,11 +1,7 @@
-import { DeviceLostError, WebGPUUnavailableError } from '../errors';
+import { WebGPUUnavailableError } from '../errors';
+import { Engine, type EngineInfo, engine, nextGeneration, replaceEngine } from './engine';
 
-export interface EngineInfo {
-  adapter: string;
-  isSwiftShader: boolean;
-  limits: Record<string, number>;
-  features: string[];
-}
+export type { EngineInfo };
 
 export interface InitOptions {
   device?: GPUDevice;
@@ -14,28 +10,10 @@ export interface InitOptions {
 }
 
 /**
- * The one device in use. `generation` grows with every `init()`, so a tensor made on an
- * earlier (possibly lost) device is recognised and refused instead of touching a dead buffer.
+ * Node's own GPU object, made once for the process: Dawn's instance dies when it is
+ * garbage-collected, taking every device made from it along.
  */
-interface DeviceState {
-  device: GPUDevice;
-  /** Kept referenced while the device lives (in Node the device dies with it). */
-  gpu: GPU | undefined;
-  info: EngineInfo;
-  generation: number;
-  lost: string | null;
-}
-
-let state: DeviceState | null = null;
-/** Node's own GPU object, made once: Dawn's instance dies when it is garbage-collected. */
 let nodeGpu: GPU | null = null;
-let generation = 0;
-const resetHooks: Array<() => void> = [];
-
-/** Lets lower layers (pool, kernel cache) drop what belonged to the previous device. */
-export function onDeviceReset(hook: () => void): void {
-  resetHooks.push(hook);
-}
 
 const NO_ADAPTER_HELP =
   'No WebGPU adapter is available. In a browser, use one with WebGPU enabled (Chrome/Edge 113+, ' +
@@ -132,42 +110,16 @@ export async function init(opts: InitOptions = {}): Promise<EngineInfo> {
     limits: limitsRecord(device.limits),
     features: [...device.features].map(String),
   };
-  if (state) {
-    const old = state;
-    state = null;
-    for (const hook of resetHooks) hook();
-    if (old.device !== device && !old.lost) old.device.destroy();
-  }
-  const current: DeviceState = { device, gpu, info, generation: ++generation, lost: null };
-  state = current;
-  device.lost.then((lost) => {
-    current.lost = `${lost.reason}: ${lost.message}`;
-  });
+  const old = replaceEngine(new Engine(device, gpu, info, nextGeneration()));
+  if (old && old.device !== device && old.lost === null) old.device.destroy();
   return info;
 }
 
 /** The device in use; throws if `init()` has not run or the device was lost. */
 export function getDevice(): GPUDevice {
-  return current().device;
-}
-
-export function current(): DeviceState {
-  if (!state) throw new DeviceLostError('webgrad is not initialised: await init() first.');
-  if (state.lost !== null) {
-    throw new DeviceLostError(`The GPU device was lost (${state.lost}); await init() again to start afresh.`);
-  }
-  return state;
+  return engine().device;
 }
 
 export function engineInfo(): EngineInfo {
-  return current().info;
-}
-
-/** Whether a resource made under `gen` still belongs to the live device. */
-export function isLiveGeneration(gen: number): boolean {
-  return state !== null && state.generation === gen && state.lost === null;
-}
-
-export function deviceGeneration(): number {
-  return current().generation;
+  return engine().info;
 }

@@ -1,4 +1,4 @@
-import { encodeCopy } from '../device/kernels';
+import { copyElements } from '../tensor/copy';
 import { InvalidArgumentError, ShapeError } from '../errors';
 import { div } from '../ops/binary';
 import { checkTensor } from '../ops/operand';
@@ -317,7 +317,7 @@ export class Layer {
   getWeights(): Tensor[] {
     return this.weights.map((v) => {
       const copy = emptyTensor(v.shape);
-      encodeCopy(v.buffer('getWeights'), 0, copy.buffer('getWeights'), 0, 4 * v.size);
+      copyElements(v, 0, copy, 0, v.size, 'getWeights');
       return copy;
     });
   }

@@ -1,27 +1,15 @@
-import { dispatch, elementwiseGrid, grid, MAX_RANK, Params } from '../device/kernels';
 import { InvalidArgumentError } from '../errors';
+import { type BinaryCode, binaryCodes, binaryKernel } from '../kernels/binary';
+import { MAX_RANK } from '../kernels/kernel';
 import { broadcastShapes, broadcastStrides, sameShape } from '../tensor/shape';
 import { emptyTensor, type Tensor } from '../tensor/tensor';
 import { asTensor, checkOperand, type Operand } from './operand';
 import { emit, type VjpRule } from './primitive';
-import { neg } from './unary';
+import { log, neg } from './unary';
+import { where } from './where';
 
-/** Elementwise binary functions with NumPy broadcasting; codes select the branch in shaders/binary.wgsl. */
-export const binaryOps = {
-  add: 0,
-  sub: 1,
-  mul: 2,
-  div: 3,
-  maximum: 4,
-  minimum: 5,
-  greater: 6,
-  greaterEqual: 7,
-  less: 8,
-  lessEqual: 9,
-  equal: 10,
-} as const;
-
-export type BinaryOp = keyof typeof binaryOps;
+/** Elementwise binary functions with NumPy broadcasting; codes (src/kernels/binary.ts) select the branch in shaders/binary.wgsl. */
+export type BinaryOp = BinaryCode;
 
 /** True when `part`, without leading 1s, is the trailing block of `whole` (so it repeats every |part| elements). */
 function isTrailingBlock(part: readonly number[], whole: readonly number[]): boolean {
@@ -50,13 +38,14 @@ export function binary(op: BinaryOp, a: Operand, b: Operand): Tensor {
     const s = (typeof av === 'number' ? av : bv) as number;
     const scalarA = typeof av === 'number';
     const out = emptyTensor(t.shape);
-    const params = new Params().u32(t.size, 0).f32(s).u32(0).dims([]).dims([]).dims([]);
-    dispatch(
-      { shader: 'binary', entry: 'main4', constants: { OP: binaryOps[op], LAYOUT: 0, SCALAR_A: scalarA ? 1 : 0, SCALAR_B: scalarA ? 0 : 1 } },
-      params,
-      [t.buffer(op), t.buffer(op), out.buffer(op)],
-      elementwiseGrid(t.size),
-    );
+    binaryKernel.launch({
+      op,
+      entry: 'main4',
+      constants: { OP: binaryCodes[op], LAYOUT: 0, SCALAR_A: scalarA, SCALAR_B: !scalarA },
+      uniforms: { n: t.size, rank: 0, scalar: s, period: 0, shape: [], a_strides: [], b_strides: [] },
+      bindings: { a: t, b: t, out },
+      groups: binaryKernel.blocks(t.size),
+    });
     return emit('binary', scalarA ? { op, scalarA: s } : { op, scalarB: s }, [t], out);
   }
   const shape = broadcastShapes(op, av.shape, bv.shape);
@@ -64,16 +53,24 @@ export function binary(op: BinaryOp, a: Operand, b: Operand): Tensor {
   const out = emptyTensor(shape);
   const layout = chooseLayout(av.shape, bv.shape, shape);
   const period = layout === 2 ? bv.size : layout === 3 ? av.size : 0;
-  const params = new Params().u32(out.size, shape.length).f32(0).u32(period);
-  params.dims(shape).dims(broadcastStrides(av.shape, shape)).dims(broadcastStrides(bv.shape, shape));
   // vec4s where whole vec4s line up: full operands, or a repeating block of a multiple of 4.
   const vec4 = layout === 0 || ((layout === 2 || layout === 3) && period % 4 === 0);
-  dispatch(
-    { shader: 'binary', entry: vec4 ? 'main4' : 'main', constants: { OP: binaryOps[op], LAYOUT: layout, SCALAR_A: 0, SCALAR_B: 0 } },
-    params,
-    [av.buffer(op), bv.buffer(op), out.buffer(op)],
-    vec4 ? elementwiseGrid(out.size) : grid(out.size, 64),
-  );
+  binaryKernel.launch({
+    op,
+    entry: vec4 ? 'main4' : 'main',
+    constants: { OP: binaryCodes[op], LAYOUT: layout, SCALAR_A: false, SCALAR_B: false },
+    uniforms: {
+      n: out.size,
+      rank: shape.length,
+      scalar: 0,
+      period,
+      shape,
+      a_strides: broadcastStrides(av.shape, shape),
+      b_strides: broadcastStrides(bv.shape, shape),
+    },
+    bindings: { a: av, b: bv, out },
+    groups: vec4 ? binaryKernel.blocks(out.size) : binaryKernel.threads(out.size),
+  });
   return emit('binary', { op }, [av, bv], out);
 }
 
@@ -88,6 +85,8 @@ export const greaterEqual = (a: Operand, b: Operand): Tensor => binary('greaterE
 export const less = (a: Operand, b: Operand): Tensor => binary('less', a, b);
 export const lessEqual = (a: Operand, b: Operand): Tensor => binary('lessEqual', a, b);
 export const equal = (a: Operand, b: Operand): Tensor => binary('equal', a, b);
+/** aᵇ as TensorFlow defines it: a⁰ = 1; a negative base takes integer exponents only (else NaN). */
+export const pow = (a: Operand, b: Operand): Tensor => binary('pow', a, b);
 
 /**
  * Cotangents for both operands at the output's shape; the tape sums them down to each operand's
@@ -116,6 +115,10 @@ export const binaryVjp: VjpRule<'binary'> = (ct, { inputs, output, params: { op,
       break;
     case 'minimum':
       [da, db] = [mul(ct, lessEqual(a, b)), mul(ct, greater(a, b))];
+      break;
+    case 'pow': // d(aᵇ) = b·aᵇ⁻¹ da + aᵇ·log a db, with log a taken as 0 where a ≤ 0 (TensorFlow's rule)
+      da = scalarA === undefined ? mul(ct, mul(b, pow(a, typeof b === 'number' ? b - 1 : sub(b, 1)))) : null;
+      db = scalarB === undefined ? mul(ct, mul(output, where(greater(a, 0), log(a), 0))) : null;
       break;
     default: // comparisons are flat
       [da, db] = [null, null];

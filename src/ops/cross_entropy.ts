@@ -1,5 +1,5 @@
-import { dispatch, grid, Params } from '../device/kernels';
 import { InvalidArgumentError, ShapeError } from '../errors';
+import { crossEntropyGradKernel, crossEntropyKernel } from '../kernels/losses';
 import { fmt, sameShape, sizeOf } from '../tensor/shape';
 import { emptyTensor, type Tensor } from '../tensor/tensor';
 import { mul } from './binary';
@@ -30,12 +30,7 @@ export function softmaxCrossEntropyMean(labels: Tensor, logits: Tensor, sparse: 
     throw new ShapeError(`${op}: labels ${fmt(t.shape)} and logits ${fmt(x.shape)} must have one shape.`);
   }
   const out = emptyTensor([]);
-  dispatch(
-    { shader: 'cross_entropy', constants: { SPARSE: sparse ? 1 : 0 } },
-    new Params().u32(rows, classes),
-    [x.buffer(op), t.buffer(op), out.buffer(op)],
-    [1],
-  );
+  crossEntropyKernel.launch({ op, constants: { SPARSE: sparse }, uniforms: { rows, classes }, bindings: { x, labels: t, out }, groups: [1] });
   return emit('crossEntropy', { sparse }, [x, t], out);
 }
 
@@ -49,12 +44,13 @@ export const crossEntropyVjp: VjpRule<'crossEntropy'> = (ct, { inputs: [x, t], n
   let dx: Tensor | null = null;
   if (needs[0]) {
     dx = emptyTensor(x.shape);
-    dispatch(
-      { shader: 'cross_entropy_grad', constants: { SPARSE: sparse ? 1 : 0 } },
-      new Params().u32(rows, classes),
-      [x.buffer('crossEntropy'), t.buffer('crossEntropy'), ct.buffer('crossEntropy'), dx.buffer('crossEntropy')],
-      grid(rows, 64),
-    );
+    crossEntropyGradKernel.launch({
+      op: 'crossEntropy',
+      constants: { SPARSE: sparse },
+      uniforms: { rows, classes },
+      bindings: { x, labels: t, ct, dx },
+      groups: crossEntropyGradKernel.threads(rows),
+    });
   }
   let dt: Tensor | null = null;
   if (needs[1] && !sparse) {

@@ -1,5 +1,5 @@
-import { dispatch, grid, Params } from '../device/kernels';
 import { InvalidArgumentError } from '../errors';
+import { gatherKernel } from '../kernels/gather';
 import { tensor } from '../tensor/create';
 import { sizeOf } from '../tensor/shape';
 import { emptyTensor, Tensor } from '../tensor/tensor';
@@ -33,12 +33,12 @@ export function gather(x: Operand, indices: Tensor | number[] | Float32Array, ax
   const it = indices instanceof Tensor ? asTensor(indices, 'gather', 'indices') : tensor(indices as number[]);
   const { outer, n, inner } = around(xt.shape, ax);
   const out = emptyTensor([...xt.shape.slice(0, ax), ...it.shape, ...xt.shape.slice(ax + 1)]);
-  dispatch(
-    { shader: 'gather' },
-    new Params().u32(outer, n, it.size, inner),
-    [xt.buffer('gather'), it.buffer('gather'), out.buffer('gather')],
-    grid(out.size, 64),
-  );
+  gatherKernel.launch({
+    op: 'gather',
+    uniforms: { outer, n, k: it.size, inner },
+    bindings: { src: xt, idx: it, dst: out },
+    groups: gatherKernel.threads(out.size),
+  });
   const y = emit('gather', { axis: ax }, [xt, it], out);
   if (owned) it.dispose();
   return y;
@@ -48,11 +48,12 @@ export function gather(x: Operand, indices: Tensor | number[] | Float32Array, ax
 export const gatherVjp: VjpRule<'gather'> = (ct, { inputs: [x, indices], params: { axis } }) => {
   const { outer, n, inner } = around(x.shape, axis);
   const dx = emptyTensor(x.shape);
-  dispatch(
-    { shader: 'gather', entry: 'scatter' },
-    new Params().u32(outer, n, indices.size, inner),
-    [ct.buffer('gather'), indices.buffer('gather'), dx.buffer('gather')],
-    grid(dx.size, 64),
-  );
+  gatherKernel.launch({
+    op: 'gather',
+    entry: 'scatter',
+    uniforms: { outer, n, k: indices.size, inner },
+    bindings: { src: ct, idx: indices, dst: dx },
+    groups: gatherKernel.threads(dx.size),
+  });
   return [dx, null];
 };

@@ -3,7 +3,8 @@ import { fmt } from '../tensor/shape';
 import { emptyTensor, type Tensor } from '../tensor/tensor';
 import { encodeMatmul } from './matmul_kernel';
 import { asTensor, type Operand } from './operand';
-import { activationGradFromOutput, type FusableActivation, fusableActivations, isFusable, unaryOps } from './unary';
+import { unaryCodes } from '../kernels/unary';
+import { activationGradFromOutput, type FusableActivation, fusableActivations, isFusable } from './unary';
 import { emit, type VjpRule } from './primitive';
 
 export interface MatmulOptions {
@@ -55,7 +56,7 @@ export function matmul(a: Operand, b: Operand, opts: MatmulOptions = {}): Tensor
   const batch = Math.max(batchA, batchB);
   const outShape = at.rank === 3 || bt.rank === 3 ? [batch, M, N] : [M, N];
   const out = emptyTensor(outShape);
-  encodeMatmul(at.buffer('matmul'), bt.buffer('matmul'), out.buffer('matmul'), {
+  encodeMatmul(at, bt, out, {
     batch,
     M,
     N,
@@ -64,7 +65,7 @@ export function matmul(a: Operand, b: Operand, opts: MatmulOptions = {}): Tensor
     transposeB,
     aBatchStride: batchA === 1 ? 0 : M * K,
     bBatchStride: batchB === 1 ? 0 : K * N,
-  }, bias?.buffer('matmul'), activation ? { activation: unaryOps[activation], alpha } : undefined);
+  }, bias, activation ? { activation: unaryCodes[activation], alpha } : undefined);
   return emit('matmul', { transposeA, transposeB, bias: !!bias, activation, alpha }, bias ? [at, bt, bias] : [at, bt], out);
 }
 

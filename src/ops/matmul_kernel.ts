@@ -1,4 +1,7 @@
-import { adapterProfile, dispatch, Params } from '../device/kernels';
+import { engine } from '../device/engine';
+import type { AnyKernel } from '../kernels/kernel';
+import { matmulRegisterKernel, matmulTiledKernel } from '../kernels/matmul';
+import type { Tensor } from '../tensor/tensor';
 
 /**
  * C[b] = op(A[b]) · op(B[b]) (+ bias) for contiguous row-major f32 buffers: A is [batch, M, K]
@@ -19,33 +22,32 @@ export interface MatmulDims {
 interface Launch {
   shader: 'matmul' | 'matmul_tiled';
   /** Entry point; `main` when absent. */
-  entry?: string;
+  entry?: 'main' | 'main4';
   constants: Record<string, number>;
   /** Rows and columns of C that one workgroup covers. */
   tile: [number, number];
 }
 
-let forced: Launch['shader'] | undefined;
-
 /** Makes every matmul use one kernel whatever the adapter (tests run both kernels this way). */
 export function forceMatmulKernel(kernel?: Launch['shader']): void {
-  forced = kernel;
+  engine().matmulKernel = kernel;
 }
 
 /**
  * Encodes C = op(A) · op(B) (+ `bias`, a length-N vector added to every row). Kernel and tile come
  * from the adapter and the shape; the figures behind these choices are in bench/README.md.
  */
-/** An activation applied in the kernel's epilogue: a code of src/ops/unary.ts and its alpha. */
+/** An activation applied in the kernel's epilogue: a code of src/kernels/unary.ts and its alpha. */
 export interface Epilogue {
   activation: number;
   alpha: number;
 }
 
-export function encodeMatmul(a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, d: MatmulDims, bias?: GPUBuffer, epilogue?: Epilogue): void {
+export function encodeMatmul(a: Tensor, b: Tensor, out: Tensor, d: MatmulDims, bias?: Tensor, epilogue?: Epilogue): void {
   if (d.batch === 0 || d.M === 0 || d.N === 0) return;
-  const profile = adapterProfile();
-  const registers = forced ? forced === 'matmul' : profile.isSwiftShader && profile.features.has('subgroups');
+  const e = engine();
+  const forced = e.matmulKernel;
+  const registers = forced ? forced === 'matmul' : e.info.isSwiftShader && e.features.has('subgroups');
   const launch = registers ? registerTiled(d) : workgroupTiled(d);
   const constants = {
     ...launch.constants,
@@ -55,20 +57,23 @@ export function encodeMatmul(a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, d: Matm
     ...(epilogue ? { ACTIVATION: epilogue.activation, ALPHA: epilogue.alpha } : {}),
   };
   // An unused bias binding still needs a buffer: A is bound in its place (read-only aliasing is fine).
-  const buffers = [a, b, out, bias ?? a];
+  const bindings = { A: a, B: b, C: out, bias: bias ?? a };
+  const kernel: AnyKernel = launch.shader === 'matmul' ? matmulRegisterKernel : matmulTiledKernel;
   const groups = [Math.ceil(d.N / launch.tile[1]), Math.ceil(d.M / launch.tile[0]), d.batch];
   // A grid dimension holds at most maxComputeWorkgroupsPerDimension workgroups; larger ones go in
   // chunks, each told its offset.
-  const most = profile.limits.maxComputeWorkgroupsPerDimension ?? 65535;
+  const most = e.info.limits.maxComputeWorkgroupsPerDimension ?? 65535;
   for (let z = 0; z < groups[2]; z += most) {
     for (let y = 0; y < groups[1]; y += most) {
       for (let x = 0; x < groups[0]; x += most) {
-        dispatch(
-          { shader: launch.shader, entry: launch.entry, constants },
-          new Params().u32(d.M, d.N, d.K, d.aBatchStride, d.bBatchStride, x, y, z),
-          buffers,
-          [Math.min(most, groups[0] - x), Math.min(most, groups[1] - y), Math.min(most, groups[2] - z)],
-        );
+        kernel.launch({
+          op: 'matmul',
+          entry: launch.entry,
+          constants,
+          uniforms: { M: d.M, N: d.N, K: d.K, aBatchStride: d.aBatchStride, bBatchStride: d.bBatchStride, groupOffsetX: x, groupOffsetY: y, groupOffsetZ: z },
+          bindings,
+          groups: [Math.min(most, groups[0] - x), Math.min(most, groups[1] - y), Math.min(most, groups[2] - z)],
+        });
       }
     }
   }

@@ -1,5 +1,5 @@
-import { dispatch, grid, Params } from '../device/kernels';
 import { InvalidArgumentError, ShapeError } from '../errors';
+import { meanErrorGradKernel, meanErrorKernel } from '../kernels/losses';
 import { fmt, sameShape } from '../tensor/shape';
 import { emptyTensor, type Tensor } from '../tensor/tensor';
 import { checkTensor } from './operand';
@@ -18,23 +18,19 @@ export function meanError(pred: Tensor, target: Tensor, absolute: boolean): Tens
   if (!sameShape(p.shape, t.shape)) throw new ShapeError(`${op}: yTrue ${fmt(t.shape)} and yPred ${fmt(p.shape)} must have one shape.`);
   if (p.size === 0) throw new InvalidArgumentError(`${op}: the inputs are empty (${fmt(p.shape)}).`);
   const out = emptyTensor([]);
-  dispatch(
-    { shader: 'mean_error', constants: { ABSOLUTE: absolute ? 1 : 0 } },
-    new Params().u32(p.size),
-    [p.buffer(op), t.buffer(op), out.buffer(op)],
-    [1],
-  );
+  meanErrorKernel.launch({ op, constants: { ABSOLUTE: absolute }, uniforms: { n: p.size }, bindings: { pred: p, targets: t, out }, groups: [1] });
   return emit('meanError', { absolute }, [p, t], out);
 }
 
 /** dp = (ct/n)·2(p − t) or (ct/n)·sign(p − t), fused; dt = −dp. */
 export const meanErrorVjp: VjpRule<'meanError'> = (ct, { inputs: [p, t], needs, params: { absolute } }) => {
   const dp = emptyTensor(p.shape);
-  dispatch(
-    { shader: 'mean_error_grad', constants: { ABSOLUTE: absolute ? 1 : 0 } },
-    new Params().u32(p.size),
-    [p.buffer('meanError'), t.buffer('meanError'), ct.buffer('meanError'), dp.buffer('meanError')],
-    grid(p.size, 64),
-  );
+  meanErrorGradKernel.launch({
+    op: 'meanError',
+    constants: { ABSOLUTE: absolute },
+    uniforms: { n: p.size },
+    bindings: { pred: p, targets: t, ct, dp },
+    groups: meanErrorGradKernel.threads(p.size),
+  });
   return [needs[0] ? dp : null, needs[1] ? neg(dp) : null];
 };

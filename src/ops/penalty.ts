@@ -1,6 +1,10 @@
-import { adapterProfile, dispatch, encodeCopy, grid, Params, upload } from '../device/kernels';
+import { engine } from '../device/engine';
+import { Storage } from '../device/storage';
 import { InvalidArgumentError } from '../errors';
-import { emptyTensor, Storage, type Tensor } from '../tensor/tensor';
+import { grid } from '../kernels/kernel';
+import { penaltyGradKernel, penaltyPartialKernel, penaltyTotalKernel } from '../kernels/penalty';
+import { copyElements, writeElements } from '../tensor/copy';
+import { emptyTensor, type Tensor } from '../tensor/tensor';
 import { checkTensor } from './operand';
 import { type AccumulatingVjp, emit } from './primitive';
 
@@ -32,7 +36,7 @@ export interface PenaltyFactors {
 /** Where each tensor sits in the packed buffer, and the table described in shaders/penalty_partial.wgsl. */
 interface Layout {
   table: Storage;
-  params: Params;
+  uniforms: { chunks: number; segments: number; segment_base: number };
   chunks: number;
   offsets: number[];
   total: number;
@@ -63,15 +67,15 @@ function layout(xs: readonly Tensor[], l1: readonly number[], l2: readonly numbe
     floats[rec + 3] = l2[s];
   });
   const table = new Storage(words.length);
-  upload(table.buffer, floats);
-  return { table, params: new Params().u32(chunks, xs.length, 4 * chunks, 0), chunks, offsets, total };
+  writeElements(table, words, 'penalty');
+  return { table, uniforms: { chunks, segments: xs.length, segment_base: 4 * chunks }, chunks, offsets, total };
 }
 
 /** Copies `xs` (or, where given, other tensors of their sizes) end to end into one scratch buffer. */
 function pack(xs: ReadonlyArray<Tensor | undefined>, lay: Layout, op: string): Storage {
   const packed = new Storage(lay.total);
   xs.forEach((x, k) => {
-    if (x) encodeCopy(x.buffer(op), 0, packed.buffer, 4 * lay.offsets[k], 4 * x.size);
+    if (x) copyElements(x, 0, packed, lay.offsets[k], x.size, op);
   });
   return packed;
 }
@@ -81,8 +85,13 @@ function penaltyVector(xs: Tensor[], l1: number[], l2: number[]): Tensor {
   const packed = pack(xs, lay, 'penalty');
   const partials = new Storage(2 * LANES * Math.max(lay.chunks, 1));
   const out = emptyTensor([xs.length]);
-  dispatch({ shader: 'penalty_partial' }, lay.params, [lay.table.buffer, packed.buffer, partials.buffer], grid(lay.chunks, 1));
-  dispatch({ shader: 'penalty_total' }, lay.params, [lay.table.buffer, partials.buffer, out.buffer('penalty')], grid(xs.length, 64));
+  penaltyPartialKernel.launch({ op: 'penalty', uniforms: lay.uniforms, bindings: { table: lay.table, w: packed, partials }, groups: grid(lay.chunks) });
+  penaltyTotalKernel.launch({
+    op: 'penalty',
+    uniforms: lay.uniforms,
+    bindings: { table: lay.table, partials, out },
+    groups: penaltyTotalKernel.threads(xs.length),
+  });
   for (const s of [lay.table, packed, partials]) s.release();
   return emit('penalty', { l1, l2 }, xs, out);
 }
@@ -90,7 +99,7 @@ function penaltyVector(xs: Tensor[], l1: number[], l2: number[]): Tensor {
 /** Entry `index` of a penalty vector, as a scalar tensor of its own. */
 function pick(vector: Tensor, index: number): Tensor {
   const out = emptyTensor([]);
-  encodeCopy(vector.buffer('pick'), 4 * index, out.buffer('pick'), 0, 4);
+  copyElements(vector, index, out, 0, 1, 'pick');
   return emit('pick', { index }, [vector], out);
 }
 
@@ -115,7 +124,7 @@ export function penaltyTerms(xs: readonly Tensor[], factors: readonly PenaltyFac
     }
   }
   // Tensors are grouped so that each packed buffer fits one storage binding.
-  const maxBytes = adapterProfile().limits.maxStorageBufferBindingSize ?? 2 ** 27;
+  const maxBytes = engine().info.limits.maxStorageBufferBindingSize ?? 2 ** 27;
   const groups: number[][] = [];
   let bytes = Infinity;
   ts.forEach((t, i) => {
@@ -167,11 +176,11 @@ export const pickVjp: AccumulatingVjp<'pick'> = {
     let acc = prior;
     if (!acc || acc.storage.refs !== 1) {
       acc = emptyTensor(vector.shape);
-      if (prior) encodeCopy(prior.buffer('pick'), 0, acc.buffer('pick'), 0, 4 * vector.size);
-      else upload(acc.buffer('pick'), new Float32Array(vector.size));
+      if (prior) copyElements(prior, 0, acc, 0, vector.size, 'pick');
+      else writeElements(acc, new Float32Array(vector.size), 'pick');
       pickedEntries.set(acc, new Set(prior ? pickedEntries.get(prior) : []));
     }
-    encodeCopy(ct.buffer('pick'), 0, acc.buffer('pick'), 4 * index, 4);
+    copyElements(ct, 0, acc, index, 1, 'pick');
     pickedEntries.get(acc)?.add(index);
     return [acc];
   },
@@ -190,17 +199,12 @@ export const penaltyVjp: AccumulatingVjp<'penalty'> = {
     const lay = layout(inputs, l1, l2, prior.map((p) => p !== undefined));
     const packedX = pack(inputs, lay, 'penalty');
     const packedG = pack(prior, lay, 'penalty');
-    dispatch(
-      { shader: 'penalty_grad' },
-      lay.params,
-      [lay.table.buffer, packedX.buffer, ct.buffer('penalty'), packedG.buffer],
-      grid(lay.chunks, 1),
-    );
+    penaltyGradKernel.launch({ op: 'penalty', uniforms: lay.uniforms, bindings: { table: lay.table, w: packedX, ct, g: packedG }, groups: grid(lay.chunks) });
     const sums = inputs.map((x, k) => {
       if (!wanted[k]) return undefined;
       const p = prior[k];
       const target = p && p.storage.refs === 1 ? p : emptyTensor(x.shape);
-      encodeCopy(packedG.buffer, 4 * lay.offsets[k], target.buffer('penalty'), 0, 4 * x.size);
+      copyElements(packedG, lay.offsets[k], target, 0, x.size, 'penalty');
       return target;
     });
     for (const s of [lay.table, packedX, packedG]) s.release();

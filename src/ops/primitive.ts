@@ -1,3 +1,4 @@
+import { engine } from '../device/engine';
 import type { Tensor } from '../tensor/tensor';
 import type { BinaryOp } from './binary';
 import type { FusableActivation, UnaryOp } from './unary';
@@ -7,13 +8,15 @@ import type { FusableActivation, UnaryOp } from './unary';
  * without a VJP in `rules.ts` fails `tsc`, because the rule table is a mapped type over this map.
  */
 export interface PrimParams {
-  unary: { op: UnaryOp; alpha: number };
+  unary: { op: UnaryOp; alpha: number; beta: number };
   /** A scalar operand travels as a uniform (`scalarA`/`scalarB`), not as a tensor input. */
   binary: { op: BinaryOp; scalarA?: number; scalarB?: number };
   /**
    * Inputs a, b and, when `bias`, a length-N vector added to every row; `activation` (one whose
    * derivative is a function of its output) is applied in the same kernel.
    */
+  /** Inputs cond, a, b: cond ≠ 0 picks a, else b (all broadcast). */
+  where: Record<string, never>;
   matmul: { transposeA: boolean; transposeB: boolean; bias: boolean; activation: FusableActivation | null; alpha: number };
   sum: { axes: number[]; keepDims: boolean };
   max: { axes: number[]; keepDims: boolean };
@@ -68,29 +71,33 @@ export interface Recorder {
   recordOp<P extends Primitive>(prim: P, params: PrimParams[P], inputs: Tensor[], output: Tensor): void;
 }
 
-const recorders: Recorder[] = [];
+/** The recording tapes, innermost last; the engine keeps them. */
+const recorders = (): Recorder[] => engine().recorders as Recorder[];
 
 export function pushRecorder(r: Recorder): void {
-  recorders.push(r);
+  recorders().push(r);
 }
 
 export function popRecorder(r: Recorder): void {
-  const i = recorders.lastIndexOf(r);
-  if (i >= 0) recorders.splice(i, 1);
+  const stack = recorders();
+  const i = stack.lastIndexOf(r);
+  if (i >= 0) stack.splice(i, 1);
 }
 
 /** Removes every recorder for the duration of `fn` (gradient computations, stopGradient). */
 export function withoutRecording<T>(fn: () => T): T {
-  const saved = recorders.splice(0);
+  const stack = recorders();
+  const saved = stack.splice(0);
   try {
     return fn();
   } finally {
-    recorders.push(...saved);
+    stack.push(...saved);
   }
 }
 
 /** Called by every op after encoding its forward dispatch. */
 export function emit<P extends Primitive>(prim: P, params: PrimParams[P], inputs: Tensor[], output: Tensor): Tensor {
-  for (const r of recorders) r.recordOp(prim, params, inputs, output);
+  const stack = engine().recorders as Recorder[];
+  for (let i = 0; i < stack.length; i++) stack[i].recordOp(prim, params, inputs, output);
   return output;
 }

@@ -1,5 +1,6 @@
-import { dispatch, grid, Params } from '../device/kernels';
 import { InvalidArgumentError } from '../errors';
+import { grid } from '../kernels/kernel';
+import { reduceKernel } from '../kernels/shape';
 import { normalizeAxes, type Shape, sameShape, sizeOf, stridesOf } from '../tensor/shape';
 import { emptyTensor, type Tensor } from '../tensor/tensor';
 import { mul, equal } from './binary';
@@ -49,12 +50,14 @@ function encodeReduce(op: ReduceOp, x: Tensor, axes: number[]): Tensor {
   const outputs = outer * inner;
   // Few outputs over a long axis: a workgroup per output; otherwise an invocation per output.
   const wide = outputs < 256 && r >= 256;
-  dispatch(
-    { shader: 'reduce', entry: wide ? 'wide' : 'main', constants: { OP: op === 'sum' ? 0 : 1 } },
-    new Params().u32(outer, r, inner, 0),
-    [src.buffer(op), out.buffer(op)],
-    wide ? grid(outputs, 1) : grid(outputs, 64),
-  );
+  reduceKernel.launch({
+    op,
+    entry: wide ? 'wide' : 'main',
+    constants: { OP: op === 'sum' ? 0 : 1 },
+    uniforms: { outer, r, inner },
+    bindings: { x: src, y: out },
+    groups: wide ? grid(outputs) : reduceKernel.threads(outputs),
+  });
   if (src !== x) src.dispose();
   return out;
 }

@@ -9,11 +9,13 @@ import type { VjpTable } from './primitive';
 import { maxVjp, sumVjp } from './reduce';
 import { broadcastToVjp, reshapeVjp, stackVjp, transposeVjp } from './shape_ops';
 import { unaryVjp } from './unary';
+import { whereVjp } from './where';
 
 /** One VJP per primitive; the mapped type makes a missing entry a compile error. */
 export const vjpRules: VjpTable = {
   unary: unaryVjp,
   binary: binaryVjp,
+  where: whereVjp,
   matmul: matmulVjp,
   sum: sumVjp,
   max: maxVjp,

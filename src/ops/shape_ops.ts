@@ -1,4 +1,6 @@
-import { dispatch, encodeCopy, grid, MAX_RANK, Params } from '../device/kernels';
+import { MAX_RANK } from '../kernels/kernel';
+import { permuteKernel } from '../kernels/shape';
+import { copyElements } from '../tensor/copy';
 import { InvalidArgumentError, ShapeError } from '../errors';
 import { broadcastShapes, broadcastStrides, checkShape, fmt, sameShape, type Shape, sizeOf, stridesOf } from '../tensor/shape';
 import { emptyTensor, type Tensor } from '../tensor/tensor';
@@ -38,8 +40,12 @@ export const reshapeVjp: VjpRule<'reshape'> = (ct, { inputs: [x] }) => [reshape(
 export function stridedCopy(op: string, x: Tensor, outShape: Shape, strides: number[]): Tensor {
   if (outShape.length > MAX_RANK) throw new InvalidArgumentError(`${op}: rank ${outShape.length} exceeds the supported ${MAX_RANK}.`);
   const out = emptyTensor(outShape);
-  const params = new Params().u32(out.size, outShape.length, 0, 0).dims(outShape).dims(strides);
-  dispatch({ shader: 'permute' }, params, [x.buffer(op), out.buffer(op)], grid(out.size, 64));
+  permuteKernel.launch({
+    op,
+    uniforms: { n: out.size, rank: outShape.length, shape: outShape, strides },
+    bindings: { x, out },
+    groups: permuteKernel.threads(out.size),
+  });
   return out;
 }
 
@@ -87,17 +93,17 @@ export function stack(tensors: Tensor[]): Tensor {
     throw new ShapeError(`stack: all tensors must have one shape, got ${ts.map((t) => fmt(t.shape)).join(', ')}.`);
   }
   const out = emptyTensor([ts.length, ...shape]);
-  const bytes = sizeOf(shape) * 4;
-  ts.forEach((t, i) => encodeCopy(t.buffer('stack'), 0, out.buffer('stack'), i * bytes, bytes));
+  const size = sizeOf(shape);
+  ts.forEach((t, i) => copyElements(t, 0, out, i * size, size, 'stack'));
   return emit('stack', {}, ts, out);
 }
 
 export const stackVjp: VjpRule<'stack'> = (ct, { inputs, needs }) => {
-  const bytes = inputs[0].size * 4;
+  const size = inputs[0].size;
   return inputs.map((x, i) => {
     if (!needs[i]) return null;
     const dx = emptyTensor(x.shape);
-    encodeCopy(ct.buffer('stack'), i * bytes, dx.buffer('stack'), 0, bytes);
+    copyElements(ct, i * size, dx, 0, size, 'stack');
     return dx;
   });
 };

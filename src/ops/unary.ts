@@ -1,60 +1,46 @@
-import { dispatch, elementwiseGrid, Params } from '../device/kernels';
 import { InvalidArgumentError } from '../errors';
+import { type UnaryCode, unaryCodes, unaryGradKernel, unaryKernel } from '../kernels/unary';
 import { emptyTensor, type Tensor } from '../tensor/tensor';
 import { asTensor, type Operand } from './operand';
 import { emit, type VjpRule } from './primitive';
 
 /**
- * Elementwise functions, one table: the code selects the branch in shaders/unary.wgsl (forward)
- * and shaders/unary_grad.wgsl (dx = dy · f'(x), fused). Every activation is an entry here.
+ * Elementwise functions, one table (src/kernels/unary.ts): f and f' of each are written once, in
+ * shaders/unary_math.wgsl, and its code selects them in the forward kernel, the fused gradient
+ * kernel (dx = dy · f'(x)) and the matmul epilogues. Every activation is an entry there.
  */
-export const unaryOps = {
-  neg: 0,
-  square: 1,
-  sqrt: 2,
-  exp: 3,
-  log: 4,
-  abs: 5,
-  sign: 6,
-  relu: 7,
-  leakyRelu: 8,
-  elu: 9,
-  gelu: 10,
-  sigmoid: 11,
-  tanh: 12,
-  softplus: 13,
-  copy: 14,
-} as const;
+export type UnaryOp = UnaryCode;
 
-export type UnaryOp = keyof typeof unaryOps;
-
-export function unary(op: UnaryOp, x: Operand, alpha = 0): Tensor {
+/** y = f(x); `alpha` and `beta` are the function's parameters (slopes, scales, bounds). */
+export function unary(op: UnaryOp, x: Operand, alpha = 0, beta = 0): Tensor {
   const xt = asTensor(x, op);
-  if (!Number.isFinite(alpha)) throw new InvalidArgumentError(`${op}: alpha must be finite, got ${alpha}.`);
+  if (!Number.isFinite(alpha) || !Number.isFinite(beta)) throw new InvalidArgumentError(`${op}: parameters must be finite, got ${alpha} and ${beta}.`);
   const y = emptyTensor(xt.shape);
-  dispatch(
-    { shader: 'unary', constants: { OP: unaryOps[op] } },
-    new Params().u32(xt.size).f32(alpha),
-    [xt.buffer(op), y.buffer(op)],
-    elementwiseGrid(xt.size),
-  );
-  return emit('unary', { op, alpha }, [xt], y);
+  unaryKernel.launch({
+    op,
+    constants: { OP: unaryCodes[op] },
+    uniforms: { n: xt.size, alpha, beta },
+    bindings: { x: xt, y },
+    groups: unaryKernel.blocks(xt.size),
+  });
+  return emit('unary', { op, alpha, beta }, [xt], y);
 }
 
 /** dx = dy · f'(x), one fused dispatch using the saved input x and output y. */
-export const unaryVjp: VjpRule<'unary'> = (ct, { inputs: [x], output: y, params: { op, alpha } }) => {
+export const unaryVjp: VjpRule<'unary'> = (ct, { inputs: [x], output: y, params: { op, alpha, beta } }) => {
   if (op === 'sign') return [null];
-  return [unaryGrad(op, alpha, x, y, ct)];
+  return [unaryGrad(op, alpha, beta, x, y, ct)];
 };
 
-function unaryGrad(op: UnaryOp, alpha: number, x: Tensor, y: Tensor, ct: Tensor): Tensor {
+function unaryGrad(op: UnaryOp, alpha: number, beta: number, x: Tensor, y: Tensor, ct: Tensor): Tensor {
   const dx = emptyTensor(x.shape);
-  dispatch(
-    { shader: 'unary_grad', constants: { OP: unaryOps[op] } },
-    new Params().u32(x.size).f32(alpha),
-    [x.buffer(op), y.buffer(op), ct.buffer(op), dx.buffer(op)],
-    elementwiseGrid(x.size),
-  );
+  unaryGradKernel.launch({
+    op,
+    constants: { OP: unaryCodes[op] },
+    uniforms: { n: x.size, alpha, beta },
+    bindings: { x, y, dy: ct, dx },
+    groups: unaryGradKernel.blocks(x.size),
+  });
   return dx;
 }
 
@@ -72,7 +58,7 @@ export function isFusable(op: string, alpha: number): op is FusableActivation {
 
 /** dz = dy · f'(z) for y = f(z), from y alone (each f above keeps the sign of z in y). */
 export function activationGradFromOutput(op: FusableActivation, alpha: number, y: Tensor, ct: Tensor): Tensor {
-  return unaryGrad(op, alpha, y, y, ct);
+  return unaryGrad(op, alpha, 0, y, y, ct);
 }
 
 export const neg = (x: Operand): Tensor => unary('neg', x);
@@ -89,5 +75,14 @@ export const gelu = (x: Operand): Tensor => unary('gelu', x);
 export const sigmoid = (x: Operand): Tensor => unary('sigmoid', x);
 export const tanh = (x: Operand): Tensor => unary('tanh', x);
 export const softplus = (x: Operand): Tensor => unary('softplus', x);
+/** 1/√x. */
+export const rsqrt = (x: Operand): Tensor => unary('rsqrt', x);
+/** x limited to [lo, hi]; the gradient flows where lo ≤ x ≤ hi (TensorFlow's rule). */
+export function clipByValue(x: Operand, lo: number, hi: number): Tensor {
+  if (typeof lo !== 'number' || typeof hi !== 'number' || !(lo <= hi)) {
+    throw new InvalidArgumentError(`clipByValue: needs numbers lo ≤ hi, got ${String(lo)} and ${String(hi)}.`);
+  }
+  return unary('clipByValue', x, lo, hi);
+}
 /** A copy in a new buffer. */
 export const clone = (x: Operand): Tensor => unary('copy', x);

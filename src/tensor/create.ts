@@ -1,4 +1,6 @@
-import { dispatch, encodeCopy, grid, Params, upload } from '../device/kernels';
+import { fillKernel, randomKernel } from '../kernels/create';
+import type { DType } from '../kernels/kernel';
+import { copyElements, writeElements } from './copy';
 import { InvalidArgumentError, ShapeError } from '../errors';
 import { checkShape, fmt, type Shape, sizeOf } from './shape';
 import { emptyTensor, type NestedArray, type Tensor } from './tensor';
@@ -27,19 +29,36 @@ function flatten(values: NestedArray, op: string): { data: number[]; shape: numb
   return { data, shape };
 }
 
-/** A float32 tensor from a number, nested arrays or a Float32Array, uploaded in stream order. */
-export function tensor(values: NestedArray | Float32Array | ArrayLike<number>, shape?: Shape): Tensor {
-  let data: Float32Array;
+/**
+ * A tensor from a number, nested arrays or a typed array, uploaded in stream order: float32, or
+ * int32 when `dtype` says so or the values are an Int32Array.
+ */
+export function tensor(values: NestedArray | Float32Array | Int32Array | ArrayLike<number>, shape?: Shape, dtype?: DType): Tensor {
+  if (dtype !== undefined && dtype !== 'float32' && dtype !== 'int32') {
+    throw new InvalidArgumentError(`tensor: dtype must be 'float32' or 'int32', got ${String(dtype)}.`);
+  }
+  const type: DType = dtype ?? (values instanceof Int32Array ? 'int32' : 'float32');
+  let data: Float32Array | Int32Array;
   let inferred: number[];
-  if (values instanceof Float32Array || ArrayBuffer.isView(values)) {
-    data = values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>);
+  const convert = (v: ArrayLike<number>) => (type === 'int32' ? Int32Array.from(v) : Float32Array.from(v));
+  if (type === 'int32' && values instanceof Int32Array) {
+    data = values;
+    inferred = [data.length];
+  } else if (type === 'float32' && values instanceof Float32Array) {
+    data = values;
+    inferred = [data.length];
+  } else if (ArrayBuffer.isView(values)) {
+    data = convert(values as unknown as ArrayLike<number>);
     inferred = [data.length];
   } else if (typeof values === 'number') {
-    data = new Float32Array([values]);
+    data = convert([values]);
     inferred = [];
   } else if (Array.isArray(values)) {
     const flat = flatten(values as NestedArray, 'tensor');
-    data = Float32Array.from(flat.data);
+    if (type === 'int32' && flat.data.some((v) => !Number.isInteger(v))) {
+      throw new InvalidArgumentError('tensor: int32 values must be integers.');
+    }
+    data = convert(flat.data);
     inferred = flat.shape;
   } else {
     throw new InvalidArgumentError(`tensor: values must be a number, a nested array of numbers or a Float32Array, got ${typeof values}.`);
@@ -50,8 +69,8 @@ export function tensor(values: NestedArray | Float32Array | ArrayLike<number>, s
   if (sizeOf(finalShape) !== data.length) {
     throw new ShapeError(`tensor: ${data.length} values do not fill shape ${fmt(finalShape)} (${sizeOf(finalShape)} elements).`);
   }
-  const t = emptyTensor(finalShape);
-  upload(t.buffer('tensor'), data);
+  const t = emptyTensor(finalShape, type);
+  writeElements(t, data, 'tensor');
   return t;
 }
 
@@ -67,8 +86,8 @@ export function fill(shape: Shape, value: number): Tensor {
   if (typeof value !== 'number') throw new InvalidArgumentError(`fill: value must be a number, got ${typeof value}.`);
   const t = emptyTensor(shape);
   // Small constants are uploaded in the command stream (a copy) rather than filled (a dispatch).
-  if (t.size <= SMALL_FILL) upload(t.buffer('fill'), new Float32Array(t.size).fill(value));
-  else dispatch({ shader: 'fill' }, new Params().u32(t.size).f32(value), [t.buffer('fill')], grid(t.size, 64));
+  if (t.size <= SMALL_FILL) writeElements(t, new Float32Array(t.size).fill(value), 'fill');
+  else fillKernel.launch({ op: 'fill', uniforms: { n: t.size, value }, bindings: { out: t }, groups: fillKernel.threads(t.size) });
   return t;
 }
 
@@ -93,8 +112,13 @@ function random(op: string, shape: Shape, dist: 0 | 1 | 2, lo: number, hi: numbe
   if (seed !== undefined && !Number.isFinite(seed)) throw new InvalidArgumentError(`${op}: seed must be a finite number, got ${seed}.`);
   const s = Math.floor(Math.abs(seed ?? freshSeed()));
   const t = emptyTensor(shape);
-  const params = new Params().u32(t.size, s % 2 ** 32, Math.floor(s / 2 ** 32) % 2 ** 32, 0).f32(lo, hi);
-  dispatch({ shader: 'random', constants: { DIST: dist } }, params, [t.buffer(op)], grid(t.size, 64));
+  randomKernel.launch({
+    op,
+    constants: { DIST: dist },
+    uniforms: { n: t.size, seed_lo: s % 2 ** 32, seed_hi: Math.floor(s / 2 ** 32) % 2 ** 32, lo, hi },
+    bindings: { out: t },
+    groups: randomKernel.threads(t.size),
+  });
   return t;
 }
 
@@ -125,7 +149,7 @@ export function concatFlat(tensors: readonly Tensor[], op: string): Tensor {
   const out = emptyTensor([tensors.reduce((n, t) => n + t.size, 0)]);
   let offset = 0;
   for (const t of tensors) {
-    encodeCopy(t.buffer(op), 0, out.buffer(op), 4 * offset, 4 * t.size);
+    copyElements(t, 0, out, offset, t.size, op);
     offset += t.size;
   }
   return out;

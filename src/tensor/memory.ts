@@ -1,6 +1,5 @@
 import { liveTensorCount } from './tensor';
-import { dispatchesSinceInit } from '../device/kernels';
-import { poolStats } from '../device/pool';
+import { engine } from '../device/engine';
 
 export interface MemoryInfo {
   /** Live tensor objects (the tape's saved views included). */
@@ -14,6 +13,6 @@ export interface MemoryInfo {
 }
 
 export function memory(): MemoryInfo {
-  const { liveBytes, pooledBytes } = poolStats();
-  return { numTensors: liveTensorCount(), numBytes: liveBytes, numPooledBytes: pooledBytes, numDispatches: dispatchesSinceInit() };
+  const e = engine();
+  return { numTensors: liveTensorCount(), numBytes: e.pool.liveBytes, numPooledBytes: e.pool.pooledBytes, numDispatches: e.stream.dispatchCount };
 }

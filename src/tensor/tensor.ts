@@ -1,52 +1,40 @@
-import { acquireBuffer, releaseBuffer } from '../device/pool';
-import { deviceGeneration, isLiveGeneration, current } from '../device/gpu';
-import { readBuffer } from '../device/kernels';
+import { engine, isLiveGeneration } from '../device/engine';
+import { readStorage } from '../device/readback';
+import { Storage } from '../device/storage';
 import { DeviceLostError, DisposedTensorError, InvalidArgumentError } from '../errors';
+import type { Bindable, DType } from '../kernels/kernel';
 import { fmt, type Shape, sizeOf } from './shape';
 
-/**
- * A GPU buffer shared by every tensor that views it (a reshape is a new view, not a copy; the
- * tape keeps views of the values it saved for the backward pass). Freed to the pool when the
- * last view lets go.
- */
-export class Storage {
-  refs = 1;
-  readonly generation = deviceGeneration();
-  readonly buffer: GPUBuffer;
-  constructor(readonly size: number) {
-    this.buffer = acquireBuffer(size * 4);
-  }
-  retain(): this {
-    this.refs++;
-    return this;
-  }
-  release(): void {
-    if (--this.refs === 0 && isLiveGeneration(this.generation)) releaseBuffer(this.buffer);
-  }
-}
-
-let nextId = 0;
-let liveTensors = 0;
-
+/** Tidy scopes, as the engine keeps them. */
 type Scope = Set<Tensor>;
-const scopes: Scope[] = [];
+const scopes = (): Scope[] => engine().scopes as Scope[];
 
 export type NestedArray = number | NestedArray[];
 
-export class Tensor {
-  readonly id = nextId++;
+export class Tensor implements Bindable {
+  readonly id: number;
   readonly shape: readonly number[];
   readonly size: number;
-  readonly dtype = 'float32' as const;
   private disposed = false;
   /** Exempt from `tidy` (set by `keep`, and for variables). */
   kept = false;
 
-  constructor(shape: Shape, protected currentStorage: Storage, track = true) {
+  constructor(
+    shape: Shape,
+    protected currentStorage: Storage,
+    track = true,
+    /** float32, or int32 for indices and labels. */
+    readonly dtype: DType = 'float32',
+  ) {
     this.shape = Object.freeze([...shape]);
     this.size = sizeOf(shape);
-    liveTensors++;
-    if (track) scopes[scopes.length - 1]?.add(this);
+    const e = engine();
+    this.id = e.nextTensorId++;
+    e.liveTensors++;
+    if (track) {
+      const open = e.scopes;
+      (open[open.length - 1] as Scope | undefined)?.add(this);
+    }
   }
 
   get storage(): Storage {
@@ -61,22 +49,24 @@ export class Tensor {
     return this.disposed;
   }
 
-  /** The GPU buffer, after checking the tensor is alive and on the live device. */
-  buffer(op: string): GPUBuffer {
+  /** The storage, after checking the tensor is alive and on the live device. */
+  storageFor(op: string): Storage {
     this.assertUsable(op);
-    return this.storage.buffer;
+    return this.storage;
   }
 
   assertUsable(op: string): void {
     if (this.disposed) throw new DisposedTensorError(`${op}: tensor ${fmt(this.shape)} (id ${this.id}) was disposed.`);
     if (!isLiveGeneration(this.storage.generation)) {
-      current();
+      engine();
       throw new DeviceLostError(`${op}: tensor ${fmt(this.shape)} belongs to a GPU device that was lost or replaced; recreate it after init().`);
     }
   }
 
+  /** The values, read back once the work that writes them has run (Int32Array for int32). */
   async data(): Promise<Float32Array> {
-    return readBuffer(this.buffer('data'), this.size * 4);
+    const bytes = await readStorage(this.storageFor('data'), this.size * 4);
+    return (this.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes)) as Float32Array;
   }
 
   dataSync(): never {
@@ -91,21 +81,25 @@ export class Tensor {
   /** A new tensor viewing the same buffer with another shape of the same size (no GPU work). */
   view(shape: Shape): Tensor {
     this.assertUsable('view');
-    return new Tensor(shape, this.storage.retain());
+    return new Tensor(shape, this.storage.retain(), true, this.dtype);
   }
 
   /** A view that no `tidy` tracks: for holders with their own lifetime (the tape). */
   alias(): Tensor {
     this.assertUsable('alias');
-    return new Tensor(this.shape, this.storage.retain(), false);
+    return new Tensor(this.shape, this.storage.retain(), false, this.dtype);
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    liveTensors--;
+    const live = isLiveGeneration(this.storage.generation);
     this.storage.release();
-    scopes[scopes.length - 1]?.delete(this);
+    if (live) {
+      const e = engine();
+      e.liveTensors--;
+      (e.scopes[e.scopes.length - 1] as Scope | undefined)?.delete(this);
+    }
   }
 
   toString(): string {
@@ -125,12 +119,12 @@ function nest(flat: Float32Array, shape: Shape, dim: number, offset: number): Ne
 }
 
 export function liveTensorCount(): number {
-  return liveTensors;
+  return engine().liveTensors;
 }
 
 /** Allocates an uninitialised tensor; ops fill it on the GPU. */
-export function emptyTensor(shape: Shape): Tensor {
-  return new Tensor(shape, new Storage(sizeOf(shape)));
+export function emptyTensor(shape: Shape, dtype: DType = 'float32'): Tensor {
+  return new Tensor(shape, new Storage(sizeOf(shape)), true, dtype);
 }
 
 /**
@@ -139,23 +133,29 @@ export function emptyTensor(shape: Shape): Tensor {
  */
 export function tidy<T>(fn: () => T): T {
   const scope: Scope = new Set();
-  scopes.push(scope);
+  // The stack of the engine in use now; leaving takes this scope out of that same stack.
+  const stack = scopes();
+  const leave = () => {
+    const i = stack.lastIndexOf(scope);
+    if (i >= 0) stack.splice(i, 1);
+  };
+  stack.push(scope);
   let result: T;
   try {
     result = fn();
   } catch (e) {
-    scopes.pop();
+    leave();
     for (const t of scope) if (!t.kept) t.dispose();
     throw e;
   }
-  scopes.pop();
+  leave();
   if (result instanceof Promise) {
     throw new InvalidArgumentError('tidy: the function must be synchronous; it returned a Promise.');
   }
   const survivors = new Set<Tensor>();
   collectTensors(result, survivors);
   for (const t of scope) if (!survivors.has(t) && !t.kept) t.dispose();
-  const outer = scopes[scopes.length - 1];
+  const outer = stack[stack.length - 1];
   if (outer) for (const t of survivors) if (scope.has(t)) outer.add(t);
   return result;
 }

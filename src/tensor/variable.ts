@@ -1,7 +1,8 @@
-import { encodeCopy } from '../device/kernels';
+import { Storage } from '../device/storage';
 import { InvalidArgumentError, ShapeError } from '../errors';
 import { fmt, sameShape } from './shape';
-import { Storage, Tensor } from './tensor';
+import { copyElements } from './copy';
+import { Tensor } from './tensor';
 
 let unnamed = 0;
 
@@ -17,8 +18,8 @@ export class Variable extends Tensor {
     if (!(initial instanceof Tensor)) throw new InvalidArgumentError('variable: the initial value must be a Tensor.');
     initial.assertUsable('variable');
     const storage = new Storage(initial.size);
-    encodeCopy(initial.storage.buffer, 0, storage.buffer, 0, initial.size * 4);
-    super(initial.shape, storage, false);
+    copyElements(initial, 0, storage, 0, initial.size, 'variable');
+    super(initial.shape, storage, false, initial.dtype);
     this.kept = true;
     this.name = opts?.name ?? `variable_${unnamed++}`;
     this.trainable = opts?.trainable ?? true;
@@ -32,8 +33,11 @@ export class Variable extends Tensor {
     if (!sameShape(t.shape, this.shape)) {
       throw new ShapeError(`assign: variable '${this.name}' has shape ${fmt(this.shape)}, the value has shape ${fmt(t.shape)}.`);
     }
+    if (t.dtype !== this.dtype) {
+      throw new InvalidArgumentError(`assign: variable '${this.name}' holds ${this.dtype} values, the value is ${t.dtype}.`);
+    }
     const next = new Storage(this.size);
-    encodeCopy(t.storage.buffer, 0, next.buffer, 0, this.size * 4);
+    copyElements(t, 0, next, 0, this.size, 'assign');
     this.adopt(next);
   }
 

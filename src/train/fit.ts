@@ -7,7 +7,10 @@
 // running sums (shaders/epoch_sums.wgsl), which is read once at the end of the epoch, training
 // and validation sums together. Only an `onBatchEnd` callback, which asks for batch logs, makes
 // fit read the sums after every batch.
-import { adapterProfile, dispatch, encodeCopy, flush, Params, upload } from '../device/kernels';
+import { engine } from '../device/engine';
+import type { Storage } from '../device/storage';
+import { epochSumsKernel } from '../kernels/metrics';
+import { copyElements, writeElements } from '../tensor/copy';
 import { InvalidArgumentError, NonFiniteError, ShapeError } from '../errors';
 import { GradientTape } from '../autodiff/tape';
 import { mul } from '../ops/binary';
@@ -18,7 +21,7 @@ import { mean, sum } from '../ops/reduce';
 import { reshape } from '../ops/shape_ops';
 import { concatFlat, tensor } from '../tensor/create';
 import { fmt, sameShape } from '../tensor/shape';
-import { emptyTensor, keep, type NestedArray, type Storage, Tensor, tidy } from '../tensor/tensor';
+import { emptyTensor, keep, type NestedArray, Tensor, tidy } from '../tensor/tensor';
 import { Variable } from '../tensor/variable';
 import { getLoss, type LossFn } from './losses';
 import { getMetric, type MetricFn } from './metrics';
@@ -206,7 +209,7 @@ async function checkFinite(op: string, all: ReadonlyArray<readonly [string, Tens
   // again: keyed by its storage, so views of the same data count too.
   const inputs = all.filter(([, t]) => t instanceof Variable || !knownFinite.has(t.storage));
   if (inputs.length === 0) return;
-  const maxFloats = Math.floor((adapterProfile().limits.maxStorageBufferBindingSize ?? 2 ** 27) / 4);
+  const maxFloats = Math.floor((engine().info.limits.maxStorageBufferBindingSize ?? 2 ** 27) / 4);
   const groups: Tensor[][] = [];
   let floats = Infinity;
   for (const [, t] of inputs) {
@@ -223,7 +226,7 @@ async function checkFinite(op: string, all: ReadonlyArray<readonly [string, Tens
     groups.forEach((group, g) =>
       tidy(() =>
         withoutRecording(() => {
-          encodeCopy(sum(mul(concatFlat(group, op), 0)).buffer(op), 0, flags.buffer(op), 4 * g, 4);
+          copyElements(sum(mul(concatFlat(group, op), 0)), 0, flags, g, 1, op);
         }),
       ),
     );
@@ -250,7 +253,7 @@ function rowsOf(t: Tensor, start: number, count: number): Tensor {
   if (start === 0 && count === t.shape[0]) return t.view(t.shape);
   const rowFloats = t.size / t.shape[0];
   const out = emptyTensor([count, ...t.shape.slice(1)]);
-  encodeCopy(t.buffer('fit'), start * rowFloats * 4, out.buffer('fit'), 0, count * rowFloats * 4);
+  copyElements(t, start * rowFloats, out, 0, count * rowFloats, 'fit');
   return out;
 }
 
@@ -295,7 +298,7 @@ class LogSums {
   }
 
   reset(): void {
-    upload(this.sums.buffer('fit'), new Float32Array(this.sums.size));
+    writeElements(this.sums, new Float32Array(this.sums.size), 'fit');
   }
 
   /**
@@ -307,9 +310,13 @@ class LogSums {
   add(section: number, f: Forward, metrics: Tensor[], weight: number): void {
     const values = [f.compiled, ...metrics, ...f.penalties];
     const packed = emptyTensor([values.length]);
-    values.forEach((v, i) => encodeCopy(v.buffer('fit'), 0, packed.buffer('fit'), 4 * i, 4));
-    const params = new Params().u32(section * this.keys.length, metrics.length, f.penalties.length).f32(weight);
-    dispatch({ shader: 'epoch_sums' }, params, [packed.buffer('fit'), this.sums.buffer('fit')], [1]);
+    values.forEach((v, i) => copyElements(v, 0, packed, i, 1, 'fit'));
+    epochSumsKernel.launch({
+      op: 'fit',
+      uniforms: { base: section * this.keys.length, metrics: metrics.length, penalties: f.penalties.length, weight },
+      bindings: { values: packed, sums: this.sums },
+      groups: [1],
+    });
     packed.dispose();
   }
 
@@ -388,7 +395,7 @@ function trainStep(model: TrainableModel, c: Compiled, batch: () => [Tensor, Ten
     });
     if (vars.length) c.optimizer.applyGradientsWithPenalties(grads, vars, folded);
   });
-  if (submit) flush();
+  if (submit) engine().stream.flush();
 }
 
 /**
@@ -419,7 +426,7 @@ function evaluateRows(model: TrainableModel, c: Compiled, x: Tensor, y: Tensor, 
         logBatch(sums, section, c, yb, forward(model, c, xb, yb, false), count);
       }),
     );
-    flush();
+    engine().stream.flush();
   }
 }
 
@@ -594,8 +601,8 @@ export function predictModel(model: TrainableModel, x: Data, opts: { batchSize?:
           throw new ShapeError(`predict: the model returned ${fmt(pred.shape)} for a batch of ${count} samples.`);
         }
         out ??= emptyTensor([n, ...pred.shape.slice(1)]);
-        const rowBytes = (pred.size / count) * 4;
-        encodeCopy(pred.buffer('predict'), 0, out.buffer('predict'), s * rowBytes, count * rowBytes);
+        const rowFloats = pred.size / count;
+        copyElements(pred, 0, out, s * rowFloats, count * rowFloats, 'predict');
       } finally {
         pred.dispose();
       }

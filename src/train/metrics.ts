@@ -1,5 +1,5 @@
 // Metrics for compile/fit/evaluate: each returns the batch's mean as a GPU scalar.
-import { dispatch, Params } from '../device/kernels';
+import { accuracyKernel } from '../kernels/metrics';
 import { InvalidArgumentError, ShapeError } from '../errors';
 import { equal, greater } from '../ops/binary';
 import { checkTensor } from '../ops/operand';
@@ -28,12 +28,7 @@ function argmaxAccuracy(op: string, t: Tensor, p: Tensor, sparse: boolean): Tens
   if (!fits) throw new ShapeError(`${op}: yTrue ${fmt(t.shape)} does not fit yPred ${fmt(p.shape)}.`);
   if (rows === 0) throw new InvalidArgumentError(`${op}: the batch is empty.`);
   const out = emptyTensor([]);
-  dispatch(
-    { shader: 'accuracy', constants: { SPARSE: sparse ? 1 : 0 } },
-    new Params().u32(rows, classes),
-    [t.buffer(op), p.buffer(op), out.buffer(op)],
-    [1],
-  );
+  accuracyKernel.launch({ op, constants: { SPARSE: sparse }, uniforms: { rows, classes }, bindings: { t, y: p, out }, groups: [1] });
   return out;
 }
 

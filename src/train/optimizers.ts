@@ -2,12 +2,15 @@
 // gradient and the optimizer's slots and writes the new weight and slots, for several variables
 // per dispatch (4 for plain SGD, 2 for the others: as many as 8 storage bindings hold). Training
 // can also fold the gradient of a variable's L1/L2 penalty into its update (fit.ts).
-import { dispatch, elementwiseGrid, encodeCopy, type KernelSpec, Params, placeholderBuffer } from '../device/kernels';
+import { Storage } from '../device/storage';
+import type { AnyKernel } from '../kernels/kernel';
+import { adamKernel, rmspropKernel, rmspropMomentumKernel, sgdKernel, sgdMomentumKernel } from '../kernels/optimizers';
 import { InvalidArgumentError, ShapeError } from '../errors';
 import type { PenaltyFactors } from '../ops/penalty';
 import { zeros } from '../tensor/create';
 import { fmt, sameShape } from '../tensor/shape';
-import { keep, Storage, Tensor } from '../tensor/tensor';
+import { copyElements } from '../tensor/copy';
+import { keep, Tensor } from '../tensor/tensor';
 import { Variable } from '../tensor/variable';
 
 /** Checks a hyperparameter: a finite number within [min, max] (or below `below`). */
@@ -21,6 +24,19 @@ function hyper(op: string, name: string, v: unknown, range: { min?: number; max?
     throw new InvalidArgumentError(`${op}: ${name} must lie in ${bounds}, got ${v}.`);
   }
   return v;
+}
+
+/**
+ * One fused update: its kernel (bindings per variable: weight, gradient, then the slots), the
+ * hyperparameters that open its uniforms, how many variables one dispatch takes and the length of
+ * its `slots` array.
+ */
+interface UpdateKernel {
+  kernel: AnyKernel;
+  constants?: Record<string, boolean>;
+  header: Record<string, number>;
+  perDispatch: number;
+  paramSlots: number;
 }
 
 /** Pairs as Keras's `apply_gradients(zip(grads, vars))` takes them. */
@@ -59,7 +75,7 @@ export abstract class Optimizer {
    * The kernel for step `t` (from 1): its entry, the hyperparameters that open its Params (before
    * `total`), how many variables one dispatch takes, and the length of its `slots` array.
    */
-  protected abstract kernel(t: number): { spec: KernelSpec; header: number[]; perDispatch: number; paramSlots: number };
+  protected abstract kernel(t: number): UpdateKernel;
 
   /**
    * Updates each variable by its gradient; null gradients are skipped (as in Keras). Takes
@@ -86,18 +102,19 @@ export abstract class Optimizer {
     const live = pairs.filter((pair): pair is [Tensor, Variable] => pair[0] !== null);
     if (live.length === 0) throw new InvalidArgumentError(`${this.name}.applyGradients: no gradient was provided for any variable.`);
     const t = this.iterations + 1;
-    const { spec, header, perDispatch, paramSlots } = this.kernel(t);
+    const update = this.kernel(t);
+    const perDispatch = update.perDispatch;
     // Each variable's bindings: the weight (written), the gradient (read), the slots (written).
     // WebGPU refuses a buffer bound twice in one dispatch where either binding is writable, so a
     // variable whose buffers clash with those already in the group starts a new dispatch.
-    let group: Array<{ v: Variable; buffers: GPUBuffer[] }> = [];
+    let group: Array<{ v: Variable; buffers: Storage[] }> = [];
     const run = () => {
-      if (group.length) this.encodeGroup(spec, header, perDispatch, paramSlots, group, penalties);
+      if (group.length) this.encodeGroup(update, group, penalties);
       group = [];
     };
     for (const [g, v] of live) {
-      const gradient = g.buffer('applyGradients'); // before `v` may move to a new buffer
-      const writable = [this.writableBuffer(v, g), ...this.slotsOf(v).map((s) => s.buffer('applyGradients'))];
+      const gradient = g.storageFor('applyGradients'); // before `v` may move to a new buffer
+      const writable = [this.writableStorage(v, g), ...this.slotsOf(v).map((s) => s.storageFor('applyGradients'))];
       const taken = new Set(group.flatMap((e) => e.buffers));
       const takenWritable = new Set(group.flatMap((e) => [e.buffers[0], ...e.buffers.slice(2)]));
       if (group.length === perDispatch || writable.some((b) => taken.has(b)) || takenWritable.has(gradient)) run();
@@ -109,28 +126,31 @@ export abstract class Optimizer {
 
   /** One dispatch updating the variables of `group`; the slots it leaves unused get placeholders. */
   private encodeGroup(
-    spec: KernelSpec,
-    header: number[],
-    perDispatch: number,
-    paramSlots: number,
-    group: ReadonlyArray<{ v: Variable; buffers: GPUBuffer[] }>,
+    { kernel, constants, header, perDispatch, paramSlots }: UpdateKernel,
+    group: ReadonlyArray<{ v: Variable; buffers: Storage[] }>,
     penalties: ReadonlyMap<Variable, PenaltyFactors> | undefined,
   ): void {
-    const ends: number[] = [];
     let total = 0;
-    for (const { v } of group) ends.push((total += Math.ceil(v.size / 4)));
-    const params = new Params().f32(...header).u32(total);
-    while (params.words.length % 4) params.u32(0);
-    for (let s = 0; s < paramSlots; s++) {
-      const pen = s < group.length ? penalties?.get(group[s].v) : undefined;
-      params.u32(ends[Math.min(s, group.length - 1)]).f32(pen?.l1 ?? 0, pen?.l2 ?? 0).u32(0);
+    const slots: Array<{ end: number; l1: number; l2: number }> = [];
+    for (const { v } of group) {
+      const pen = penalties?.get(v);
+      slots.push({ end: (total += Math.ceil(v.size / 4)), l1: pen?.l1 ?? 0, l2: pen?.l2 ?? 0 });
     }
+    // Slots past the group repeat the last end with no penalty: empty ranges.
+    while (slots.length < paramSlots) slots.push({ end: total, l1: 0, l2: 0 });
     const perVariable = 2 + this.slotCount;
-    const buffers: GPUBuffer[] = [];
+    const names = Object.keys(kernel.decl.bindings);
+    const bindings: Record<string, Storage | null> = {};
     for (let s = 0; s < perDispatch; s++) {
-      for (let b = 0; b < perVariable; b++) buffers.push(group[s]?.buffers[b] ?? placeholderBuffer(s * perVariable + b));
+      for (let b = 0; b < perVariable; b++) bindings[names[s * perVariable + b]] = group[s]?.buffers[b] ?? null;
     }
-    dispatch(spec, params, buffers, elementwiseGrid(4 * total));
+    kernel.launch({
+      op: `${this.name}.applyGradients`,
+      constants,
+      uniforms: { ...header, total, slots },
+      bindings,
+      groups: kernel.blocks(4 * total),
+    });
   }
 
   private pairUp(grads: Array<Tensor | null> | GradientPairs, vars: Variable[] | undefined): Array<[Tensor | null, Variable]> {
@@ -177,13 +197,13 @@ export abstract class Optimizer {
    * adopts; the kernel then writes that copy. In training nothing else holds the buffer by the
    * time the update runs, so the usual path writes in place and allocates nothing.
    */
-  private writableBuffer(v: Variable, g: Tensor): GPUBuffer {
+  private writableStorage(v: Variable, g: Tensor): Storage {
     const current = v.storage;
-    if (current.refs === 1 && g.storage !== current) return current.buffer;
+    if (current.refs === 1 && g.storage !== current) return current;
     const next = new Storage(v.size);
-    encodeCopy(current.buffer, 0, next.buffer, 0, v.size * 4);
+    copyElements(current, 0, next, 0, v.size, 'applyGradients');
     v.adopt(next);
-    return next.buffer;
+    return next;
   }
 
   /** The hyperparameters, TensorFlow.js style. */
@@ -221,10 +241,10 @@ export class SGD extends Optimizer {
   }
 
   protected kernel() {
-    const header = [this.learningRate, this.momentum, this.weightDecay * this.learningRate];
+    const header = { lr: this.learningRate, momentum: this.momentum, decay: this.weightDecay * this.learningRate };
     return this.momentum === 0
-      ? { spec: { shader: 'optimizer_sgd', entry: 'plain' }, header, perDispatch: 4, paramSlots: 4 }
-      : { spec: { shader: 'optimizer_sgd', entry: 'momentum', constants: { NESTEROV: this.nesterov ? 1 : 0 } }, header, perDispatch: 2, paramSlots: 4 };
+      ? { kernel: sgdKernel, header, perDispatch: 4, paramSlots: 4 }
+      : { kernel: sgdMomentumKernel, constants: { NESTEROV: this.nesterov }, header, perDispatch: 2, paramSlots: 4 };
   }
 
   override getConfig(): Record<string, number | boolean> {
@@ -258,8 +278,8 @@ export class Adam extends Optimizer {
 
   protected kernel(t: number) {
     const alpha = (this.learningRate * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
-    const header = [alpha, this.beta1, this.beta2, this.epsilon, this.weightDecay * this.learningRate];
-    return { spec: { shader: 'optimizer_adam' }, header, perDispatch: 2, paramSlots: 2 };
+    const header = { alpha, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, decay: this.weightDecay * this.learningRate };
+    return { kernel: adamKernel, header, perDispatch: 2, paramSlots: 2 };
   }
 
   override getConfig(): Record<string, number | boolean> {
@@ -299,8 +319,8 @@ export class RMSprop extends Optimizer {
   }
 
   protected kernel() {
-    const header = [this.learningRate, this.rho, this.momentum, this.epsilon, this.weightDecay * this.learningRate];
-    return { spec: { shader: 'optimizer_rmsprop', entry: this.momentum > 0 ? 'momentum' : 'plain' }, header, perDispatch: 2, paramSlots: 2 };
+    const header = { lr: this.learningRate, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, decay: this.weightDecay * this.learningRate };
+    return { kernel: this.momentum > 0 ? rmspropMomentumKernel : rmspropKernel, header, perDispatch: 2, paramSlots: 2 };
   }
 
   override getConfig(): Record<string, number | boolean> {

@@ -1,0 +1,68 @@
+import { engine } from '../device/engine';
+import { ShaderCompileError } from '../errors';
+import { binaryKernel, whereKernel } from './binary';
+import { fillKernel, randomKernel } from './create';
+import { gatherKernel } from './gather';
+import type { AnyKernel } from './kernel';
+import { crossEntropyGradKernel, crossEntropyKernel, meanErrorGradKernel, meanErrorKernel } from './losses';
+import { matmulRegisterKernel, matmulTiledKernel } from './matmul';
+import { accuracyKernel, epochSumsKernel } from './metrics';
+import { adamKernel, rmspropKernel, rmspropMomentumKernel, sgdKernel, sgdMomentumKernel } from './optimizers';
+import { penaltyGradKernel, penaltyPartialKernel, penaltyTotalKernel } from './penalty';
+import { permuteKernel, reduceKernel } from './shape';
+import { unaryGradKernel, unaryKernel } from './unary';
+
+/** Every declared kernel (the declaration test and `compileAllShaders` walk this list). */
+export const allKernels: readonly AnyKernel[] = [
+  unaryKernel,
+  unaryGradKernel,
+  binaryKernel,
+  whereKernel,
+  matmulRegisterKernel,
+  matmulTiledKernel,
+  permuteKernel,
+  reduceKernel,
+  fillKernel,
+  randomKernel,
+  gatherKernel,
+  crossEntropyKernel,
+  crossEntropyGradKernel,
+  meanErrorKernel,
+  meanErrorGradKernel,
+  penaltyPartialKernel,
+  penaltyTotalKernel,
+  penaltyGradKernel,
+  accuracyKernel,
+  epochSumsKernel,
+  sgdKernel,
+  sgdMomentumKernel,
+  adamKernel,
+  rmspropKernel,
+  rmspropMomentumKernel,
+];
+
+/** Compiles `code` and reports the first errors as `shaders/name.wgsl:line:column: message`. */
+export async function checkShader(name: string, code: string): Promise<void> {
+  const m = engine().device.createShaderModule({ label: `shaders/${name}.wgsl`, code });
+  const info = await m.getCompilationInfo();
+  const errors = info.messages.filter((msg) => msg.type === 'error');
+  if (errors.length) {
+    const lines = errors.map((e) => `shaders/${name}.wgsl:${e.lineNum}:${e.linePos}: ${e.message}`);
+    throw new ShaderCompileError(lines.join('\n'));
+  }
+}
+
+/**
+ * Compiles every kernel's WGSL and reports the first error as `shaders/file.wgsl:line:column`.
+ * Pipelines compile lazily; this makes a broken shader fail loudly and at once. Returns the
+ * shader names.
+ */
+export async function compileAllShaders(): Promise<string[]> {
+  const names: string[] = [];
+  for (const k of allKernels) {
+    if (names.includes(k.name)) continue;
+    await checkShader(k.name, k.code);
+    names.push(k.name);
+  }
+  return names;
+}

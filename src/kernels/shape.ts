@@ -1,0 +1,24 @@
+import permuteSource from '../../shaders/permute.wgsl';
+import reduceSource from '../../shaders/reduce.wgsl';
+import { defineKernel } from './kernel';
+
+/** out[i] = x[Σ coord_d · strides_d] over a contiguous output (transpose, broadcast). */
+export const permuteKernel = defineKernel({
+  shader: 'permute',
+  source: permuteSource,
+  uniforms: { n: 'u32', rank: 'u32', shape: 'dims', strides: 'dims' },
+  bindings: { x: { access: 'read', dtype: 'float32' }, out: { access: 'read_write', dtype: 'float32' } },
+  workgroupSize: [64],
+  entries: ['main'],
+});
+
+/** Sum (OP 0) or max (OP 1) over the middle axis of [outer, r, inner]. */
+export const reduceKernel = defineKernel({
+  shader: 'reduce',
+  source: reduceSource,
+  uniforms: { outer: 'u32', r: 'u32', inner: 'u32' },
+  bindings: { x: { access: 'read', dtype: 'float32' }, y: { access: 'read_write', dtype: 'float32' } },
+  workgroupSize: [64],
+  overrides: { OP: 'u32' },
+  entries: ['main', 'wide'],
+});
