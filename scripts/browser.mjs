@@ -39,6 +39,7 @@ export function findChromium() {
 
 export class NoBrowserError extends Error {}
 
+/** @param {import('puppeteer-core').LaunchOptions} [opts] overrides of the defaults below */
 export async function launchChromium(opts = {}) {
   const executablePath = findChromium();
   if (!executablePath) throw new NoBrowserError(`No Chromium or Chrome found. ${INSTALL_HELP}`);
@@ -52,7 +53,10 @@ export async function launchChromium(opts = {}) {
   });
 }
 
-/** Whether `page` (on a secure origin) gets a WebGPU adapter; resolves to its description or null. */
+/**
+ * Whether `page` (on a secure origin) gets a WebGPU adapter; resolves to its description or null.
+ * @param {import('puppeteer-core').Page} page
+ */
 export async function probeWebGPU(page) {
   return page.evaluate(async () => {
     if (!('gpu' in navigator)) return null;

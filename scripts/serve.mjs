@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import { extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** @type {Record<string, string>} */
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -17,7 +18,10 @@ const TYPES = {
 
 export const PAGES_DIR = fileURLToPath(new URL('../bench/dist/', import.meta.url));
 
-/** Serves `root` on 127.0.0.1 (port 0: a free one). Resolves to its base URL and a `close()`. */
+/**
+ * Serves `root` on 127.0.0.1 (port 0: a free one). Resolves to its base URL and a `close()`.
+ * @returns {Promise<{ url: string, close: () => Promise<void> }>}
+ */
 export function serve(root = PAGES_DIR, port = 0) {
   const base = resolve(root);
   const server = createServer((req, res) => {
@@ -40,10 +44,11 @@ export function serve(root = PAGES_DIR, port = 0) {
   return new Promise((done, fail) => {
     server.once('error', fail);
     server.listen(port, '127.0.0.1', () => {
-      const { port: actual } = server.address();
+      // Listening on a TCP port, the address is an AddressInfo (a string only for a pipe or socket).
+      const { port: actual } = /** @type {import('node:net').AddressInfo} */ (server.address());
       done({
         url: `http://127.0.0.1:${actual}/`,
-        close: () => new Promise((closed) => server.close(() => closed())),
+        close: () => /** @type {Promise<void>} */ (new Promise((closed) => server.close(() => closed()))),
       });
     });
   });

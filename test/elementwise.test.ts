@@ -11,7 +11,7 @@ const erf = (x: number): number => {
   for (let i = 1; i < n; i++) s += (i % 2 ? 4 : 2) * Math.exp(-((i * h) ** 2));
   return (2 / Math.sqrt(Math.PI)) * (h / 3) * s;
 };
-const unaryRef: Record<string, (x: number) => number> = {
+const unaryRef = {
   neg: (x) => -x,
   square: (x) => x * x,
   sqrt: (x) => Math.sqrt(x),
@@ -26,10 +26,10 @@ const unaryRef: Record<string, (x: number) => number> = {
   sigmoid: (x) => 1 / (1 + Math.exp(-x)),
   tanh: (x) => Math.tanh(x),
   softplus: (x) => Math.log1p(Math.exp(x)),
-};
-const positiveOnly = new Set(['sqrt', 'log']);
+} satisfies Record<string, (x: number) => number>;
+const positiveOnly = new Set<UnaryName>(['sqrt', 'log']);
 type UnaryName = keyof typeof unaryRef;
-const unaryFn = (name: UnaryName) => (wg as unknown as Record<string, (x: wg.Tensor) => wg.Tensor>)[name];
+const unaryFn = (name: UnaryName): ((x: wg.Tensor) => wg.Tensor) => wg[name];
 
 describe('elementwise kernels over several blocks of 4096 floats and a ragged tail', () => {
   // The kernels work on vec4s, 1024 per workgroup: 3 whole blocks, then 5 floats (one vec4 and one lane).
@@ -110,16 +110,16 @@ describe('unary ops', () => {
   });
 });
 
-const binaryRef: Record<string, (a: number, b: number) => number> = {
+const binaryRef = {
   add: (a, b) => a + b,
   sub: (a, b) => a - b,
   mul: (a, b) => a * b,
   div: (a, b) => a / b,
   maximum: (a, b) => Math.max(a, b),
   minimum: (a, b) => Math.min(a, b),
-};
+} satisfies Record<string, (a: number, b: number) => number>;
 type BinaryName = keyof typeof binaryRef;
-const binaryFn = (name: BinaryName) => (wg as unknown as Record<string, (a: wg.Tensor | number, b: wg.Tensor | number) => wg.Tensor>)[name];
+const binaryFn = (name: BinaryName): ((a: wg.Tensor, b: wg.Tensor) => wg.Tensor) => wg[name];
 
 /** Reference broadcasting: index each operand by the output coordinate, 1-dims pinned to 0. */
 function broadcastRef(f: (a: number, b: number) => number, a: Float32Array, as: number[], b: Float32Array, bs: number[]) {

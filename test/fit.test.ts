@@ -32,28 +32,27 @@ class Linear implements TrainableModel {
 class LinearRef {
   w: number[];
   b: number[];
-  constructor(m: Linear, w: Float32Array, b: Float32Array) {
+  constructor(w: Float32Array, b: Float32Array) {
     this.w = Array.from(w);
     this.b = Array.from(b);
-    void m;
   }
-  predict(x: number[][], F: number, C: number): number[][] {
+  predict(x: number[][], C: number): number[][] {
     return x.map((row) => Array.from({ length: C }, (_, c) => this.b[c] + row.reduce((s, v, f) => s + v * this.w[f * C + c], 0)));
   }
   penalty(l2: number): number {
     return l2 * this.w.reduce((s, v) => s + v * v, 0);
   }
-  mse(x: number[][], y: number[][], F: number, C: number): number {
-    const p = this.predict(x, F, C);
+  mse(x: number[][], y: number[][], C: number): number {
+    const p = this.predict(x, C);
     let s = 0;
     p.forEach((row, r) => row.forEach((v, c) => (s += (v - y[r][c]) ** 2)));
     return s / (x.length * C);
   }
   /** One SGD step on a batch; returns [compiled loss, penalty] before the step. */
   step(x: number[][], y: number[][], F: number, C: number, l2: number, lr: number): [number, number] {
-    const loss = this.mse(x, y, F, C);
+    const loss = this.mse(x, y, C);
     const pen = this.penalty(l2);
-    const p = this.predict(x, F, C);
+    const p = this.predict(x, C);
     const n = x.length * C;
     const dw = this.w.map((v) => 2 * l2 * v);
     const db = this.b.map(() => 0);
@@ -88,7 +87,7 @@ describe('fit against a plain-JS reference (mse + l2, SGD, shuffle off)', () => 
     const { x, y } = regressionData(10, F, C, 1);
     const model = new Linear(F, C, l2);
     const [w0, b0] = await weightsOf(model);
-    const reference = new LinearRef(model, w0, b0);
+    const reference = new LinearRef(w0, b0);
     const c = compileModel({ optimizer: wg.optimizers.sgd({ learningRate: lr }), loss: 'mse' });
     const history = await fitModel(model, c, x, y, { epochs: 3, batchSize: 4, shuffle: false });
 
@@ -152,16 +151,16 @@ describe('fit against a plain-JS reference (mse + l2, SGD, shuffle off)', () => 
     const { x, y } = regressionData(9, F, C, 2);
     const model = new Linear(F, C, l2, 5);
     const [w0, b0] = await weightsOf(model);
-    const reference = new LinearRef(model, w0, b0);
+    const reference = new LinearRef(w0, b0);
     const c = compileModel({ optimizer: 'sgd', loss: 'meanSquaredError', metrics: ['mse', 'mae'] });
     const logs = await evaluateModel(model, c, x, y, { batchSize: 4 });
-    const mse = reference.mse(x, y, F, C);
+    const mse = reference.mse(x, y, C);
     const pen = reference.penalty(l2);
     expect(Object.keys(logs)).toEqual(['loss', 'regularizationLoss', 'mse', 'mae']);
     expect(logs.loss).toBeCloseTo(mse + pen, 5);
     expect(logs.regularizationLoss).toBeCloseTo(pen, 5);
     expect(logs.mse).toBeCloseTo(mse, 5);
-    const p = reference.predict(x, F, C);
+    const p = reference.predict(x, C);
     const mae = p.flatMap((row, r) => row.map((v, k) => Math.abs(v - y[r][k]))).reduce((a, v) => a + v, 0) / (9 * C);
     expect(logs.mae).toBeCloseTo(mae, 5);
   });
@@ -181,7 +180,7 @@ describe('fit against a plain-JS reference (mse + l2, SGD, shuffle off)', () => 
     const { x, y } = regressionData(6, F, C, 16);
     const model = new LazyLinear(F, C);
     const [w0, b0] = await weightsOf(model);
-    const reference = new LinearRef(model, w0, b0);
+    const reference = new LinearRef(w0, b0);
     await fitModel(model, compileModel({ optimizer: wg.optimizers.sgd({ learningRate: lr }), loss: 'mse' }), x, y, { epochs: 1, batchSize: 6 });
     reference.step(x, y, F, C, 0, lr);
     expectClose((await weightsOf(model))[0], reference.w, 1e-5, 1e-6);
@@ -192,7 +191,7 @@ describe('fit against a plain-JS reference (mse + l2, SGD, shuffle off)', () => 
     const { x, y } = regressionData(5, F, C, 3);
     const model = new Linear(F, C, l2, 9);
     const [w0, b0] = await weightsOf(model);
-    const reference = new LinearRef(model, w0, b0);
+    const reference = new LinearRef(w0, b0);
     const c = compileModel({ optimizer: wg.optimizers.sgd({ learningRate: lr }), loss: 'mse' });
     const logs = await trainOnBatchModel(model, c, wg.tensor(x), wg.tensor(y));
     const [l, p] = reference.step(x, y, F, C, l2, lr);
@@ -238,7 +237,7 @@ describe('fit behaviour', () => {
     const { x, y } = regressionData(10, F, C, 6);
     const model = new Linear(F, C, 0.01);
     const [w0, b0] = await weightsOf(model);
-    const reference = new LinearRef(model, w0, b0);
+    const reference = new LinearRef(w0, b0);
     const c = compileModel({ optimizer: wg.optimizers.sgd({ learningRate: lr }), loss: 'mse', metrics: ['mae'] });
     const h = await fitModel(model, c, x, y, { epochs: 2, batchSize: 8, shuffle: false, validationSplit: 0.2 });
     expect(Object.keys(h.history)).toEqual(['loss', 'regularizationLoss', 'mae', 'val_loss', 'val_regularizationLoss', 'val_mae']);
@@ -441,8 +440,15 @@ describe('bad input is rejected before any weight changes', () => {
 
   it('batchSize ≤ 0 or fractional, bad epochs, validationSplit ≥ 1, bad callbacks: InvalidArgumentError', async () => {
     const s = await setup();
-    for (const opts of [{ batchSize: 0 }, { batchSize: -2 }, { batchSize: 1.5 }, { epochs: -1 }, { validationSplit: 1 }, { validationSplit: 0.99 }, { callbacks: { onEpochEnd: 3 } }, { shuffle: 'yes' }]) {
-      await expect(fitModel(s.model, s.c, s.x, s.y, opts as wg.FitOptions)).rejects.toThrow(wg.InvalidArgumentError);
+    const badOptions: wg.FitOptions[] = [
+      { batchSize: 0 }, { batchSize: -2 }, { batchSize: 1.5 }, { epochs: -1 }, { validationSplit: 1 }, { validationSplit: 0.99 },
+      // @ts-expect-error a number for a callback: rejected at run time too
+      { callbacks: { onEpochEnd: 3 } },
+      // @ts-expect-error a string for a boolean: rejected, not coerced
+      { shuffle: 'yes' },
+    ];
+    for (const opts of badOptions) {
+      await expect(fitModel(s.model, s.c, s.x, s.y, opts)).rejects.toThrow(wg.InvalidArgumentError);
     }
     await expect(evaluateModel(s.model, s.c, s.x, s.y, { batchSize: 0 })).rejects.toThrow(wg.InvalidArgumentError);
     expect(() => predictModel(s.model, s.x, { batchSize: -1 })).toThrow(wg.InvalidArgumentError);

@@ -15,7 +15,8 @@ const erf = (x: number): number => {
   for (let i = 1; i < steps; i++) s += (i % 2 ? 4 : 2) * Math.exp(-((i * h) ** 2));
   return (2 / Math.sqrt(Math.PI)) * (h / 3) * s;
 };
-const elementwise: Record<string, (v: number) => number> = {
+type ActivationName = Extract<wg.layers.DenseArgs['activation'], string>;
+const elementwise = {
   linear: (v) => v,
   relu: (v) => Math.max(v, 0),
   leakyRelu: (v) => (v > 0 ? v : 0.2 * v),
@@ -24,7 +25,7 @@ const elementwise: Record<string, (v: number) => number> = {
   sigmoid: (v) => 1 / (1 + Math.exp(-v)),
   tanh: (v) => Math.tanh(v),
   softplus: (v) => Math.log1p(Math.exp(v)),
-};
+} satisfies { [name in ActivationName]?: (v: number) => number };
 function softmaxRows(z: number[], n: number): number[] {
   const out: number[] = [];
   for (let r = 0; r < z.length / n; r++) {
@@ -50,9 +51,9 @@ describe('layers.dense', () => {
   const b = randomArray(n, 3);
   const z = matmulRef(x, w, m, k, n).map((v, i) => v + b[i % n]);
 
-  for (const activation of [...Object.keys(elementwise), 'softmax'] as const) {
+  for (const activation of [...(Object.keys(elementwise) as (keyof typeof elementwise)[]), 'softmax'] as const) {
     it(`forward is ${activation}(x·W + b), against a plain matmul`, async () => {
-      const layer = wg.layers.dense({ units: n, activation: activation as 'relu' });
+      const layer = wg.layers.dense({ units: n, activation });
       layer.apply(wg.zeros([1, k]));
       layer.setWeights([wg.tensor(w, [k, n]), wg.tensor(b)]);
       const y = layer.apply(wg.tensor(x, [m, k]));
@@ -115,15 +116,18 @@ describe('layers.dense', () => {
 
   it('rejects bad arguments and inputs with typed errors before any GPU work', () => {
     expect(() => wg.layers.dense({ units: 0 })).toThrow(wg.InvalidArgumentError);
-    expect(() => wg.layers.dense({ units: 2, activation: 'swish' as 'relu' })).toThrow(/unknown activation/);
+    // @ts-expect-error an unknown activation name: rejected at run time too
+    expect(() => wg.layers.dense({ units: 2, activation: 'swish' })).toThrow(/unknown activation/);
     expect(() => wg.layers.dense({ units: 2, kernelInitializer: 'glorotUnifrom' })).toThrow(wg.InvalidArgumentError);
-    expect(() => wg.layers.dense({ units: 2, kernelRegularizer: 'l3' as 'l1' })).toThrow(wg.InvalidArgumentError);
+    // @ts-expect-error an unknown regularizer name: rejected at run time too
+    expect(() => wg.layers.dense({ units: 2, kernelRegularizer: 'l3' })).toThrow(wg.InvalidArgumentError);
     const layer = wg.layers.dense({ units: 2 });
     layer.apply(wg.zeros([1, 3]));
     const wide = wg.zeros([1, 4]);
     const before = wg.memory().numDispatches;
     expect(() => layer.apply(wide)).toThrow(wg.ShapeError);
-    expect(() => layer.apply([[1, 2, 3]] as unknown as wg.Tensor)).toThrow(wg.InvalidArgumentError);
+    // @ts-expect-error a nested array is not a Tensor: rejected before any dispatch
+    expect(() => layer.apply([[1, 2, 3]])).toThrow(wg.InvalidArgumentError);
     expect(wg.memory().numDispatches).toBe(before);
   });
 });
@@ -216,12 +220,14 @@ describe('Layer base', () => {
   it('apply rejects a non-tensor and a call that returns none', () => {
     class Broken extends wg.Layer {
       override call(): wg.Tensor {
-        return 3 as unknown as wg.Tensor;
+        // @ts-expect-error a call that returns a number: apply must catch it
+        return 3;
       }
     }
     expect(() => new Broken().apply(wg.zeros([1]))).toThrow(/must return a Tensor/);
     expect(() => new wg.Layer().apply(wg.zeros([1]))).toThrow(/implement call/);
-    expect(() => new Affine().apply(null as unknown as wg.Tensor)).toThrow(wg.InvalidArgumentError);
+    // @ts-expect-error null input: rejected at run time too
+    expect(() => new Affine().apply(null)).toThrow(wg.InvalidArgumentError);
   });
 
   it('applying in tidy leaves no tensors behind; outside tidy only the output remains', () => {
@@ -250,7 +256,8 @@ describe('sequential', () => {
     const d = wg.layers.dense({ units: 1 });
     const model = wg.sequential({ layers: [d] });
     expect(() => model.add(d)).toThrow(wg.InvalidArgumentError);
-    expect(() => model.add({} as wg.Layer)).toThrow(wg.InvalidArgumentError);
+    // @ts-expect-error a plain object is not a Layer: rejected at run time too
+    expect(() => model.add({})).toThrow(wg.InvalidArgumentError);
     expect(() => model.add(model)).toThrow(wg.InvalidArgumentError);
   });
 });

@@ -70,7 +70,7 @@ describe('regularizers: values', () => {
     expect(wg.regularizers.l2(0.25).getConfig()).toEqual({ l2: 0.25 });
     expect(wg.regularizers.l1l2({ l1: 0.5 }).getConfig()).toEqual({ l1: 0.5, l2: 0.01 });
     expect(wg.regularizers.orthogonal().getConfig()).toEqual({ factor: 0.01, mode: 'rows' });
-    expect(['l1', 'l2', 'l1l2'].map((n) => wg.regularizers.get(n as 'l1')!)).toSatisfy((rs: wg.regularizers.Regularizer[]) =>
+    expect((['l1', 'l2', 'l1l2'] as const).map((n) => wg.regularizers.get(n)!)).toSatisfy((rs: wg.regularizers.Regularizer[]) =>
       rs.map((r) => r.className).join() === 'L1,L2,L1L2');
     expect(wg.regularizers.orthogonal().className).toBe('OrthogonalRegularizer');
   });
@@ -85,7 +85,12 @@ describe('regularizers: values', () => {
 });
 
 describe('regularizers: invalid arguments', () => {
-  for (const bad of [-0.1, NaN, Infinity, -Infinity, '0.1' as unknown as number]) {
+  const badFactors: number[] = [
+    -0.1, NaN, Infinity, -Infinity,
+    // @ts-expect-error a numeric string: rejected, not coerced
+    '0.1',
+  ];
+  for (const bad of badFactors) {
     it(`rejects the factor ${String(bad)} with InvalidArgumentError`, () => {
       expect(() => wg.regularizers.l1(bad)).toThrow(wg.InvalidArgumentError);
       expect(() => wg.regularizers.l2({ l2: bad })).toThrow(wg.InvalidArgumentError);
@@ -95,10 +100,13 @@ describe('regularizers: invalid arguments', () => {
   }
 
   it('rejects an unknown orthogonal mode, a non-rank-2 orthogonal input, an unknown name and a non-tensor', () => {
-    expect(() => wg.regularizers.orthogonal({ mode: 'diagonal' as 'rows' })).toThrow(wg.InvalidArgumentError);
+    // @ts-expect-error an unknown mode: rejected at run time too
+    expect(() => wg.regularizers.orthogonal({ mode: 'diagonal' })).toThrow(wg.InvalidArgumentError);
     expect(() => wg.regularizers.orthogonal().apply(wg.tensor([1, 2, 3]))).toThrow(wg.ShapeError);
-    expect(() => wg.regularizers.get('l3' as 'l1')).toThrow(wg.InvalidArgumentError);
-    expect(() => wg.regularizers.l2().apply([1, 2] as unknown as wg.Tensor)).toThrow(wg.InvalidArgumentError);
+    // @ts-expect-error an unknown name: rejected at run time too
+    expect(() => wg.regularizers.get('l3')).toThrow(wg.InvalidArgumentError);
+    // @ts-expect-error an array is not a Tensor: rejected at run time too
+    expect(() => wg.regularizers.l2().apply([1, 2])).toThrow(wg.InvalidArgumentError);
   });
 
   it('a factor of 0 is valid and gives 0', async () => {

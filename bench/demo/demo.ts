@@ -9,7 +9,7 @@ import * as wg from '../../src/index';
 import { histogram, lineChart } from '../charts';
 import { type Dataset, iris, spirals } from './data';
 
-interface DemoState {
+export interface DemoState {
   state: 'loading' | 'ready' | 'training' | 'paused' | 'error';
   error?: string;
   epoch: number;

@@ -1,12 +1,14 @@
 // The regularization demo: it trains, the loss it plots falls, the penalty is a visible part of
 // it, and the page renders.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// Also brings in the page's `window.__demo` declaration.
+import type { DemoState } from '../../bench/demo/demo';
 import { type BrowserSession, type OpenPage, screenshot, startBrowser, waitInPage } from './harness';
 
 const EPOCHS = 20;
 let session: BrowserSession;
 let demo: OpenPage;
-let state: Window['__demo'];
+let state: DemoState;
 
 beforeAll(async () => {
   session = await startBrowser();
