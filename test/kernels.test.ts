@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as wg from '../src';
 import { allKernels } from '../src/kernels/index';
-import { type AnyKernel, dtypeScalars, type FieldDecl, Kernel, type StructDecl } from '../src/kernels/kernel';
+import { type AnyKernel, type BindingDecl, dtypeScalars, type FieldDecl, Kernel, type StructDecl } from '../src/kernels/kernel';
 import { binaryCodes, binaryKernel } from '../src/kernels/binary';
 import { unaryCodes, unaryKernel } from '../src/kernels/unary';
 
@@ -131,7 +131,7 @@ function problems(k: AnyKernel, code: string = k.code): string[] {
     if (JSON.stringify(got) !== JSON.stringify(Object.entries(s.fields))) bad.push(`${where}: struct ${s.name} is ${JSON.stringify(got)}, declared ${JSON.stringify(s.fields)}`);
   }
   // Bindings 1.. in declaration order: every variable at its index, with its access and element type.
-  Object.entries(d.bindings).forEach(([name, b], i) => {
+  Object.entries(d.bindings as Record<string, BindingDecl>).forEach(([name, b], i) => {
     for (const v of b.vars ?? [name]) {
       const got = vars.get(v);
       if (!got) {
@@ -216,7 +216,7 @@ describe('kernel declarations match their WGSL', () => {
       const code = ks[0].code;
       const claimedEntries = new Set(ks.flatMap((k) => [...k.decl.entries]));
       expect([...entries(code).keys()].sort(), file).toEqual([...claimedEntries].sort());
-      const claimedVars = new Set(ks.flatMap((k) => Object.entries(k.decl.bindings).flatMap(([n, b]) => [...(b.vars ?? [n])])));
+      const claimedVars = new Set(ks.flatMap((k) => Object.entries(k.decl.bindings as Record<string, BindingDecl>).flatMap(([n, b]) => [...(b.vars ?? [n])])));
       const storageVars = [...bindingVars(code)].filter(([, v]) => v.space === 'storage').map(([n]) => n);
       expect(storageVars.filter((v) => !claimedVars.has(v)), file).toEqual([]);
     }
