@@ -1,13 +1,12 @@
-// Keras 3 optimizers. The update is fused (shaders/optimizer_*.wgsl): one kernel reads each
-// gradient and the optimizer's slots and writes the new weight and slots, for several variables
-// per dispatch (4 for plain SGD, 2 for the others: as many as 8 storage bindings hold). Training
-// can also fold the gradient of a variable's L1/L2 penalty into its update (fit.ts).
-import { dispatch, elementwiseGrid, encodeCopy, type KernelSpec, Params, placeholderBuffer } from '../device/kernels';
+// Keras 3 optimizers: their hyperparameters, checks and slots. The update itself is one fused
+// kernel per few variables (src/ops/optimizer_update.ts); training can also fold the gradient of a
+// variable's L1/L2 penalty into its update (step.ts).
 import { InvalidArgumentError, ShapeError } from '../errors';
+import { applyUpdate, slotCount, type UpdateRule } from '../ops/optimizer_update';
 import type { PenaltyFactors } from '../ops/penalty';
 import { zeros } from '../tensor/create';
 import { fmt, sameShape } from '../tensor/shape';
-import { keep, Storage, Tensor } from '../tensor/tensor';
+import { keep, Tensor } from '../tensor/tensor';
 import { Variable } from '../tensor/variable';
 
 /** Checks a hyperparameter: a finite number within [min, max] (or below `below`). */
@@ -52,14 +51,8 @@ export abstract class Optimizer {
     this.lr = hyper(this.name, 'learningRate', v);
   }
 
-  /** How many slot tensors (moments, velocities) each variable needs. */
-  protected abstract get slotCount(): number;
-
-  /**
-   * The kernel for step `t` (from 1): its entry, the hyperparameters that open its Params (before
-   * `total`), how many variables one dispatch takes, and the length of its `slots` array.
-   */
-  protected abstract kernel(t: number): { spec: KernelSpec; header: number[]; perDispatch: number; paramSlots: number };
+  /** The update rule and its hyperparameters for step `t` (from 1). */
+  protected abstract rule(t: number): UpdateRule;
 
   /**
    * Updates each variable by its gradient; null gradients are skipped (as in Keras). Takes
@@ -86,51 +79,10 @@ export abstract class Optimizer {
     const live = pairs.filter((pair): pair is [Tensor, Variable] => pair[0] !== null);
     if (live.length === 0) throw new InvalidArgumentError(`${this.name}.applyGradients: no gradient was provided for any variable.`);
     const t = this.iterations + 1;
-    const { spec, header, perDispatch, paramSlots } = this.kernel(t);
-    // Each variable's bindings: the weight (written), the gradient (read), the slots (written).
-    // WebGPU refuses a buffer bound twice in one dispatch where either binding is writable, so a
-    // variable whose buffers clash with those already in the group starts a new dispatch.
-    let group: Array<{ v: Variable; buffers: GPUBuffer[] }> = [];
-    const run = () => {
-      if (group.length) this.encodeGroup(spec, header, perDispatch, paramSlots, group, penalties);
-      group = [];
-    };
-    for (const [g, v] of live) {
-      const gradient = g.buffer('applyGradients'); // before `v` may move to a new buffer
-      const writable = [this.writableBuffer(v, g), ...this.slotsOf(v).map((s) => s.buffer('applyGradients'))];
-      const taken = new Set(group.flatMap((e) => e.buffers));
-      const takenWritable = new Set(group.flatMap((e) => [e.buffers[0], ...e.buffers.slice(2)]));
-      if (group.length === perDispatch || writable.some((b) => taken.has(b)) || takenWritable.has(gradient)) run();
-      group.push({ v, buffers: [writable[0], gradient, ...writable.slice(1)] });
-    }
-    run();
+    const rule = this.rule(t);
+    const slots = slotCount(rule);
+    applyUpdate(rule, live.map(([gradient, variable]) => ({ variable, gradient, slots: this.slotsOf(variable, slots), penalty: penalties?.get(variable) })));
     this.iterations = t;
-  }
-
-  /** One dispatch updating the variables of `group`; the slots it leaves unused get placeholders. */
-  private encodeGroup(
-    spec: KernelSpec,
-    header: number[],
-    perDispatch: number,
-    paramSlots: number,
-    group: ReadonlyArray<{ v: Variable; buffers: GPUBuffer[] }>,
-    penalties: ReadonlyMap<Variable, PenaltyFactors> | undefined,
-  ): void {
-    const ends: number[] = [];
-    let total = 0;
-    for (const { v } of group) ends.push((total += Math.ceil(v.size / 4)));
-    const params = new Params().f32(...header).u32(total);
-    while (params.words.length % 4) params.u32(0);
-    for (let s = 0; s < paramSlots; s++) {
-      const pen = s < group.length ? penalties?.get(group[s].v) : undefined;
-      params.u32(ends[Math.min(s, group.length - 1)]).f32(pen?.l1 ?? 0, pen?.l2 ?? 0).u32(0);
-    }
-    const perVariable = 2 + this.slotCount;
-    const buffers: GPUBuffer[] = [];
-    for (let s = 0; s < perDispatch; s++) {
-      for (let b = 0; b < perVariable; b++) buffers.push(group[s]?.buffers[b] ?? placeholderBuffer(s * perVariable + b));
-    }
-    dispatch(spec, params, buffers, elementwiseGrid(4 * total));
   }
 
   private pairUp(grads: Array<Tensor | null> | GradientPairs, vars: Variable[] | undefined): Array<[Tensor | null, Variable]> {
@@ -161,29 +113,13 @@ export abstract class Optimizer {
     return pairs.map(([g, v]) => [g ?? null, v]);
   }
 
-  private slotsOf(v: Variable): Tensor[] {
+  private slotsOf(v: Variable, count: number): Tensor[] {
     let s = this.slots.get(v);
     if (!s) {
-      s = Array.from({ length: this.slotCount }, () => keep(zeros(v.shape)));
+      s = Array.from({ length: count }, () => keep(zeros(v.shape)));
       this.slots.set(v, s);
     }
     return s;
-  }
-
-  /**
-   * The buffer to update in place. A variable's buffer may be viewed elsewhere: a tape that saved
-   * the value for a later gradient, a reshape the user kept. Those must keep seeing the old value
-   * (Variable.assign's contract), so a shared buffer is first copied to a fresh one the variable
-   * adopts; the kernel then writes that copy. In training nothing else holds the buffer by the
-   * time the update runs, so the usual path writes in place and allocates nothing.
-   */
-  private writableBuffer(v: Variable, g: Tensor): GPUBuffer {
-    const current = v.storage;
-    if (current.refs === 1 && g.storage !== current) return current.buffer;
-    const next = new Storage(v.size);
-    encodeCopy(current.buffer, 0, next.buffer, 0, v.size * 4);
-    v.adopt(next);
-    return next.buffer;
   }
 
   /** The hyperparameters, TensorFlow.js style. */
@@ -216,15 +152,8 @@ export class SGD extends Optimizer {
     this.nesterov = opts.nesterov ?? false;
   }
 
-  protected get slotCount(): number {
-    return this.momentum === 0 ? 0 : 1;
-  }
-
-  protected kernel() {
-    const header = [this.learningRate, this.momentum, this.weightDecay * this.learningRate];
-    return this.momentum === 0
-      ? { spec: { shader: 'optimizer_sgd', entry: 'plain' }, header, perDispatch: 4, paramSlots: 4 }
-      : { spec: { shader: 'optimizer_sgd', entry: 'momentum', constants: { NESTEROV: this.nesterov ? 1 : 0 } }, header, perDispatch: 2, paramSlots: 4 };
+  protected rule(): UpdateRule {
+    return { rule: 'sgd', learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov, decay: this.weightDecay * this.learningRate };
   }
 
   override getConfig(): Record<string, number | boolean> {
@@ -252,14 +181,9 @@ export class Adam extends Optimizer {
     this.epsilon = hyper(name, 'epsilon', opts.epsilon ?? 1e-7, { min: 0 });
   }
 
-  protected get slotCount(): number {
-    return 2;
-  }
-
-  protected kernel(t: number) {
+  protected rule(t: number): UpdateRule {
     const alpha = (this.learningRate * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
-    const header = [alpha, this.beta1, this.beta2, this.epsilon, this.weightDecay * this.learningRate];
-    return { spec: { shader: 'optimizer_adam' }, header, perDispatch: 2, paramSlots: 2 };
+    return { rule: 'adam', alpha, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, decay: this.weightDecay * this.learningRate };
   }
 
   override getConfig(): Record<string, number | boolean> {
@@ -294,13 +218,8 @@ export class RMSprop extends Optimizer {
     this.epsilon = hyper('rmsprop', 'epsilon', opts.epsilon ?? 1e-7, { min: 0 });
   }
 
-  protected get slotCount(): number {
-    return this.momentum > 0 ? 2 : 1;
-  }
-
-  protected kernel() {
-    const header = [this.learningRate, this.rho, this.momentum, this.epsilon, this.weightDecay * this.learningRate];
-    return { spec: { shader: 'optimizer_rmsprop', entry: this.momentum > 0 ? 'momentum' : 'plain' }, header, perDispatch: 2, paramSlots: 2 };
+  protected rule(): UpdateRule {
+    return { rule: 'rmsprop', learningRate: this.learningRate, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, decay: this.weightDecay * this.learningRate };
   }
 
   override getConfig(): Record<string, number | boolean> {
