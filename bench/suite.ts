@@ -1,6 +1,7 @@
 // The benchmark suite, independent of any engine: workload definitions, the data every engine
 // trains on (made here, on the CPU, so all engines start from the same weights), the timing
 // harness and the result rows. The page (page.ts) and the Node entry (node.ts) both run it.
+import { seededRandom as rng } from '../src/rng';
 
 /** A two-layer perceptron trained with SGD, L1+L2 penalties on both kernels. */
 export interface MlpSpec {
@@ -123,16 +124,7 @@ export const shapeText = (s: MlpSpec): string => `${s.units.join('-')}x${s.batch
 export const mlpName = (s: MlpSpec): string => `${s.units.join('-')}, batch ${s.batch}, ${s.loss === 'meanSquaredError' ? 'mse' : 'softmax CE'}`;
 
 /** mulberry32: a small seeded generator, so every engine and every run sees the same data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 /**
  * Inputs ~ U(−1, 1); targets one-hot (classification) or U(−1, 1) (regression); kernels Glorot

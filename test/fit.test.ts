@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as wg from '../src';
-import { compileModel, evaluateModel, fitModel, predictModel, trainOnBatchModel, type TrainableModel } from '../src/train/fit';
+import { compileModel } from '../src/train/compile';
+import { evaluateModel, fitModel, predictModel, trainOnBatchModel } from '../src/train/loop';
+import type { TrainableModel } from '../src/train/step';
 import { expectClose, randomArray, rng } from './helpers';
 
 /**

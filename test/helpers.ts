@@ -1,17 +1,9 @@
 import { expect } from 'vitest';
 import { GradientTape, type Tensor, tensor, tidy } from '../src';
+import { seededRandom as rng } from '../src/rng';
 
 /** A reproducible stream of numbers (mulberry32), independent of the engine's GPU RNG. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 export function randomArray(n: number, seed: number, lo = -1, hi = 1): Float32Array {
   const r = rng(seed);

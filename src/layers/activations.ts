@@ -35,7 +35,12 @@ export function getActivation(id: ActivationIdentifier | ActivationFn | undefine
   throw new InvalidArgumentError(`${op}: unknown activation ${show(id)}; use one of ${Object.keys(activations).join(', ')} or a function.`);
 }
 
+/** The name of a built-in activation (`fn` is the one the name stands for), or undefined for a function of the user's. */
+export function builtInActivation(name: string, fn: ActivationFn | null): ActivationIdentifier | undefined {
+  return Object.hasOwn(activations, name) && activations[name as ActivationIdentifier] === fn ? (name as ActivationIdentifier) : undefined;
+}
+
 /** The name an activation is saved under: its own for a built-in, 'Custom>name' for a function (saves, but cannot load). */
 export function savedActivationName(name: string, fn: ActivationFn | null): string {
-  return Object.hasOwn(activations, name) && activations[name as ActivationIdentifier] === fn ? name : `Custom>${name}`;
+  return builtInActivation(name, fn) ?? `Custom>${name}`;
 }

@@ -1,11 +1,9 @@
 import { InvalidArgumentError, ShapeError } from '../errors';
-import { matmul } from '../ops/matmul';
-import { type FusableActivation, isFusable } from '../ops/unary';
-import { reshape } from '../ops/shape_ops';
+import { dense as denseOp, type DenseActivation } from '../ops/dense';
 import { fmt } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import type { Variable } from '../tensor/variable';
-import { type ActivationFn, type ActivationIdentifier, getActivation, savedActivationName } from './activations';
+import { type ActivationFn, type ActivationIdentifier, builtInActivation, getActivation, savedActivationName } from './activations';
 import { get as getInitializer, type Initializer, type InitializerIdentifier, serialize as serializeInitializer } from './initializers';
 import { type CallOptions, Layer, type LayerArgs, type LayerConfig, type LayerShape } from './layer';
 import { get as getRegularizer, type Regularizer, type RegularizerFn, type RegularizerLike, serialize as serializeRegularizer } from './regularizers';
@@ -36,8 +34,8 @@ export class Dense extends Layer {
   kernel: Variable | null = null;
   bias: Variable | null = null;
   private readonly activationFn: ActivationFn | null;
-  /** The activation when the matmul can apply it in its epilogue (a built-in one of Keras's defaults). */
-  private readonly fusedActivation: FusableActivation | undefined;
+  /** What `call` applies: a built-in activation by its name (Keras's defaults), or the function given. */
+  private readonly applied: DenseActivation | ActivationFn;
 
   constructor(args: DenseArgs) {
     super(args);
@@ -49,9 +47,7 @@ export class Dense extends Layer {
     const activation = getActivation(args.activation, 'dense');
     this.activation = activation.name;
     this.activationFn = activation.fn;
-    // Keras's leakyRelu slope (0.2) and elu scale (1) are also matmul's defaults for a fused activation.
-    const builtIn = activation.fn !== null && savedActivationName(activation.name, activation.fn) === activation.name;
-    this.fusedActivation = builtIn && isFusable(activation.name, 0.2) ? activation.name : undefined;
+    this.applied = builtInActivation(activation.name, activation.fn) ?? activation.fn!;
     this.useBias = args.useBias ?? true;
     this.kernelInitializer = getInitializer(args.kernelInitializer ?? 'glorotUniform', 'dense');
     this.biasInitializer = getInitializer(args.biasInitializer ?? 'zeros', 'dense');
@@ -96,22 +92,7 @@ export class Dense extends Layer {
     if (x.rank === 0 || x.shape[x.rank - 1] !== inputDim) {
       throw new ShapeError(`${this.name}: expects inputs whose last dimension is ${inputDim}, got shape ${fmt(x.shape)}.`);
     }
-    const temps: Tensor[] = [];
-    const flat = x.rank === 2 ? x : reshape(x, [-1, inputDim]);
-    if (flat !== x) temps.push(flat);
-    // Bias and (where its derivative is a function of the output) activation run in the matmul's
-    // epilogue: one kernel for the whole layer, forward and in the gradient.
-    let y = matmul(flat, kernel, { bias: this.bias ?? undefined, activation: this.fusedActivation });
-    if (this.activationFn && !this.fusedActivation) {
-      temps.push(y);
-      y = this.activationFn(y);
-    }
-    if (x.rank !== 2) {
-      temps.push(y);
-      y = reshape(y, [...x.shape.slice(0, -1), this.units]);
-    }
-    for (const t of temps) t.dispose();
-    return y;
+    return denseOp(x, kernel, this.bias, this.applied);
   }
 }
 

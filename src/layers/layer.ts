@@ -1,12 +1,12 @@
-import { copyElements } from '../tensor/copy';
 import { InvalidArgumentError, ShapeError } from '../errors';
 import { div } from '../ops/binary';
 import { checkTensor } from '../ops/operand';
 import { penaltyTerms } from '../ops/penalty';
 import { sum } from '../ops/reduce';
 import { reshape } from '../ops/shape_ops';
+import { copyOf } from '../tensor/copy';
 import { checkShape, fmt, sameShape, type Shape } from '../tensor/shape';
-import { emptyTensor, keep, Tensor } from '../tensor/tensor';
+import { keep, Tensor } from '../tensor/tensor';
 import { Variable } from '../tensor/variable';
 import { get as getInitializer, type Initializer, type InitializerIdentifier } from './initializers';
 import { get as getRegularizer, L1L2, Regularizer, type RegularizerFn, type RegularizerLike, serialize as serializeRegularizer } from './regularizers';
@@ -315,11 +315,7 @@ export class Layer {
 
   /** Copies of the current values of `weights`. */
   getWeights(): Tensor[] {
-    return this.weights.map((v) => {
-      const copy = emptyTensor(v.shape);
-      copyElements(v, 0, copy, 0, v.size, 'getWeights');
-      return copy;
-    });
+    return this.weights.map((v) => copyOf(v, 'getWeights'));
   }
 
   /** Assigns new values to `weights`, in their order; checks every shape before changing any. */

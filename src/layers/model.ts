@@ -1,14 +1,15 @@
 import type { ModelArtifacts } from '../io/artifacts';
 import { loadWeights, saveModel } from '../io/save';
 import type { Tensor } from '../tensor/tensor';
-import {
-  type CompileArgs, type Compiled, compileModel, type Data, evaluateModel, type FitOptions, fitModel, type History, type Logs, predictModel,
-  trainOnBatchModel,
-} from '../train/fit';
+import { type CompileArgs, type Compiled, compileModel } from '../train/compile';
+import type { Data } from '../train/data';
+import type { Logs } from '../train/logs';
+import { evaluateModel, fitModel, type History, predictModel, trainOnBatchModel } from '../train/loop';
+import type { FitOptions } from '../train/options';
 import { Layer, type LayerArgs } from './layer';
 
 /**
- * A layer that can be trained: `compile` then `fit`, `evaluate`, `predict` (src/train/fit.ts does
+ * A layer that can be trained: `compile` then `fit`, `evaluate`, `predict` (src/train does
  * the work). Subclass it with your own `call`, or use `Sequential`. A model nests in another model
  * like any layer.
  */

@@ -1,6 +1,8 @@
 import { engine, isLiveGeneration } from '../device/engine';
 import { readStorage } from '../device/readback';
 import { Storage } from '../device/storage';
+
+export type { Storage };
 import { DeviceLostError, DisposedTensorError, InvalidArgumentError } from '../errors';
 import type { Bindable, DType } from '../kernels/kernel';
 import { fmt, type Shape, sizeOf } from './shape';

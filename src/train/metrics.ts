@@ -1,12 +1,12 @@
 // Metrics for compile/fit/evaluate: each returns the batch's mean as a GPU scalar.
-import { accuracyKernel } from '../kernels/metrics';
 import { InvalidArgumentError, ShapeError } from '../errors';
+import { argmaxAccuracy } from '../ops/accuracy';
 import { equal, greater } from '../ops/binary';
 import { checkTensor } from '../ops/operand';
 import { mean } from '../ops/reduce';
 import { reshape } from '../ops/shape_ops';
-import { fmt, sameShape, sizeOf } from '../tensor/shape';
-import { emptyTensor, type Tensor, tidy } from '../tensor/tensor';
+import { fmt } from '../tensor/shape';
+import { type Tensor, tidy } from '../tensor/tensor';
 import { meanAbsoluteError, meanSquaredError } from './losses';
 
 export type MetricFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
@@ -17,19 +17,6 @@ export function binaryAccuracy(yTrue: Tensor, yPred: Tensor, threshold = 0.5): T
   const p = checkTensor(yPred, 'binaryAccuracy', 'yPred');
   if (t.size !== p.size) throw new ShapeError(`binaryAccuracy: yTrue ${fmt(t.shape)} and yPred ${fmt(p.shape)} differ in size.`);
   return tidy(() => mean(equal(reshape(t, p.shape), greater(p, threshold))));
-}
-
-function argmaxAccuracy(op: string, t: Tensor, p: Tensor, sparse: boolean): Tensor {
-  if (p.rank < 1 || p.shape[p.rank - 1] < 1) throw new ShapeError(`${op}: yPred needs a non-empty class axis, got ${fmt(p.shape)}.`);
-  const classes = p.shape[p.rank - 1];
-  const rows = sizeOf(p.shape.slice(0, -1));
-  const lead = p.shape.slice(0, -1);
-  const fits = sparse ? sameShape(t.shape, lead) || sameShape(t.shape, [...lead, 1]) : sameShape(t.shape, p.shape);
-  if (!fits) throw new ShapeError(`${op}: yTrue ${fmt(t.shape)} does not fit yPred ${fmt(p.shape)}.`);
-  if (rows === 0) throw new InvalidArgumentError(`${op}: the batch is empty.`);
-  const out = emptyTensor([]);
-  accuracyKernel.launch({ op, constants: { SPARSE: sparse }, uniforms: { rows, classes }, bindings: { t, y: p, out }, groups: [1] });
-  return out;
 }
 
 /** Fraction of rows where argmax(yPred) = argmax(yTrue) (one fused dispatch). */

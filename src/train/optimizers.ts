@@ -1,15 +1,11 @@
-// Keras 3 optimizers. The update is fused (shaders/optimizer_*.wgsl): one kernel reads each
-// gradient and the optimizer's slots and writes the new weight and slots, for several variables
-// per dispatch (4 for plain SGD, 2 for the others: as many as 8 storage bindings hold). Training
-// can also fold the gradient of a variable's L1/L2 penalty into its update (fit.ts).
-import { Storage } from '../device/storage';
-import type { AnyKernel } from '../kernels/kernel';
-import { adamKernel, rmspropKernel, rmspropMomentumKernel, sgdKernel, sgdMomentumKernel } from '../kernels/optimizers';
+// Keras 3 optimizers: their hyperparameters, checks and slots. The update itself is one fused
+// kernel per few variables (src/ops/optimizer_update.ts); training can also fold the gradient of a
+// variable's L1/L2 penalty into its update (step.ts).
 import { InvalidArgumentError, ShapeError } from '../errors';
+import { applyUpdate, slotCount, type UpdateRule } from '../ops/optimizer_update';
 import type { PenaltyFactors } from '../ops/penalty';
 import { zeros } from '../tensor/create';
 import { fmt, sameShape } from '../tensor/shape';
-import { copyElements } from '../tensor/copy';
 import { keep, Tensor } from '../tensor/tensor';
 import { Variable } from '../tensor/variable';
 
@@ -24,19 +20,6 @@ function hyper(op: string, name: string, v: unknown, range: { min?: number; max?
     throw new InvalidArgumentError(`${op}: ${name} must lie in ${bounds}, got ${v}.`);
   }
   return v;
-}
-
-/**
- * One fused update: its kernel (bindings per variable: weight, gradient, then the slots), the
- * hyperparameters that open its uniforms, how many variables one dispatch takes and the length of
- * its `slots` array.
- */
-interface UpdateKernel {
-  kernel: AnyKernel;
-  constants?: Record<string, boolean>;
-  header: Record<string, number>;
-  perDispatch: number;
-  paramSlots: number;
 }
 
 /** Pairs as Keras's `apply_gradients(zip(grads, vars))` takes them. */
@@ -68,14 +51,8 @@ export abstract class Optimizer {
     this.lr = hyper(this.name, 'learningRate', v);
   }
 
-  /** How many slot tensors (moments, velocities) each variable needs. */
-  protected abstract get slotCount(): number;
-
-  /**
-   * The kernel for step `t` (from 1): its entry, the hyperparameters that open its Params (before
-   * `total`), how many variables one dispatch takes, and the length of its `slots` array.
-   */
-  protected abstract kernel(t: number): UpdateKernel;
+  /** The update rule and its hyperparameters for step `t` (from 1). */
+  protected abstract rule(t: number): UpdateRule;
 
   /**
    * Updates each variable by its gradient; null gradients are skipped (as in Keras). Takes
@@ -102,55 +79,10 @@ export abstract class Optimizer {
     const live = pairs.filter((pair): pair is [Tensor, Variable] => pair[0] !== null);
     if (live.length === 0) throw new InvalidArgumentError(`${this.name}.applyGradients: no gradient was provided for any variable.`);
     const t = this.iterations + 1;
-    const update = this.kernel(t);
-    const perDispatch = update.perDispatch;
-    // Each variable's bindings: the weight (written), the gradient (read), the slots (written).
-    // WebGPU refuses a buffer bound twice in one dispatch where either binding is writable, so a
-    // variable whose buffers clash with those already in the group starts a new dispatch.
-    let group: Array<{ v: Variable; buffers: Storage[] }> = [];
-    const run = () => {
-      if (group.length) this.encodeGroup(update, group, penalties);
-      group = [];
-    };
-    for (const [g, v] of live) {
-      const gradient = g.storageFor('applyGradients'); // before `v` may move to a new buffer
-      const writable = [this.writableStorage(v, g), ...this.slotsOf(v).map((s) => s.storageFor('applyGradients'))];
-      const taken = new Set(group.flatMap((e) => e.buffers));
-      const takenWritable = new Set(group.flatMap((e) => [e.buffers[0], ...e.buffers.slice(2)]));
-      if (group.length === perDispatch || writable.some((b) => taken.has(b)) || takenWritable.has(gradient)) run();
-      group.push({ v, buffers: [writable[0], gradient, ...writable.slice(1)] });
-    }
-    run();
+    const rule = this.rule(t);
+    const slots = slotCount(rule);
+    applyUpdate(rule, live.map(([gradient, variable]) => ({ variable, gradient, slots: this.slotsOf(variable, slots), penalty: penalties?.get(variable) })));
     this.iterations = t;
-  }
-
-  /** One dispatch updating the variables of `group`; the slots it leaves unused get placeholders. */
-  private encodeGroup(
-    { kernel, constants, header, perDispatch, paramSlots }: UpdateKernel,
-    group: ReadonlyArray<{ v: Variable; buffers: Storage[] }>,
-    penalties: ReadonlyMap<Variable, PenaltyFactors> | undefined,
-  ): void {
-    let total = 0;
-    const slots: Array<{ end: number; l1: number; l2: number }> = [];
-    for (const { v } of group) {
-      const pen = penalties?.get(v);
-      slots.push({ end: (total += Math.ceil(v.size / 4)), l1: pen?.l1 ?? 0, l2: pen?.l2 ?? 0 });
-    }
-    // Slots past the group repeat the last end with no penalty: empty ranges.
-    while (slots.length < paramSlots) slots.push({ end: total, l1: 0, l2: 0 });
-    const perVariable = 2 + this.slotCount;
-    const names = Object.keys(kernel.decl.bindings);
-    const bindings: Record<string, Storage | null> = {};
-    for (let s = 0; s < perDispatch; s++) {
-      for (let b = 0; b < perVariable; b++) bindings[names[s * perVariable + b]] = group[s]?.buffers[b] ?? null;
-    }
-    kernel.launch({
-      op: `${this.name}.applyGradients`,
-      constants,
-      uniforms: { ...header, total, slots },
-      bindings,
-      groups: kernel.blocks(4 * total),
-    });
   }
 
   private pairUp(grads: Array<Tensor | null> | GradientPairs, vars: Variable[] | undefined): Array<[Tensor | null, Variable]> {
@@ -181,29 +113,13 @@ export abstract class Optimizer {
     return pairs.map(([g, v]) => [g ?? null, v]);
   }
 
-  private slotsOf(v: Variable): Tensor[] {
+  private slotsOf(v: Variable, count: number): Tensor[] {
     let s = this.slots.get(v);
     if (!s) {
-      s = Array.from({ length: this.slotCount }, () => keep(zeros(v.shape)));
+      s = Array.from({ length: count }, () => keep(zeros(v.shape)));
       this.slots.set(v, s);
     }
     return s;
-  }
-
-  /**
-   * The buffer to update in place. A variable's buffer may be viewed elsewhere: a tape that saved
-   * the value for a later gradient, a reshape the user kept. Those must keep seeing the old value
-   * (Variable.assign's contract), so a shared buffer is first copied to a fresh one the variable
-   * adopts; the kernel then writes that copy. In training nothing else holds the buffer by the
-   * time the update runs, so the usual path writes in place and allocates nothing.
-   */
-  private writableStorage(v: Variable, g: Tensor): Storage {
-    const current = v.storage;
-    if (current.refs === 1 && g.storage !== current) return current;
-    const next = new Storage(v.size);
-    copyElements(current, 0, next, 0, v.size, 'applyGradients');
-    v.adopt(next);
-    return next;
   }
 
   /** The hyperparameters, TensorFlow.js style. */
@@ -236,15 +152,8 @@ export class SGD extends Optimizer {
     this.nesterov = opts.nesterov ?? false;
   }
 
-  protected get slotCount(): number {
-    return this.momentum === 0 ? 0 : 1;
-  }
-
-  protected kernel() {
-    const header = { lr: this.learningRate, momentum: this.momentum, decay: this.weightDecay * this.learningRate };
-    return this.momentum === 0
-      ? { kernel: sgdKernel, header, perDispatch: 4, paramSlots: 4 }
-      : { kernel: sgdMomentumKernel, constants: { NESTEROV: this.nesterov }, header, perDispatch: 2, paramSlots: 4 };
+  protected rule(): UpdateRule {
+    return { rule: 'sgd', learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov, decay: this.weightDecay * this.learningRate };
   }
 
   override getConfig(): Record<string, number | boolean> {
@@ -272,14 +181,9 @@ export class Adam extends Optimizer {
     this.epsilon = hyper(name, 'epsilon', opts.epsilon ?? 1e-7, { min: 0 });
   }
 
-  protected get slotCount(): number {
-    return 2;
-  }
-
-  protected kernel(t: number) {
+  protected rule(t: number): UpdateRule {
     const alpha = (this.learningRate * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
-    const header = { alpha, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, decay: this.weightDecay * this.learningRate };
-    return { kernel: adamKernel, header, perDispatch: 2, paramSlots: 2 };
+    return { rule: 'adam', alpha, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, decay: this.weightDecay * this.learningRate };
   }
 
   override getConfig(): Record<string, number | boolean> {
@@ -314,13 +218,8 @@ export class RMSprop extends Optimizer {
     this.epsilon = hyper('rmsprop', 'epsilon', opts.epsilon ?? 1e-7, { min: 0 });
   }
 
-  protected get slotCount(): number {
-    return this.momentum > 0 ? 2 : 1;
-  }
-
-  protected kernel() {
-    const header = { lr: this.learningRate, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, decay: this.weightDecay * this.learningRate };
-    return { kernel: this.momentum > 0 ? rmspropMomentumKernel : rmspropKernel, header, perDispatch: 2, paramSlots: 2 };
+  protected rule(): UpdateRule {
+    return { rule: 'rmsprop', learningRate: this.learningRate, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, decay: this.weightDecay * this.learningRate };
   }
 
   override getConfig(): Record<string, number | boolean> {

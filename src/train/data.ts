@@ -1,0 +1,136 @@
+// The data fit, evaluate and predict take: converted to sample tensors and checked (sample counts,
+// finiteness, validation rows), then cut into batches, in order or shuffled.
+import { InvalidArgumentError, NonFiniteError, ShapeError } from '../errors';
+import { mul } from '../ops/binary';
+import { nonFiniteFlags } from '../ops/finite';
+import { gather } from '../ops/gather';
+import { withoutRecording } from '../ops/primitive';
+import { sum } from '../ops/reduce';
+import { reshape } from '../ops/shape_ops';
+import { rowsOf } from '../tensor/copy';
+import { tensor } from '../tensor/create';
+import { fmt, sameShape } from '../tensor/shape';
+import { type NestedArray, type Storage, Tensor, tidy } from '../tensor/tensor';
+import { Variable } from '../tensor/variable';
+
+/** Training data: a tensor, nested arrays or a Float32Array; the first axis is the sample. */
+export type Data = Tensor | NestedArray | Float32Array;
+
+/** Data as a tensor with a sample axis; `owned` when made here (and to be disposed here). */
+export interface Samples {
+  t: Tensor;
+  owned: boolean;
+}
+
+export function asSamples(op: string, name: string, v: Data): Samples {
+  if (v instanceof Tensor) {
+    v.assertUsable(op);
+    if (v.rank < 1) throw new ShapeError(`${op}: ${name} needs a sample axis, got shape ${fmt(v.shape)}.`);
+    return { t: v, owned: false };
+  }
+  if (!(v instanceof Float32Array) && !Array.isArray(v)) {
+    throw new InvalidArgumentError(`${op}: ${name} must be a Tensor, nested arrays or a Float32Array.`);
+  }
+  const t = tensor(v);
+  if (t.rank < 1) {
+    t.dispose();
+    throw new ShapeError(`${op}: ${name} needs a sample axis.`);
+  }
+  return { t, owned: true };
+}
+
+export function release(...samples: Array<Samples | undefined>): void {
+  for (const s of samples) if (s?.owned) s.t.dispose();
+}
+
+/** Converts x and y and checks they hold the same number of samples (at least one). */
+export function pairOf(op: string, x: Data, y: Data, names = ['x', 'y']): [Samples, Samples] {
+  const xs = asSamples(op, names[0], x);
+  let ys: Samples | undefined;
+  try {
+    ys = asSamples(op, names[1], y);
+    if (xs.t.shape[0] !== ys.t.shape[0]) {
+      throw new ShapeError(`${op}: ${names[0]} ${fmt(xs.t.shape)} and ${names[1]} ${fmt(ys.t.shape)} hold different numbers of samples (${xs.t.shape[0]} vs ${ys.t.shape[0]}).`);
+    }
+    if (xs.t.shape[0] === 0) throw new InvalidArgumentError(`${op}: no samples to use.`);
+    return [xs, ys];
+  } catch (e) {
+    release(xs, ys);
+    throw e;
+  }
+}
+
+/** Rows [start, end) of x and y that fit evaluates after each epoch. */
+export interface Validation {
+  x: Tensor;
+  y: Tensor;
+  start: number;
+  end: number;
+}
+
+/**
+ * The rows fit trains on, [0, trainRows) of x and y, and those it validates on: all of
+ * `validationData` (which must match x and y beyond the sample axis), or else the last `split`
+ * of the samples, taken before any shuffling (as Keras does), or none.
+ */
+export function splitRows(x: Tensor, y: Tensor, validationData: [Tensor, Tensor] | undefined, split: number): { trainRows: number; validation: Validation | null } {
+  const n = x.shape[0];
+  if (validationData) {
+    const [vx, vy] = validationData;
+    for (const [v, t, name] of [[vx, x, 'x'], [vy, y, 'y']] as const) {
+      if (!sameShape(v.shape.slice(1), t.shape.slice(1))) {
+        throw new ShapeError(`fit: validationData ${name} ${fmt(v.shape)} does not match the training ${name} ${fmt(t.shape)} beyond the sample axis.`);
+      }
+    }
+    return { trainRows: n, validation: { x: vx, y: vy, start: 0, end: vx.shape[0] } };
+  }
+  if (split === 0) return { trainRows: n, validation: null };
+  const trainRows = Math.floor(n * (1 - split));
+  if (trainRows === 0 || trainRows === n) {
+    throw new InvalidArgumentError(`fit: validationSplit ${split} of ${n} samples leaves an empty training or validation set.`);
+  }
+  return { trainRows, validation: { x, y, start: trainRows, end: n } };
+}
+
+const knownFinite = new WeakSet<Storage>();
+
+/**
+ * Throws NonFiniteError when an input holds NaN or ±Infinity, before any weight changes. Checked
+ * on the GPU for all the inputs at once (nonFiniteFlags: one multiply, one reduction and a 4-byte
+ * readback); only when the check fails are the inputs searched, to name the one at fault and its
+ * first bad sample.
+ */
+export async function checkFinite(op: string, all: ReadonlyArray<readonly [string, Tensor]>): Promise<void> {
+  // A tensor's values never change (only variables are mutable), so one that passed once passes
+  // again: keyed by its storage, so views of the same data count too.
+  const inputs = all.filter(([, t]) => t instanceof Variable || !knownFinite.has(t.storage));
+  if (inputs.length === 0) return;
+  const flags = nonFiniteFlags(inputs.map(([, t]) => t), op);
+  const values = await flags.data().finally(() => flags.dispose());
+  if (!values.some(Number.isNaN)) {
+    for (const [, t] of inputs) if (!(t instanceof Variable)) knownFinite.add(t.storage);
+    return;
+  }
+  for (const [name, t] of inputs) {
+    const perSample = tidy(() => withoutRecording(() => sum(mul(reshape(t, [t.shape[0], -1]), 0), 1)));
+    const bad = (await perSample.data().finally(() => perSample.dispose())).findIndex(Number.isNaN);
+    if (bad >= 0) throw new NonFiniteError(`${op}: ${name} ${fmt(t.shape)} holds a non-finite value (NaN or ±Infinity), first in sample ${bad}; no weight was changed.`);
+  }
+}
+
+/** Rows [start, start + count) of the sample order (a shuffled index tensor, or none) of x and y. */
+export function batchOf(x: Tensor, y: Tensor, order: Tensor | null, start: number, count: number): [Tensor, Tensor] {
+  if (!order) return [rowsOf(x, start, count, 'fit'), rowsOf(y, start, count, 'fit')];
+  const picked = rowsOf(order, start, count, 'fit');
+  return [gather(x, picked), gather(y, picked)];
+}
+
+/** A Fisher–Yates shuffle of 0..n−1. */
+export function permutation(n: number, random: () => number): Float32Array {
+  const p = Float32Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [p[i], p[j]] = [p[j], p[i]];
+  }
+  return p;
+}

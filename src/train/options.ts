@@ -1,0 +1,95 @@
+// The options of fit, evaluate and predict: their types, defaults and checks, which all run before
+// any GPU work that could change a weight.
+import { InvalidArgumentError } from '../errors';
+import type { Data } from './data';
+import type { Logs } from './logs';
+
+/** Each may return a promise; fit awaits it. */
+export interface Callbacks {
+  onTrainBegin?(logs: Logs): void | Promise<void>;
+  onEpochBegin?(epoch: number, logs: Logs): void | Promise<void>;
+  onBatchBegin?(batch: number, logs: Logs): void | Promise<void>;
+  /** Its logs are the running means over the epoch so far (as Keras 3 reports them). */
+  onBatchEnd?(batch: number, logs: Logs): void | Promise<void>;
+  onEpochEnd?(epoch: number, logs: Logs): void | Promise<void>;
+  onTrainEnd?(logs: Logs): void | Promise<void>;
+}
+
+export interface FitOptions {
+  epochs?: number;
+  batchSize?: number;
+  /** Reshuffle the training samples before each epoch (default true). */
+  shuffle?: boolean;
+  /** Makes the shuffles reproducible. */
+  seed?: number;
+  validationData?: [Data, Data];
+  /** The last fraction of the samples, taken before shuffling, held out for validation. */
+  validationSplit?: number;
+  callbacks?: Callbacks | Callbacks[];
+  /** 1 or 2: print one line per epoch. Default 0 (silent). */
+  verbose?: number;
+  /** The epoch to start counting from (to resume an earlier fit). */
+  initialEpoch?: number;
+}
+
+/** FitOptions checked, with Keras's defaults filled in. */
+export interface FitSettings {
+  epochs: number;
+  initialEpoch: number;
+  batchSize: number;
+  shuffle: boolean;
+  seed: number | undefined;
+  validationData: [Data, Data] | undefined;
+  validationSplit: number;
+  callbacks: Callbacks[];
+  verbose: number;
+}
+
+function positiveInteger(op: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new InvalidArgumentError(`${op}: ${name} must be a positive integer, got ${String(v)}.`);
+  return v;
+}
+
+function nonNegativeInteger(op: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new InvalidArgumentError(`${op}: ${name} must be a non-negative integer, got ${String(v)}.`);
+  return v;
+}
+
+export function batchSizeOf(op: string, v: unknown): number {
+  return v === undefined ? 32 : positiveInteger(op, 'batchSize', v);
+}
+
+function checkCallbacks(cbs: Callbacks | Callbacks[] | undefined): Callbacks[] {
+  const list = cbs === undefined ? [] : Array.isArray(cbs) ? cbs : [cbs];
+  const hooks = ['onTrainBegin', 'onEpochBegin', 'onBatchBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'] as const;
+  for (const cb of list) {
+    if (cb === null || typeof cb !== 'object') throw new InvalidArgumentError('fit: callbacks must be objects with onEpochEnd, onBatchEnd, ... methods.');
+    for (const h of hooks) {
+      if (cb[h] !== undefined && typeof cb[h] !== 'function') throw new InvalidArgumentError(`fit: callback ${h} must be a function.`);
+    }
+  }
+  return list;
+}
+
+export function fitSettings(opts: FitOptions): FitSettings {
+  const op = 'fit';
+  if (opts === null || typeof opts !== 'object') throw new InvalidArgumentError('fit: options must be an object.');
+  const epochs = opts.epochs === undefined ? 1 : nonNegativeInteger(op, 'epochs', opts.epochs);
+  const initialEpoch = opts.initialEpoch === undefined ? 0 : nonNegativeInteger(op, 'initialEpoch', opts.initialEpoch);
+  const batchSize = batchSizeOf(op, opts.batchSize);
+  const shuffle = opts.shuffle ?? true;
+  if (typeof shuffle !== 'boolean') throw new InvalidArgumentError('fit: shuffle must be a boolean.');
+  if (opts.seed !== undefined && (typeof opts.seed !== 'number' || !Number.isFinite(opts.seed))) {
+    throw new InvalidArgumentError(`fit: seed must be a finite number, got ${String(opts.seed)}.`);
+  }
+  const validationSplit = opts.validationSplit ?? 0;
+  if (typeof validationSplit !== 'number' || !(validationSplit >= 0 && validationSplit < 1)) {
+    throw new InvalidArgumentError(`fit: validationSplit must lie in [0, 1), got ${String(validationSplit)}.`);
+  }
+  const verbose = opts.verbose ?? 0;
+  const callbacks = checkCallbacks(opts.callbacks);
+  if (opts.validationData !== undefined && (!Array.isArray(opts.validationData) || opts.validationData.length !== 2)) {
+    throw new InvalidArgumentError('fit: validationData must be [x, y].');
+  }
+  return { epochs, initialEpoch, batchSize, shuffle, seed: opts.seed, validationData: opts.validationData, validationSplit, callbacks, verbose };
+}

@@ -1,0 +1,100 @@
+// The forward pass with its loss and penalties, and the training step built on it: forward under
+// a tape, one backward pass, then the fused optimizer update with L1/L2 penalties folded in. A
+// step is plain synchronous code, encoded into one command batch and submitted once.
+import { GradientTape } from '../autodiff/tape';
+import { InvalidArgumentError } from '../errors';
+import { type PenaltyFactors, penaltyTermOf } from '../ops/penalty';
+import { mean, sum } from '../ops/reduce';
+import { reshape } from '../ops/shape_ops';
+import { submit } from '../tensor/copy';
+import { Tensor, tidy } from '../tensor/tensor';
+import { Variable } from '../tensor/variable';
+import type { Compiled } from './compile';
+import type { LogSums } from './logs';
+
+/** What training needs of a model: Model delegates here. */
+export interface TrainableModel {
+  apply(x: Tensor, opts?: { training?: boolean }): Tensor;
+  readonly trainableWeights: Variable[];
+  readonly losses: Tensor[];
+  /** Set to true (by a callback) to end `fit` after the current batch, as in Keras and TF.js. */
+  stopTraining?: boolean;
+}
+
+export interface Forward {
+  pred: Tensor;
+  /** The compiled loss, a scalar. */
+  compiled: Tensor;
+  /** model.losses, each as a scalar. The loss trained on and logged is compiled + Σ penalties. */
+  penalties: Tensor[];
+}
+
+/** A scalar from what a loss or metric function returned (Keras averages a per-sample result). */
+function asScalar(op: string, v: unknown): Tensor {
+  if (!(v instanceof Tensor)) throw new InvalidArgumentError(`${op}: the loss or metric function must return a Tensor.`);
+  if (v.size !== 1) return mean(v);
+  return v.rank === 0 ? v : reshape(v, []);
+}
+
+export function forward(model: TrainableModel, c: Compiled, x: Tensor, y: Tensor, training: boolean): Forward {
+  const pred = model.apply(x, { training });
+  if (!(pred instanceof Tensor)) throw new InvalidArgumentError('fit: the model returned something other than a Tensor.');
+  const compiled = asScalar('fit', c.loss(y, pred));
+  const penalties = model.losses.map((l) => (l.rank === 0 ? l : l.size === 1 ? reshape(l, []) : sum(l)));
+  return { pred, compiled, penalties };
+}
+
+/** Adds the batch's loss, penalties and metrics, weighted by its `rows`, into `section` of `sums`. */
+export function logBatch(sums: LogSums, section: number, c: Compiled, y: Tensor, f: Forward, rows: number): void {
+  const metrics = c.metrics.map((m) => asScalar(m.name, m.fn(y, f.pred)));
+  sums.add(section, f.compiled, metrics, f.penalties, rows);
+}
+
+/**
+ * One training step, submitted at its end unless `submit` is false. The gradients leave the inner
+ * tidy alone, so the forward values (and any view of a weight) are freed before the optimizer
+ * runs: its kernels then find each weight's buffer unshared and update it in place.
+ */
+export function trainStep(model: TrainableModel, c: Compiled, batch: () => [Tensor, Tensor], sums: LogSums, section: number, submitAfter = true): void {
+  tidy(() => {
+    let vars: Variable[] = [];
+    let folded = new Map<Variable, PenaltyFactors>();
+    const grads = tidy(() => {
+      const [x, y] = batch();
+      const tape = new GradientTape();
+      try {
+        const f = tape.record(() => forward(model, c, x, y, true));
+        vars = model.trainableWeights; // read after apply: a model builds its weights on first use
+        // d(compiled + Σ penalties), from one backward pass over the terms. An L1/L2 penalty on a
+        // trainable weight is not differentiated here: the optimizer's kernel adds its gradient,
+        // l1·sign(w) + 2·l2·w, inside the update (no pass over the weights of its own).
+        const { fold, rest } = foldablePenalties(f.penalties, vars);
+        folded = fold;
+        const g = vars.length ? tape.gradient([f.compiled, ...rest], vars) : [];
+        logBatch(sums, section, c, y, f, x.shape[0]);
+        return g;
+      } finally {
+        tape.dispose();
+      }
+    });
+    if (vars.length) c.optimizer.applyGradientsWithPenalties(grads, vars, folded);
+  });
+  if (submitAfter) submit();
+}
+
+/**
+ * Splits the penalties into L1/L2 ones on distinct trainable variables, whose gradients the
+ * optimizer can add itself, and the rest (activity penalties, custom ones), which go through the
+ * tape.
+ */
+function foldablePenalties(penalties: Tensor[], vars: Variable[]): { fold: Map<Variable, PenaltyFactors>; rest: Tensor[] } {
+  const trainable = new Set(vars);
+  const fold = new Map<Variable, PenaltyFactors>();
+  const rest: Tensor[] = [];
+  for (const p of penalties) {
+    const term = penaltyTermOf(p);
+    if (term && term.x instanceof Variable && trainable.has(term.x) && !fold.has(term.x)) fold.set(term.x, { l1: term.l1, l2: term.l2 });
+    else rest.push(p);
+  }
+  return { fold, rest };
+}
