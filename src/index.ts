@@ -9,13 +9,9 @@ export { memory, type MemoryInfo } from './tensor/memory';
 export { Tensor, tidy, keep, type NestedArray } from './tensor/tensor';
 export { Variable, variable } from './tensor/variable';
 export { tensor, scalar, zeros, ones, fill, randomNormal, randomUniform, truncatedNormal } from './tensor/create';
-export {
-  add, sub, mul, div, maximum, minimum, greater, greaterEqual, less, lessEqual, equal, pow,
-} from './ops/binary';
-export {
-  neg, square, sqrt, exp, log, abs, sign, relu, leakyRelu, elu, gelu, sigmoid, tanh, softplus, rsqrt, clipByValue, clone,
-} from './ops/unary';
-export { where } from './ops/where';
+export * from './ops/binary';
+export * from './ops/unary';
+export * from './ops/where';
 export { matmul, type MatmulOptions } from './ops/matmul';
 export { sum, mean, max } from './ops/reduce';
 export { reshape, transpose, broadcastTo, stack } from './ops/shape_ops';

@@ -8,7 +8,9 @@ import { emit, type VjpRule } from './primitive';
 import { log, neg } from './unary';
 import { where } from './where';
 
-/** Elementwise binary functions with NumPy broadcasting; codes (src/kernels/binary.ts) select the branch in shaders/binary.wgsl. */
+/**
+ * Elementwise binary functions with NumPy broadcasting; codes (src/kernels/binary.ts) select the branch in shaders/binary.wgsl.
+ */
 export type BinaryOp = BinaryCode;
 
 /** True when `part`, without leading 1s, is the trailing block of `whole` (so it repeats every |part| elements). */
@@ -29,6 +31,7 @@ function chooseLayout(a: readonly number[], b: readonly number[], out: readonly 
   return 1;
 }
 
+/** @internal */
 export function binary(op: BinaryOp, a: Operand, b: Operand): Tensor {
   let av = checkOperand(a, op, 'a');
   const bv = checkOperand(b, op, 'b');
@@ -91,6 +94,7 @@ export const pow = (a: Operand, b: Operand): Tensor => binary('pow', a, b);
 /**
  * Cotangents for both operands at the output's shape; the tape sums them down to each operand's
  * own shape (un-broadcasting happens there, once, for every op). Scalar operands get none.
+ * @internal
  */
 export const binaryVjp: VjpRule<'binary'> = (ct, { inputs, output, params: { op, scalarA, scalarB } }) => {
   const a: Operand = scalarA ?? inputs[0];

@@ -23,6 +23,7 @@ declare module '../tensor/tensor' {
     less(b: Operand): Tensor;
     lessEqual(b: Operand): Tensor;
     equal(b: Operand): Tensor;
+    pow(b: Operand): Tensor;
     neg(): Tensor;
     square(): Tensor;
     sqrt(): Tensor;
@@ -37,6 +38,8 @@ declare module '../tensor/tensor' {
     sigmoid(): Tensor;
     tanh(): Tensor;
     softplus(): Tensor;
+    rsqrt(): Tensor;
+    clipByValue(lo: number, hi: number): Tensor;
     clone(): Tensor;
     matmul(b: Operand, opts?: MatmulOptions): Tensor;
     sum(axis?: Axis, keepDims?: boolean): Tensor;
@@ -51,18 +54,21 @@ declare module '../tensor/tensor' {
 }
 
 const proto = Tensor.prototype;
-for (const name of ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'greater', 'greaterEqual', 'less', 'lessEqual', 'equal'] as const) {
+for (const name of ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'greater', 'greaterEqual', 'less', 'lessEqual', 'equal', 'pow'] as const) {
   const f = binary[name];
   proto[name] = function (this: Tensor, b: Operand) {
     return f(this, b);
   };
 }
-for (const name of ['neg', 'square', 'sqrt', 'exp', 'log', 'abs', 'sign', 'relu', 'gelu', 'sigmoid', 'tanh', 'softplus', 'clone'] as const) {
+for (const name of ['neg', 'square', 'sqrt', 'exp', 'log', 'abs', 'sign', 'relu', 'gelu', 'sigmoid', 'tanh', 'softplus', 'rsqrt', 'clone'] as const) {
   const f = unary[name];
   proto[name] = function (this: Tensor) {
     return f(this);
   };
 }
+proto.clipByValue = function (this: Tensor, lo: number, hi: number) {
+  return unary.clipByValue(this, lo, hi);
+};
 proto.leakyRelu = function (this: Tensor, alpha?: number) {
   return unary.leakyRelu(this, alpha);
 };

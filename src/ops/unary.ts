@@ -11,7 +11,10 @@ import { emit, type VjpRule } from './primitive';
  */
 export type UnaryOp = UnaryCode;
 
-/** y = f(x); `alpha` and `beta` are the function's parameters (slopes, scales, bounds). */
+/**
+ * y = f(x); `alpha` and `beta` are the function's parameters (slopes, scales, bounds).
+ * @internal
+ */
 export function unary(op: UnaryOp, x: Operand, alpha = 0, beta = 0): Tensor {
   const xt = asTensor(x, op);
   if (!Number.isFinite(alpha) || !Number.isFinite(beta)) throw new InvalidArgumentError(`${op}: parameters must be finite, got ${alpha} and ${beta}.`);
@@ -26,7 +29,10 @@ export function unary(op: UnaryOp, x: Operand, alpha = 0, beta = 0): Tensor {
   return emit('unary', { op, alpha, beta }, [xt], y);
 }
 
-/** dx = dy · f'(x), one fused dispatch using the saved input x and output y. */
+/**
+ * dx = dy · f'(x), one fused dispatch using the saved input x and output y.
+ * @internal
+ */
 export const unaryVjp: VjpRule<'unary'> = (ct, { inputs: [x], output: y, params: { op, alpha, beta } }) => {
   if (op === 'sign') return [null];
   return [unaryGrad(op, alpha, beta, x, y, ct)];
@@ -52,11 +58,15 @@ function unaryGrad(op: UnaryOp, alpha: number, beta: number, x: Tensor, y: Tenso
 export const fusableActivations = ['relu', 'leakyRelu', 'elu', 'sigmoid', 'tanh'] as const;
 export type FusableActivation = (typeof fusableActivations)[number];
 
+/** @internal */
 export function isFusable(op: string, alpha: number): op is FusableActivation {
   return (fusableActivations as readonly string[]).includes(op) && (op !== 'leakyRelu' || alpha > 0);
 }
 
-/** dz = dy · f'(z) for y = f(z), from y alone (each f above keeps the sign of z in y). */
+/**
+ * dz = dy · f'(z) for y = f(z), from y alone (each f above keeps the sign of z in y).
+ * @internal
+ */
 export function activationGradFromOutput(op: FusableActivation, alpha: number, y: Tensor, ct: Tensor): Tensor {
   return unaryGrad(op, alpha, 0, y, y, ct);
 }

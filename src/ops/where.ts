@@ -36,6 +36,7 @@ export function where(cond: Operand, a: Operand, b: Operand): Tensor {
 /**
  * The chosen operand takes the cotangent, the other 0 (so a NaN in the unchosen branch does not
  * reach the gradient); the tape sums each down to its operand's shape.
+ * @internal
  */
 export const whereVjp: VjpRule<'where'> = (ct, { inputs: [c], needs }) => [
   null,
