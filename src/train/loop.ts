@@ -35,20 +35,23 @@ function evaluateRows(model: TrainableModel, c: Compiled, x: Tensor, y: Tensor, 
   }
 }
 
-/** Lets the event loop run (rendering, I/O) when training has held it for a while. */
-let lastYield = 0;
-async function yieldIfBusy(): Promise<void> {
-  const now = Date.now();
-  if (now - lastYield < 30) return;
-  lastYield = now;
-  await new Promise<void>((resolve) => {
-    if (typeof setImmediate === 'function') setImmediate(resolve);
-    else setTimeout(resolve, 0);
-  });
+/** A function that lets the event loop run (rendering, I/O) once training has held it for 30 ms. */
+function eventLoopYielder(): () => Promise<void> {
+  let lastYield = 0;
+  return async () => {
+    const now = Date.now();
+    if (now - lastYield < 30) return;
+    lastYield = now;
+    await new Promise<void>((resolve) => {
+      if (typeof setImmediate === 'function') setImmediate(resolve);
+      else setTimeout(resolve, 0);
+    });
+  };
 }
 
 export async function fitModel(model: TrainableModel, c: Compiled | undefined, x: Data, y: Data, opts: FitOptions = {}): Promise<History> {
   const op = 'fit';
+  const yieldIfBusy = eventLoopYielder();
   const compiled = checkCompiled(op, c);
   const { epochs, initialEpoch, batchSize, shuffle, seed, validationData, validationSplit, callbacks, verbose } = fitSettings(opts);
   const [xs, ys] = pairOf(op, x, y);
