@@ -15,6 +15,21 @@ function gatherRef(x: ArrayLike<number>, shape: number[], idx: number[], axis: n
 }
 
 describe('gather', () => {
+  it('takes int32 indices (a tensor or an Int32Array) and gives what float32 indices give, gradient included', async () => {
+    const x = randomArray(7 * 5, 11);
+    const idx = [6, 0, 3, 3, -1, 9];
+    const xt = wg.tensor(x, [7, 5]);
+    const ids = wg.tensor(idx, [6], 'int32');
+    expectClose(await wg.gather(xt, ids).data(), gatherRef(x, [7, 5], idx, 0), 0, 0);
+    expectClose(await wg.gather(xt, new Int32Array(idx)).data(), gatherRef(x, [7, 5], idx, 0), 0, 0);
+    const tape = new wg.GradientTape();
+    tape.watch(xt);
+    const [dx] = tape.gradient(tape.record(() => wg.sum(wg.gather(xt, ids))), [xt]);
+    const counts = [1, 0, 0, 2, 0, 0, 1];
+    expectClose(await dx!.data(), counts.flatMap((c) => new Array(5).fill(c)), 0, 0);
+    for (const t of [xt, ids, dx!]) t.dispose();
+  });
+
   it('picks rows (axis 0) with repeats, in any order', async () => {
     const x = randomArray(7 * 5, 1);
     const idx = [6, 0, 3, 3, 1];

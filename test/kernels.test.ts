@@ -4,6 +4,7 @@ import * as wg from '../src';
 import { allKernels } from '../src/kernels/index';
 import { type AnyKernel, type BindingDecl, dtypeScalars, type FieldDecl, Kernel, type StructDecl } from '../src/kernels/kernel';
 import { binaryCodes, binaryKernel } from '../src/kernels/binary';
+import { gatherKernel } from '../src/kernels/gather';
 import { unaryCodes, unaryKernel } from '../src/kernels/unary';
 
 // Every kernel declaration (src/kernels) held against its WGSL, read from shaders/ as text:
@@ -140,8 +141,13 @@ function problems(k: AnyKernel, code: string = k.code): string[] {
       }
       if (got.binding !== i + 1) bad.push(`${where}: '${v}' is at binding ${got.binding}, declared at ${i + 1}`);
       if (got.space !== 'storage' || got.access !== b.access) bad.push(`${where}: '${v}' is var<${got.space}, ${got.access}>, declared ${b.access}`);
-      const scalar = dtypeScalars[b.dtype];
-      if (!new RegExp(`^(${scalar}|vec[234]${scalar[0]})$`).test(got.element)) bad.push(`${where}: '${v}' holds ${got.element}, declared ${b.dtype}`);
+      const spelled = typeof b.dtype === 'string' ? b.dtype : b.dtype[0];
+      const scalar = dtypeScalars[spelled];
+      if (b.alias) {
+        // The element type is the alias, which the file sets to the first declared dtype.
+        if (got.element !== b.alias) bad.push(`${where}: '${v}' holds ${got.element}, declared the alias ${b.alias}`);
+        if (!new RegExp(`alias\\s+${b.alias}\\s*=\\s*${scalar}\\s*;`).test(strip(code))) bad.push(`${where}: no 'alias ${b.alias} = ${scalar};' for '${name}' (${spelled})`);
+      } else if (!new RegExp(`^(${scalar}|vec[234]${scalar[0]})$`).test(got.element)) bad.push(`${where}: '${v}' holds ${got.element}, declared ${spelled}`);
     }
   });
   // Workgroup size of every declared entry.
@@ -233,6 +239,7 @@ describe('kernel declarations match their WGSL', () => {
     ['BLOCK changed', unaryKernel, (c) => c.replace('const BLOCK: u32 = 1024u;', 'const BLOCK: u32 = 512u;'), /const BLOCK is 512/],
     ['an op code missing', unaryKernel, (c) => c.replace(/\n\s*case 15u:[^\n]*/g, ''), /no case 15u \(rsqrt\)/],
     ['two op codes swapped', unaryKernel, (c) => c.replace('case 8u: { return max(v, 0.0); }                            // relu', 'case 8u: { return max(v, 0.0); }                            // leakyRelu'), /commented 'leakyRelu'/],
+    ['an aliased element type changed', gatherKernel, (c) => c.replace('alias Index = f32;', 'alias Index = u32;'), /no 'alias Index = f32;'/],
     ['an identity default', binaryKernel, (c) => c.replace('default: { return bitcast<f32>(NAN_BITS); }', 'default: { return x; }'), /default that returns NaN/],
   ];
   for (const [what, k, edit, message] of breakages) {

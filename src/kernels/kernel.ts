@@ -28,8 +28,17 @@ export type UniformDecl = Record<string, FieldDecl>;
 
 export interface BindingDecl {
   access: 'read' | 'read_write';
-  /** Element type of what is bound here. */
-  dtype: ElementType;
+  /**
+   * Element type of what is bound here; a list when the kernel is built for each, the first
+   * being the one its WGSL file spells out (see `alias`).
+   */
+  dtype: ElementType | readonly ElementType[];
+  /**
+   * The WGSL `alias` that names this binding's element type (`alias Index = f32;`). When the
+   * binding takes several dtypes, the kernel is compiled once per dtype with the alias set to
+   * that dtype's scalar: a variant is a declaration change, not an edit at call sites.
+   */
+  alias?: string;
   /** The WGSL variables declared at this binding (some entries read it as vec4s); default: its name. */
   vars?: readonly string[];
 }
@@ -155,12 +164,19 @@ export class Kernel<
   private readonly overrideNames: string[];
   /** Invocations per workgroup, when the size is fixed by the declaration. */
   private readonly fixedThreads: number | undefined;
+  /** Bindings whose element type an alias names, with the dtype the WGSL file spells out. */
+  private readonly aliased: Array<{ name: keyof B & string; alias: string; spelled: ElementType }>;
 
   constructor(readonly decl: KernelDecl<U, B, O, E>) {
     this.code = [decl.source, ...(decl.includes ?? [])].join('\n');
     ({ writers: this.writers, bytes: this.uniformBytes } = uniformLayout(decl.uniforms));
     this.bindingNames = Object.keys(decl.bindings) as Array<keyof B & string>;
     this.overrideNames = Object.keys(decl.overrides ?? {});
+    this.aliased = [];
+    for (const name of this.bindingNames) {
+      const { alias, dtype } = decl.bindings[name];
+      if (alias) this.aliased.push({ name, alias, spelled: typeof dtype === 'string' ? dtype : dtype[0] });
+    }
     const sizes = decl.workgroupSize;
     let threads: number | undefined = 1;
     for (const s of sizes) threads = typeof s === 'number' && threads !== undefined ? threads * s : undefined;
@@ -185,8 +201,17 @@ export class Kernel<
   }
 
   /** The pipeline for an entry and constants, built once per device. */
-  private pipeline(entry: string, constants: OverrideValues<O> | undefined): GPUComputePipeline {
-    let key = `${this.decl.shader}:${entry}`;
+  /** The WGSL of a variant: each aliased element type set as `types` gives it (in binding order). */
+  private variantCode(types: readonly ElementType[]): string {
+    let code = this.code;
+    this.aliased.forEach(({ alias }, i) => {
+      code = code.replace(new RegExp(`alias\\s+${alias}\\s*=\\s*\\w+\\s*;`), `alias ${alias} = ${dtypeScalars[types[i]]};`);
+    });
+    return code;
+  }
+
+  private pipeline(entry: string, constants: OverrideValues<O> | undefined, variant: string, types: readonly ElementType[]): GPUComputePipeline {
+    let key = `${this.decl.shader}${variant}:${entry}`;
     if (constants) for (const name of this.overrideNames) key += `,${constants[name] ?? ''}`;
     const pipelines = engine().pipelines;
     return pipelines.pipeline(key, () => {
@@ -197,7 +222,11 @@ export class Kernel<
       return {
         label: key,
         layout: 'auto',
-        compute: { module: pipelines.module(this.decl.shader, this.code), entryPoint: entry, constants: values },
+        compute: {
+          module: variant ? pipelines.module(`${this.decl.shader}${variant}`, this.variantCode(types)) : pipelines.module(this.decl.shader, this.code),
+          entryPoint: entry,
+          constants: values,
+        },
       };
     });
   }
@@ -221,7 +250,9 @@ export class Kernel<
       if (bound instanceof Storage) storage = bound;
       else {
         const want = this.decl.bindings[name].dtype;
-        if (bound.dtype !== want) throw new InvalidArgumentError(`${args.op}: ${this.name}'s '${name}' takes ${want} values, got a ${bound.dtype} tensor.`);
+        if (typeof want === 'string' ? bound.dtype !== want : !want.includes(bound.dtype)) {
+          throw new InvalidArgumentError(`${args.op}: ${this.name}'s '${name}' takes ${typeof want === 'string' ? want : want.join(' or ')} values, got a ${bound.dtype} tensor.`);
+        }
         storage = bound.storageFor(args.op);
       }
       if (4 * storage.size > maxBinding) {
@@ -231,7 +262,17 @@ export class Kernel<
       }
       buffers.push(storage.buffer);
     }
-    const pipe = this.pipeline(args.entry ?? this.decl.entries[0], args.constants);
+    // Aliased element types pick the variant: '' for the one the WGSL file spells out.
+    let variant = '';
+    let types: ElementType[] = [];
+    if (this.aliased.length) {
+      types = this.aliased.map(({ name, spelled }) => {
+        const bound = args.bindings[name];
+        return bound === null || bound instanceof Storage ? spelled : bound.dtype;
+      });
+      if (types.some((t, i) => t !== this.aliased[i].spelled)) variant = `<${types.join(',')}>`;
+    }
+    const pipe = this.pipeline(args.entry ?? this.decl.entries[0], args.constants, variant, types);
     const stream = e.stream;
     const offset = stream.reserve(this.uniformBytes);
     this.writeUniforms(stream.arenaU32, stream.arenaI32, stream.arenaF32, offset / 4, args.uniforms as Record<string, unknown>);

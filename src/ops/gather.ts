@@ -6,7 +6,7 @@ import { emptyTensor, Tensor } from '../tensor/tensor';
 import { asTensor, type Operand } from './operand';
 import { emit, type VjpRule } from './primitive';
 
-/** Integers up to 2^24 are exact in float32, the dtype indices travel in. */
+/** Integers up to 2^24 are exact in float32, one of the dtypes indices travel in. */
 const MAX_INDEXED = 2 ** 24;
 
 /** x viewed as [outer, n, inner] around `axis`. */
@@ -16,21 +16,23 @@ function around(shape: readonly number[], axis: number): { outer: number; n: num
 
 /**
  * Slices of `x` along `axis` at `indices` (TensorFlow.js `gather`): the output's shape is
- * x.shape[:axis] + indices.shape + x.shape[axis+1:]. Indices are integers held in a float32
- * tensor (or given as an array); one outside [0, x.shape[axis]) reads as 0, as on TensorFlow's GPU
- * kernels, since checking it would mean reading the indices back.
+ * x.shape[:axis] + indices.shape + x.shape[axis+1:]. Indices are an int32 tensor (or Int32Array),
+ * or integers held in a float32 tensor (or given as an array); one outside [0, x.shape[axis])
+ * reads as 0, as on TensorFlow's GPU kernels, since checking it would mean reading the indices
+ * back.
  */
-export function gather(x: Operand, indices: Tensor | number[] | Float32Array, axis = 0): Tensor {
+export function gather(x: Operand, indices: Tensor | number[] | Float32Array | Int32Array, axis = 0): Tensor {
   const xt = asTensor(x, 'gather');
   if (!Number.isInteger(axis) || axis < -xt.rank || axis >= xt.rank) {
     throw new InvalidArgumentError(`gather: axis ${axis} is out of range for x of rank ${xt.rank}.`);
   }
   const ax = axis < 0 ? axis + xt.rank : axis;
-  if (xt.shape[ax] > MAX_INDEXED) {
-    throw new InvalidArgumentError(`gather: axis ${ax} has ${xt.shape[ax]} entries; float32 indices address at most ${MAX_INDEXED}.`);
-  }
   const owned = !(indices instanceof Tensor);
-  const it = indices instanceof Tensor ? asTensor(indices, 'gather', 'indices') : tensor(indices as number[]);
+  const it = indices instanceof Tensor ? asTensor(indices, 'gather', 'indices') : tensor(indices);
+  if (it.dtype === 'float32' && xt.shape[ax] > MAX_INDEXED) {
+    if (owned) it.dispose();
+    throw new InvalidArgumentError(`gather: axis ${ax} has ${xt.shape[ax]} entries; float32 indices address at most ${MAX_INDEXED} (int32 indices address more).`);
+  }
   const { outer, n, inner } = around(xt.shape, ax);
   const out = emptyTensor([...xt.shape.slice(0, ax), ...it.shape, ...xt.shape.slice(ax + 1)]);
   gatherKernel.launch({
