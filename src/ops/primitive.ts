@@ -66,6 +66,8 @@ export type VjpTable = { [P in Primitive]: VjpRule<P> | AccumulatingVjp<P> };
 /** Whoever records ops (a GradientTape inside `record`). */
 export interface Recorder {
   recordOp<P extends Primitive>(prim: P, params: PrimParams[P], inputs: Tensor[], output: Tensor): void;
+  /** Whether an op on `t` would be recorded: `t` leads back to a source of this recorder. */
+  watches(t: Tensor): boolean;
 }
 
 const recorders: Recorder[] = [];
@@ -77,6 +79,15 @@ export function pushRecorder(r: Recorder): void {
 export function popRecorder(r: Recorder): void {
   const i = recorders.lastIndexOf(r);
   if (i >= 0) recorders.splice(i, 1);
+}
+
+/** Whether some active recorder would record an op on `t` (a tape's backward pass asks, to know when its own work must be recorded ops). */
+export function isWatched(t: Tensor): boolean {
+  return recorders.some((r) => r.watches(t));
+}
+
+export function isRecording(): boolean {
+  return recorders.length > 0;
 }
 
 /** Removes every recorder for the duration of `fn` (gradient computations, stopGradient). */
