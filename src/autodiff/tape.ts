@@ -39,8 +39,9 @@ function viewOf(t: Tensor, untracked = false): Tensor {
  * So are the tensors `record`'s function created and did not return (nor `keep`), as TensorFlow.js
  * frees what its gradient functions create: a loop of record and gradient leaves nothing behind.
  *
- * Ops on the values of a backward pass run while another tape records are recorded there, so a
- * tape can differentiate another tape's gradient (higher-order gradients).
+ * A `gradient` called inside another tape's `record` runs its backward pass as ops that tape
+ * records wherever it watches the values, so the outer tape can differentiate the gradient
+ * (higher-order gradients, as for gradient penalties).
  */
 export class GradientTape implements Recorder {
   readonly persistent: boolean;

@@ -81,11 +81,15 @@ export function popRecorder(r: Recorder): void {
   if (i >= 0) recorders.splice(i, 1);
 }
 
-/** Whether some active recorder would record an op on `t` (a tape's backward pass asks, to know when its own work must be recorded ops). */
+/**
+ * Whether some active recorder would record an op on `t`: a tape's backward pass asks, since its
+ * work on such a value must then be ops (not fused kernels) for that recorder to see it.
+ */
 export function isWatched(t: Tensor): boolean {
   return recorders.some((r) => r.watches(t));
 }
 
+/** Whether any recorder is active (cheaper than `isWatched` when none is). */
 export function isRecording(): boolean {
   return recorders.length > 0;
 }
