@@ -1,17 +1,34 @@
 import { GradientTapeError, InvalidArgumentError, ShapeError } from '../errors';
 import { ones } from '../tensor/create';
 import { fmt, sameShape } from '../tensor/shape';
-import { Tensor, tidy } from '../tensor/tensor';
+import { scoped, Tensor, tidy } from '../tensor/tensor';
 import { Variable } from '../tensor/variable';
 import { add } from '../ops/binary';
 import {
-  type AccumulatingVjp, popRecorder, type PrimParams, type Primitive, pushRecorder, type Recorder, type TapeNode, type VjpRule,
+  type AccumulatingVjp, isRecording, isWatched, popRecorder, type PrimParams, type Primitive, pushRecorder, type Recorder, type TapeNode,
+  type VjpRule,
 } from '../ops/primitive';
 import { sumTo } from '../ops/reduce';
 import { vjpRules } from '../ops/rules';
+import { composedRules } from './composed_rules';
 
 /** A node plus the ids of the user-visible tensors it connects (its views have ids of their own). */
 type Recorded = TapeNode & { outId: number; inIds: number[] };
+
+/**
+ * The user-visible tensor that each view held by a tape (or made by its backward pass) stands
+ * for. A tape recording another tape's backward pass sees the ops run on those views, and must
+ * connect them to the tensors it watches.
+ */
+const origins = new WeakMap<Tensor, Tensor>();
+const originOf = (t: Tensor): Tensor => origins.get(t) ?? t;
+
+/** A view of `t` that stands for what `t` stands for; `untracked` views belong to no tidy. */
+function viewOf(t: Tensor, untracked = false): Tensor {
+  const v = untracked ? t.alias() : t.view(t.shape);
+  origins.set(v, originOf(t));
+  return v;
+}
 
 /**
  * Records the ops run inside `record` (from anywhere: a layer, a getter) that depend on a watched
@@ -19,11 +36,19 @@ type Recorded = TapeNode & { outId: number; inIds: number[] };
  *
  * The tape keeps its own views of every value a VJP needs, so user code may dispose or reassign
  * tensors freely; the views are released after a non-persistent `gradient`, or by `dispose()`.
+ * So are the tensors `record`'s function created and did not return (nor `keep`), as TensorFlow.js
+ * frees what its gradient functions create: a loop of record and gradient leaves nothing behind.
+ *
+ * A `gradient` called inside another tape's `record` runs its backward pass as ops that tape
+ * records wherever it watches the values, so the outer tape can differentiate the gradient
+ * (higher-order gradients, as for gradient penalties).
  */
 export class GradientTape implements Recorder {
   readonly persistent: boolean;
   private nodes: Recorded[] = [];
   private connected = new Set<number>();
+  /** What `record`'s functions created and did not return: freed with the nodes. */
+  private intermediates: Tensor[] = [];
   private used = false;
   private disposed = false;
 
@@ -40,13 +65,20 @@ export class GradientTape implements Recorder {
     }
   }
 
-  /** Runs `fn`, recording its ops. If `fn` throws, what it recorded is dropped. */
+  /**
+   * Runs `fn`, recording its ops. The tensors `fn` creates and neither returns (anywhere in its
+   * result, as `tidy` finds them) nor passes to `keep` belong to the tape from then on: they stay
+   * usable until a non-persistent tape's `gradient` or `dispose()`, which free them. If `fn`
+   * throws, what it recorded is dropped and what it created is freed.
+   */
   record<T>(fn: () => T): T {
     this.checkOpen('record');
     const mark = this.nodes.length;
     pushRecorder(this);
     try {
-      return fn();
+      return scoped(fn, (created) => {
+        for (const t of created) this.intermediates.push(t);
+      });
     } catch (e) {
       for (const node of this.nodes.splice(mark)) releaseNode(node);
       throw e;
@@ -55,18 +87,23 @@ export class GradientTape implements Recorder {
     }
   }
 
+  watches(t: Tensor): boolean {
+    const origin = originOf(t);
+    return this.connected.has(origin.id) || (origin instanceof Variable && origin.trainable);
+  }
+
   recordOp<P extends Primitive>(prim: P, params: PrimParams[P], inputs: Tensor[], output: Tensor): void {
-    const needs = inputs.map((t) => this.connected.has(t.id) || (t instanceof Variable && t.trainable));
+    const needs = inputs.map((t) => this.watches(t));
     if (!needs.some(Boolean)) return;
     this.connected.add(output.id);
     this.nodes.push({
       prim,
       params,
-      inputs: inputs.map((t) => t.alias()),
-      output: output.alias(),
+      inputs: inputs.map((t) => viewOf(t, true)),
+      output: viewOf(output, true),
       needs,
       outId: output.id,
-      inIds: inputs.map((t) => t.id),
+      inIds: inputs.map((t) => originOf(t).id),
     } as Recorded);
   }
 
@@ -117,8 +154,12 @@ export class GradientTape implements Recorder {
       }
     });
     this.used = true;
-    const result = tidy(() => this.backward(targets, list, dys));
-    if (!this.persistent) this.release();
+    let result: Array<Tensor | null>;
+    try {
+      result = tidy(() => this.backward(targets, list, dys));
+    } finally {
+      if (!this.persistent) this.release();
+    }
     return sources instanceof Tensor ? result[0] : result;
   }
 
@@ -127,18 +168,22 @@ export class GradientTape implements Recorder {
     const cts = new Map<number, Tensor>();
     targets.forEach((t, i) => {
       const d = dys[i];
-      const seed = d ? d.view(d.shape) : ones(t.shape); // a scalar: an upload, no dispatch
+      const seed = d ? viewOf(d) : ones(t.shape); // a scalar: an upload, no dispatch
       const prev = cts.get(t.id);
       cts.set(t.id, prev ? add(prev, seed) : seed);
     });
     const produced = new Set(this.nodes.map((n) => n.outId));
     const deferred: Array<[Recorded, Tensor]> = [];
+    // Another tape records this pass only where it watches the values: there, every rule must be
+    // made of recorded ops; elsewhere the fused rules run.
+    const recorded = isRecording();
     for (let i = this.nodes.length - 1; i >= 0; i--) {
       const node = this.nodes[i];
       const { outId, inIds } = node;
       const ct = cts.get(outId);
       if (!ct) continue;
-      const rule = vjpRules[node.prim];
+      const composed = composedRules[node.prim];
+      const rule = recorded && composed !== 'composed' && (isWatched(ct) || node.inputs.some(isWatched)) ? composed : vjpRules[node.prim];
       if (typeof rule === 'function') {
         addCotangents(node, ct, (rule as VjpRule<Primitive>)(ct, node), cts);
       } else if (inIds.every((id, k) => !node.needs[k] || !produced.has(id))) {
@@ -171,6 +216,9 @@ export class GradientTape implements Recorder {
   private release(): void {
     for (const node of this.nodes) releaseNode(node);
     this.nodes = [];
+    // One kept (by `keep`) after `record` returned stays with its keeper.
+    for (const t of this.intermediates) if (!t.kept) t.dispose();
+    this.intermediates = [];
   }
 
   private checkOpen(op: string): void {
@@ -187,7 +235,7 @@ function addCotangents(node: Recorded, ct: Tensor, grads: Array<Tensor | null>, 
   grads.forEach((g, k) => {
     if (!g || !node.needs[k]) return;
     let own = sumTo(g, node.inputs[k].shape);
-    if (own === ct) own = ct.view(ct.shape); // a passed-through cotangent gets its own view
+    if (own === ct) own = viewOf(ct); // a passed-through cotangent gets its own view
     const prev = cts.get(node.inIds[k]);
     if (prev) {
       cts.set(node.inIds[k], add(prev, own));

@@ -86,6 +86,9 @@ export async function artifactsOfModelJSON(json: unknown, where: string, read: (
     }
     group.paths.forEach((p: unknown, j) => {
       if (typeof p !== 'string' || p === '') throw formatError(where, `weightsManifest[${i}].paths[${j}] must be a file name.`);
+      if (!insideFolder(p)) {
+        throw formatError(where, `weightsManifest[${i}].paths[${j}] ${show(p)} leaves the model's folder; weight files must be named relative to model.json, without '..'.`);
+      }
       paths.push(p);
     });
     specs.push(...(group.weights as WeightSpec[]));
@@ -93,6 +96,16 @@ export async function artifactsOfModelJSON(json: unknown, where: string, read: (
   const shards = await Promise.all(paths.map(read));
   const { modelTopology, weightsManifest: _, ...rest } = json;
   return { ...rest, modelTopology, weightSpecs: specs, weightData: joinBuffers(shards) } as ModelArtifacts;
+}
+
+/**
+ * Whether a weight path from model.json stays in the model's folder: relative (no scheme, host,
+ * drive or leading slash) and without a '..' segment (also percent-encoded, as URLs decode it).
+ * A model file must not make the loader read other files (file://) or other sites (http).
+ */
+function insideFolder(path: string): boolean {
+  if (/^[a-z][a-z\d+.-]*:/i.test(path) || /^[/\\]/.test(path) || path.includes('\0')) return false;
+  return path.split(/[/\\]/).every((segment) => segment.replace(/%2e/gi, '.') !== '..');
 }
 
 /** One contiguous buffer from TensorFlow.js's `WeightData` (a buffer, shards, or a typed-array view). */
@@ -193,6 +206,22 @@ export function decodeWeights(artifacts: ModelArtifacts, where: string): Decoded
     throw formatError(where, `weightData holds ${data.byteLength} bytes, but the weight specs describe ${offset}.`);
   }
   return out;
+}
+
+/**
+ * Warns, once and naming them, when decoded weights hold NaN or ±Infinity: they load as they are
+ * (a model may be saved mid-divergence to be inspected), but predictions and training from them
+ * will not be finite.
+ */
+export function warnNonFinite(weights: readonly DecodedWeight[], where: string): void {
+  const found: string[] = [];
+  for (const w of weights) {
+    if (w.group === 'optimizer') continue;
+    let count = 0;
+    for (const v of w.values) if (!Number.isFinite(v)) count++;
+    if (count > 0) found.push(`'${w.name}' (${count} of ${w.values.length} values)`);
+  }
+  if (found.length > 0) console.warn(`${where}: weights ${found.join(', ')} hold NaN or Infinity; they are loaded as they are.`);
 }
 
 /**

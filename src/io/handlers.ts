@@ -214,5 +214,13 @@ async function loadHttp(url: string, where: string): Promise<ModelArtifacts> {
     if (!response.ok) throw new ModelIOError(`${where}: ${target} answered HTTP ${response.status} ${response.statusText}.`);
     return response.arrayBuffer();
   };
-  return artifactsOfModelJSON(parseJSON(await get(url), where), where, (p) => get(new URL(p, url).href));
+  const folder = new URL('.', url);
+  return artifactsOfModelJSON(parseJSON(await get(url), where), where, (p) => {
+    // The paths were checked to be relative already; this holds the resolved URL to that too.
+    const target = new URL(p, url);
+    if (target.origin !== folder.origin || !target.pathname.startsWith(folder.pathname)) {
+      throw formatError(where, `weight path ${show(p)} resolves to ${target.href}, outside ${folder.href}.`);
+    }
+    return get(target.href);
+  });
 }

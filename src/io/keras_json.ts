@@ -2,6 +2,7 @@
 // 'fan_avg'); TensorFlow.js's getConfig gives camelCase. These convert between the two exactly as
 // TensorFlow.js does (tfjs-layers serialization_utils), so files pass unchanged between webgrad,
 // TensorFlow.js and Keras. Names (layer and class names) and 'Custom>...' markers are left alone.
+import { ModelFormatError } from '../errors';
 
 /** TensorFlow.js's `toSnakeCase`: 'useBias' → 'use_bias', 'L1L2' stays. */
 export function toSnakeCase(name: string): string {
@@ -17,18 +18,34 @@ export function toCamelCase(name: string): string {
 
 const keepsValue = (key: string | undefined, value: string) => key === 'name' || key === 'className' || key === 'class_name' || value.includes('>');
 
-function convert(value: unknown, rename: (s: string) => string, key?: string): unknown {
+/**
+ * How deep a model's JSON may nest. A Keras topology nests a few levels per layer and per nested
+ * model; anything deeper is a malformed (or hostile) file, refused before recursion runs out of stack.
+ */
+const MAX_DEPTH = 256;
+
+/** Renames keys and values throughout `value`; `open` holds the objects being converted (a cycle's way back). */
+function convert(value: unknown, rename: (s: string) => string, where: string, open: Set<object>, key?: string): unknown {
   if (value === undefined || value === null) return null;
   if (typeof value === 'string') return keepsValue(key, value) ? value : rename(value);
   if (typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((v) => convert(v, rename, key));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[rename(k)] = convert(v, rename, k);
+  if (open.has(value)) throw new ModelFormatError(`${where}: the model's JSON contains a cycle (an object inside itself).`);
+  if (open.size >= MAX_DEPTH) throw new ModelFormatError(`${where}: the model's JSON nests more than ${MAX_DEPTH} levels deep.`);
+  open.add(value);
+  let out: unknown;
+  if (Array.isArray(value)) {
+    out = value.map((v) => convert(v, rename, where, open, key));
+  } else {
+    const fields: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) fields[rename(k)] = convert(v, rename, where, open, k);
+    out = fields;
+  }
+  open.delete(value);
   return out;
 }
 
-/** A camelCase config (from `getConfig`) as Keras JSON. */
-export const toPythonic = (config: unknown): unknown => convert(config, toSnakeCase);
+/** A camelCase config (from `getConfig`) as Keras JSON; `where` names the operation in errors. */
+export const toPythonic = (config: unknown, where = 'save'): unknown => convert(config, toSnakeCase, where, new Set());
 
-/** Keras JSON as a camelCase config. */
-export const fromPythonic = (json: unknown): unknown => convert(json, toCamelCase);
+/** Keras JSON as a camelCase config. A cycle or absurd depth is a ModelFormatError naming `where`. */
+export const fromPythonic = (json: unknown, where = 'loadModel'): unknown => convert(json, toCamelCase, where, new Set());

@@ -4,12 +4,13 @@ import type { ActivationIdentifier } from '../layers/activations';
 import { Dense } from '../layers/dense';
 import { Dropout } from '../layers/dropout';
 import { deserialize as deserializeInitializer, type Initializer } from '../layers/initializers';
-import type { Layer, LayerArgs, LayerShape } from '../layers/layer';
+import type { Layer, LayerArgs, LayerConfig, LayerShape } from '../layers/layer';
 import { deserialize as deserializeRegularizer, type RegularizerLike } from '../layers/regularizers';
 import { Sequential } from '../layers/sequential';
-import { assignWeights, candidatesFor, type DecodedWeight, decodeWeights, formatError, type ModelArtifacts } from './artifacts';
+import { assignWeights, candidatesFor, type DecodedWeight, decodeWeights, formatError, type ModelArtifacts, warnNonFinite } from './artifacts';
 import { artifactsFrom, describeSource } from './handlers';
 import { fromPythonic } from './keras_json';
+import { joinLeakyRelu, LEAKY_SLOPE, leakySlope } from './leaky_relu';
 
 type Config = Record<string, unknown>;
 
@@ -20,7 +21,7 @@ const isArgumentError = (e: unknown): e is Error => e instanceof InvalidArgument
 
 /**
  * Rebuilds a model saved by webgrad, by TensorFlow.js, or by Keras through `tensorflowjs_converter`:
- * a Sequential of Dense, Activation and Dropout layers (nested Sequentials too), with its
+ * a Sequential of Dense, Activation, Dropout and LeakyReLU layers (nested Sequentials too), with its
  * activations, initializers, regularizers, `trainable` flags and weights. Everything is checked
  * (the weight blob first, then every layer config, then every weight's name and shape) before the
  * model is handed out; on any error, what was built is freed and a ModelFormatError (or, for
@@ -36,8 +37,9 @@ export async function loadModel(source: ModelArtifacts | string): Promise<Sequen
   const topology: unknown = artifacts.modelTopology;
   if (!isObject(topology)) throw formatError(where, 'modelTopology must be a Keras model JSON object ({ class_name, config }).');
   // The converter nests Keras's JSON under model_config.
-  const root = fromPythonic(topology.model_config ?? topology);
+  const root = fromPythonic(topology.model_config ?? topology, where);
   const model = new TopologyReader(where).model(root);
+  warnNonFinite(weights, where);
   try {
     buildFromWeights(model, weights);
     assignWeights(model, weights, where, { byOrder: false });
@@ -121,7 +123,7 @@ class TopologyReader {
     let inputShape = this.batchShape(settings.buildInputShape, `${path}.config.build_input_shape`);
     const layers: Layer[] = [];
     try {
-      list.forEach((item, i) => {
+      joinLeakyRelu(list).forEach(([item, i]) => {
         const at = `${path}.config.layers[${i}]`;
         const n = this.node(item, at);
         if (n.className === 'InputLayer') {
@@ -185,8 +187,13 @@ class TopologyReader {
       case 'Dropout':
         this.unsupported(config, label, ['noiseShape']);
         return this.construct(label, () => new Dropout({ ...base, rate: config.rate as number, seed: (config.seed ?? undefined) as number | undefined }));
+      case 'LeakyReLU': {
+        const slope = leakySlope(config as LayerConfig);
+        if (slope !== LEAKY_SLOPE) throw this.fail(label, `slope ${show(slope)} is not supported; webgrad's leakyRelu has slope ${LEAKY_SLOPE}.`);
+        return this.construct(label, () => new Activation({ ...base, activation: 'leakyRelu' }));
+      }
     }
-    throw this.fail(path, `unknown layer class '${className}'; webgrad reads Sequential, Dense, Activation, Dropout and a leading InputLayer.`);
+    throw this.fail(path, `unknown layer class '${className}'; webgrad reads Sequential, Dense, Activation, Dropout, LeakyReLU and a leading InputLayer.`);
   }
 
   /** The keys every layer shares: name, trainable, batch input shape, activity regularizer. */

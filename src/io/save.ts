@@ -1,8 +1,9 @@
 import { InvalidArgumentError } from '../errors';
 import type { Layer } from '../layers/layer';
-import { assignWeights, decodeWeights, encodeWeights, type ModelArtifacts } from './artifacts';
+import { assignWeights, decodeWeights, encodeWeights, type ModelArtifacts, warnNonFinite } from './artifacts';
 import { artifactsFrom, checkSaveUrl, describeSource, writeArtifacts } from './handlers';
 import { toPythonic } from './keras_json';
+import { splitLeakyRelu } from './leaky_relu';
 
 /**
  * The model as TensorFlow.js layers-model artifacts: its class name and config in Keras JSON,
@@ -17,7 +18,7 @@ export async function saveModel(model: Layer, url?: string): Promise<ModelArtifa
     if (names.has(w.name)) throw new InvalidArgumentError(`${model.name}.save: two weights are named '${w.name}'; give the layers distinct names.`);
     names.add(w.name);
   }
-  const topology = toPythonic({ className: model.getClassName(), config: model.getConfig() }) as object;
+  const topology = toPythonic(splitLeakyRelu({ className: model.getClassName(), config: model.getConfig() }), `${model.name}.save`) as object;
   const { specs, data } = await encodeWeights(weights);
   const artifacts: ModelArtifacts = {
     modelTopology: { ...topology, keras_version: 'webgrad', backend: 'webgpu' },
@@ -38,5 +39,7 @@ export async function saveModel(model: Layer, url?: string): Promise<ModelArtifa
 export async function loadWeights(model: Layer, source: ModelArtifacts | string): Promise<void> {
   const where = `${model.name}.loadWeights(${describeSource(source)})`;
   const artifacts = await artifactsFrom(source, where);
-  assignWeights(model, decodeWeights(artifacts, where), where, { byOrder: true });
+  const weights = decodeWeights(artifacts, where);
+  assignWeights(model, weights, where, { byOrder: true });
+  warnNonFinite(weights, where);
 }

@@ -29,7 +29,7 @@ export class Sequential extends Model {
       throw new InvalidArgumentError(`${this.name}.add: layer '${layer.name}' is already in the model.`);
     }
     this.layers.push(layer);
-    const first = this.layers[0].inputShape;
+    const first = declaredInputShape(this.layers[0]);
     if (first) this.build([null, ...first]);
   }
 
@@ -64,6 +64,12 @@ export class Sequential extends Model {
     }
     return y;
   }
+}
+
+/** The example shape a layer declares: its own `inputShape`, or a nested Sequential's first layer's. */
+function declaredInputShape(layer: Layer): number[] | undefined {
+  if (layer.inputShape) return layer.inputShape;
+  return layer instanceof Sequential && layer.layers.length > 0 ? declaredInputShape(layer.layers[0]) : undefined;
 }
 
 export function sequential(args: SequentialArgs = {}): Sequential {

@@ -47,7 +47,11 @@ export function matmul(a: Operand, b: Operand, opts: MatmulOptions = {}): Tensor
     throw new ShapeError(`matmul: batch sizes differ (${batchA} vs ${batchB}) for ${describe()}.`);
   }
   const bias = opts?.bias === undefined ? undefined : asTensor(opts.bias, 'matmul', 'bias');
-  if (bias && bias.size !== N) throw new ShapeError(`matmul: bias ${fmt(bias.shape)} must have N = ${N} elements for ${describe()}.`);
+  // The kernel adds bias[n] to column n of every row: a row vector [N] (or [1, N], ...), no more.
+  const outRank = at.rank === 3 || bt.rank === 3 ? 3 : 2;
+  if (bias && !(bias.rank <= outRank && bias.shape.slice(0, -1).every((d) => d === 1) && (bias.shape[bias.rank - 1] ?? 1) === N)) {
+    throw new ShapeError(`matmul: bias ${fmt(bias.shape)} must have N = ${N} entries in a row vector ([${N}] or [1,${N}]) for ${describe()}.`);
+  }
   const activation = opts?.activation ?? null;
   const alpha = opts?.alpha ?? (activation === 'leakyRelu' ? 0.2 : activation === 'elu' ? 1 : 0);
   if (activation !== null && !isFusable(activation, alpha)) {

@@ -69,6 +69,8 @@ export type VjpTable = { [P in Primitive]: VjpRule<P> | AccumulatingVjp<P> };
 /** Whoever records ops (a GradientTape inside `record`). */
 export interface Recorder {
   recordOp<P extends Primitive>(prim: P, params: PrimParams[P], inputs: Tensor[], output: Tensor): void;
+  /** Whether an op on `t` would be recorded: `t` leads back to a source of this recorder. */
+  watches(t: Tensor): boolean;
 }
 
 /** The recording tapes, innermost last; the engine keeps them. */
@@ -82,6 +84,19 @@ export function popRecorder(r: Recorder): void {
   const stack = recorders();
   const i = stack.lastIndexOf(r);
   if (i >= 0) stack.splice(i, 1);
+}
+
+/**
+ * Whether some active recorder would record an op on `t`: a tape's backward pass asks, since its
+ * work on such a value must then be ops (not fused kernels) for that recorder to see it.
+ */
+export function isWatched(t: Tensor): boolean {
+  return recorders().some((r) => r.watches(t));
+}
+
+/** Whether any recorder is active (cheaper than `isWatched` when none is). */
+export function isRecording(): boolean {
+  return recorders().length > 0;
 }
 
 /** Removes every recorder for the duration of `fn` (gradient computations, stopGradient). */

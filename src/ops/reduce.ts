@@ -62,10 +62,19 @@ function encodeReduce(op: ReduceOp, x: Tensor, axes: number[]): Tensor {
   return out;
 }
 
+/** The axes, normalised; naming one twice (also as a negative index) is an error, as in TensorFlow. */
+function distinctAxes(op: string, axis: number | readonly number[] | undefined, rank: number): number[] {
+  const axes = normalizeAxes(op, axis, rank);
+  if (Array.isArray(axis) && axes.length !== axis.length) {
+    throw new InvalidArgumentError(`${op}: axes [${axis.join(',')}] name an axis of a rank-${rank} tensor more than once.`);
+  }
+  return axes;
+}
+
 function reduce(op: ReduceOp, x: Operand, axis: number | readonly number[] | undefined, keepDims: boolean): Tensor {
   const xt = asTensor(x, op);
   if (typeof keepDims !== 'boolean') throw new InvalidArgumentError(`${op}: keepDims must be a boolean.`);
-  const axes = normalizeAxes(op, axis, xt.rank);
+  const axes = distinctAxes(op, axis, xt.rank);
   if (op === 'max' && axes.some((a) => xt.shape[a] === 0)) {
     throw new InvalidArgumentError(`max: cannot reduce an empty axis of shape [${xt.shape.join(',')}].`);
   }
@@ -82,7 +91,7 @@ export const max = (x: Operand, axis?: number | readonly number[], keepDims = fa
 /** Mean over `axis` (all by default): the sum times 1/count. */
 export function mean(x: Operand, axis?: number | readonly number[], keepDims = false): Tensor {
   const xt = asTensor(x, 'mean');
-  const axes = normalizeAxes('mean', axis, xt.rank);
+  const axes = distinctAxes('mean', axis, xt.rank);
   const count = sizeOf(axes.map((a) => xt.shape[a]));
   const s = sum(xt, axes, keepDims);
   const m = mul(s, 1 / count);

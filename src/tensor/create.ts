@@ -1,7 +1,7 @@
+import { InvalidArgumentError, ShapeError, show } from '../errors';
 import { fillKernel, randomKernel } from '../kernels/create';
 import type { DType } from '../kernels/kernel';
 import { copyElements, writeElements } from './copy';
-import { InvalidArgumentError, ShapeError } from '../errors';
 import { checkShape, fmt, type Shape, sizeOf } from './shape';
 import { emptyTensor, type NestedArray, type Tensor } from './tensor';
 
@@ -29,26 +29,31 @@ function flatten(values: NestedArray, op: string): { data: number[]; shape: numb
   return { data, shape };
 }
 
+/** Typed arrays of numbers (converted as TensorFlow.js does); BigInt arrays and DataViews hold no numbers. */
+function isNumericArray(v: ArrayBufferView): v is ArrayBufferView & ArrayLike<number> {
+  return !(v instanceof DataView) && !(v instanceof BigInt64Array) && !(v instanceof BigUint64Array);
+}
+
 /**
- * A tensor from a number, nested arrays or a typed array, uploaded in stream order: float32, or
- * int32 when `dtype` says so or the values are an Int32Array.
+ * A tensor from a number, nested arrays or a numeric typed array, uploaded in stream order:
+ * float32, or int32 when `dtype` says so or the values are an Int32Array.
  */
 export function tensor(values: NestedArray | Float32Array | Int32Array | ArrayLike<number>, shape?: Shape, dtype?: DType): Tensor {
   if (dtype !== undefined && dtype !== 'float32' && dtype !== 'int32') {
-    throw new InvalidArgumentError(`tensor: dtype must be 'float32' or 'int32', got ${String(dtype)}.`);
+    throw new InvalidArgumentError(`tensor: dtype must be 'float32' or 'int32', got ${show(dtype)}.`);
   }
   const type: DType = dtype ?? (values instanceof Int32Array ? 'int32' : 'float32');
   let data: Float32Array | Int32Array;
   let inferred: number[];
   const convert = (v: ArrayLike<number>) => (type === 'int32' ? Int32Array.from(v) : Float32Array.from(v));
-  if (type === 'int32' && values instanceof Int32Array) {
-    data = values;
-    inferred = [data.length];
-  } else if (type === 'float32' && values instanceof Float32Array) {
-    data = values;
-    inferred = [data.length];
-  } else if (ArrayBuffer.isView(values)) {
-    data = convert(values as unknown as ArrayLike<number>);
+  if (ArrayBuffer.isView(values)) {
+    if (!isNumericArray(values)) {
+      throw new InvalidArgumentError(`tensor: a ${(values as ArrayBufferView).constructor.name} holds no numbers; pass numbers, nested arrays of them or a numeric typed array (Float32Array, Int32Array, ...).`);
+    }
+    if (type === 'int32' && !(values instanceof Int32Array) && Array.prototype.some.call(values, (v: number) => !Number.isInteger(v))) {
+      throw new InvalidArgumentError('tensor: int32 values must be integers.');
+    }
+    data = (type === 'int32' ? values instanceof Int32Array : values instanceof Float32Array) ? (values as Float32Array | Int32Array) : convert(values);
     inferred = [data.length];
   } else if (typeof values === 'number') {
     data = convert([values]);
@@ -104,18 +109,44 @@ function freshSeed(): number {
   return Math.floor(Math.random() * 2 ** 52);
 }
 
+/** MurmurHash3's 32-bit finalizer: a bijection on 32-bit words that mixes every bit. */
+function fmix32(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * The two 32-bit words the kernels are seeded with. Any finite number is a seed with a stream of
+ * its own, as in TensorFlow.js (which seeds its generator with the seed's decimal string, so 5 and
+ * −5, or 1.2 and 1.7, differ there too; Keras wants integers, but TensorFlow.js files and code
+ * carry other numbers). The words of the three kinds of seed never meet: an integer n in [0, 2⁵³)
+ * gives n's own two words (the high one below 2²¹); a negative integer −n gives n's with bit 31
+ * set; any other number gives a hash of its float64 bits with bit 30 set and bit 31 clear.
+ */
+function seedWords(seed: number): [number, number] {
+  if (Number.isSafeInteger(seed)) {
+    const n = Math.abs(seed);
+    return [n % 2 ** 32, (Math.floor(n / 2 ** 32) | (seed < 0 ? 0x80000000 : 0)) >>> 0];
+  }
+  const [lo, hi] = new Uint32Array(Float64Array.of(seed).buffer);
+  return [fmix32(lo ^ fmix32(hi)), ((fmix32(hi ^ fmix32(lo)) & 0x3fffffff) | 0x40000000) >>> 0];
+}
+
 function random(op: string, shape: Shape, dist: 0 | 1 | 2, lo: number, hi: number, seed: number | undefined): Tensor {
   checkShape(shape, op);
   for (const [name, v] of [['first parameter', lo], ['second parameter', hi]] as const) {
     if (!Number.isFinite(v)) throw new InvalidArgumentError(`${op}: ${name} must be finite, got ${v}.`);
   }
-  if (seed !== undefined && !Number.isFinite(seed)) throw new InvalidArgumentError(`${op}: seed must be a finite number, got ${seed}.`);
-  const s = Math.floor(Math.abs(seed ?? freshSeed()));
+  if (seed !== undefined && (typeof seed !== 'number' || !Number.isFinite(seed))) {
+    throw new InvalidArgumentError(`${op}: seed must be a finite number, got ${show(seed)}.`);
+  }
+  const [seedLo, seedHi] = seedWords(seed ?? freshSeed());
   const t = emptyTensor(shape);
   randomKernel.launch({
     op,
     constants: { DIST: dist },
-    uniforms: { n: t.size, seed_lo: s % 2 ** 32, seed_hi: Math.floor(s / 2 ** 32) % 2 ** 32, lo, hi },
+    uniforms: { n: t.size, seed_lo: seedLo, seed_hi: seedHi, lo, hi },
     bindings: { out: t },
     groups: randomKernel.threads(t.size),
   });

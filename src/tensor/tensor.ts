@@ -130,10 +130,28 @@ export function emptyTensor(shape: Shape, dtype: DType = 'float32'): Tensor {
 }
 
 /**
- * Runs `fn` and disposes every tensor created inside except those it returns (found anywhere in
- * an array or plain object) and those passed to `keep`. Returned tensors move to the outer scope.
+ * Runs `fn` and disposes every tensor created inside except those reachable from what it returns
+ * (see `reachableTensors`) and those passed to `keep`. Returned tensors move to the outer scope.
  */
 export function tidy<T>(fn: () => T): T {
+  const result = scoped(fn, (intermediates) => {
+    for (const t of intermediates) t.dispose();
+  });
+  if (isThenable(result)) {
+    // Its tensors are gone already; a later rejection has nobody left to report to.
+    result.then(undefined, () => undefined);
+    throw new InvalidArgumentError('tidy: the function must be synchronous; it returned a Promise.');
+  }
+  return result;
+}
+
+/**
+ * Runs `fn` in a scope of its own. The tensors it creates that are still alive when it returns,
+ * neither kept nor reachable from its result, go to `adopt` (whose owner then frees them); what
+ * is left alive moves to the enclosing scope. If `fn` throws, everything it created that is not
+ * kept is disposed, as by `tidy`.
+ */
+export function scoped<T>(fn: () => T, adopt: (intermediates: Tensor[]) => void): T {
   const scope: Scope = new Set();
   // The stack of the engine in use now; leaving takes this scope out of that same stack.
   const stack = scopes();
@@ -151,25 +169,37 @@ export function tidy<T>(fn: () => T): T {
     throw e;
   }
   leave();
-  if (result instanceof Promise) {
-    throw new InvalidArgumentError('tidy: the function must be synchronous; it returned a Promise.');
-  }
-  const survivors = new Set<Tensor>();
-  collectTensors(result, survivors);
-  for (const t of scope) if (!survivors.has(t) && !t.kept) t.dispose();
+  const survivors = reachableTensors(result);
+  const intermediates: Tensor[] = [];
+  for (const t of scope) if (!t.kept && !survivors.has(t)) intermediates.push(t);
+  adopt(intermediates);
   const outer = stack[stack.length - 1];
-  if (outer) for (const t of survivors) if (scope.has(t)) outer.add(t);
+  if (outer) for (const t of scope) if (!t.isDisposed && !t.kept) outer.add(t);
   return result;
 }
 
-function collectTensors(value: unknown, into: Set<Tensor>, depth = 0): void {
-  if (depth > 8 || value === null || typeof value !== 'object') return;
-  if (value instanceof Tensor) {
-    into.add(value);
-    return;
+const isThenable = (v: unknown): v is PromiseLike<unknown> =>
+  (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function';
+
+/**
+ * Every tensor reachable from `value` through arrays, Maps (keys and values), Sets and the
+ * enumerable properties of any other object (class instances too, as TensorFlow.js walks them),
+ * at any depth; each object is visited once, so cycles end.
+ */
+function reachableTensors(value: unknown): Set<Tensor> {
+  const found = new Set<Tensor>();
+  const seen = new Set<object>();
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const v = pending.pop();
+    if (typeof v !== 'object' || v === null || seen.has(v)) continue;
+    seen.add(v);
+    if (v instanceof Tensor) found.add(v);
+    else if (v instanceof Map) for (const [key, item] of v) pending.push(key, item);
+    else if (Array.isArray(v) || v instanceof Set) for (const item of v) pending.push(item);
+    else if (!ArrayBuffer.isView(v)) for (const key in v) pending.push((v as Record<string, unknown>)[key]);
   }
-  if (Array.isArray(value)) for (const v of value) collectTensors(v, into, depth + 1);
-  else if (Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) collectTensors(v, into, depth + 1);
+  return found;
 }
 
 /** Exempts `t` from every enclosing `tidy`. */
