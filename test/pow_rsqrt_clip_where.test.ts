@@ -27,13 +27,10 @@ async function tfReference(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: Array<{
 /** webgrad's value and tape gradients of Σ w·f(inputs). */
 async function webgradResult(f: (...xs: wg.Tensor[]) => wg.Tensor, inputs: Array<{ values: Float32Array; shape: number[] }>, w: Float32Array) {
   const xs = inputs.map((i) => wg.tensor(i.values, i.shape));
+  const y = f(...xs);
   const tape = new wg.GradientTape();
   tape.watch(xs);
-  let y!: wg.Tensor;
-  const loss = tape.record(() => {
-    y = f(...xs);
-    return wg.sum(wg.mul(y, wg.tensor(w, y.shape as number[])));
-  });
+  const loss = tape.record(() => wg.sum(wg.mul(f(...xs), wg.tensor(w, y.shape as number[]))));
   const grads = tape.gradient(loss, xs);
   const out = { value: await y.data(), grads: await Promise.all(grads.map((g) => g!.data())) };
   for (const t of [...xs, y, loss, ...grads]) t?.dispose();
