@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../scripts/browser.mjs';
 import { serve } from '../scripts/serve.mjs';
@@ -143,7 +144,7 @@ describe('the packed package', () => {
     await build({ absWorkingDir: app, entryPoints: { bundle: 'main.js', readme: 'readme-page.mjs' }, bundle: true, format: 'esm', outdir: site, logLevel: 'error' });
 
     const server = await serve(site);
-    const browser = await launchChromium();
+    const browser: Browser = await launchChromium();
     try {
       const outcome = async (path: string) => {
         const page = await browser.newPage();
