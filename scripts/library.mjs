@@ -3,6 +3,9 @@
 // imports, so it reads the same under every moduleResolution (node16, nodenext, bundler); tsc's
 // one-file-per-module output re-exports './device/gpu' without an extension, which nodenext
 // cannot follow, and every type then turns into `any`. `node scripts/library.mjs` runs it alone.
+// package.json's `sideEffects` names src/ and bench/ (esbuild must keep their bare imports, such
+// as src/ops/chain.ts) and leaves dist/index.js out: loading it changes nothing outside it, so a
+// user's bundler may drop it when nothing of it is used.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
