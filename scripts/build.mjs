@@ -1,12 +1,12 @@
-// Bundles the library (src/index.ts) into dist/index.js with WGSL inlined as text, and
-// the benchmark and demo pages into bench/dist/. `tsc` emits the type declarations beside it.
+// Builds the package (scripts/library.mjs: dist/index.js with WGSL inlined as text, and
+// dist/index.d.ts), and the benchmark and demo pages into bench/dist/.
 import { readFileSync } from 'node:fs';
 import { build } from 'esbuild';
+import { buildLibrary } from './library.mjs';
 import { buildPages } from './pages.mjs';
 
 const common = { bundle: true, format: 'esm', loader: { '.wgsl': 'text' }, sourcemap: true, logLevel: 'warning' };
-await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', platform: 'neutral', external: ['webgpu'] });
-
+await buildLibrary();
 await buildPages();
 // The Node entry of the benchmark (on Dawn; webgrad alone unless --engines names its peers):
 // `node bench/dist/node.mjs`.

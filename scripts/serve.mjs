@@ -3,7 +3,7 @@
 // until stopped and prints the page's address; `serve()` does the same for scripts and tests.
 import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { extname, join, normalize, resolve } from 'node:path';
+import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** @type {Record<string, string>} */
@@ -25,9 +25,17 @@ export const PAGES_DIR = fileURLToPath(new URL('../bench/dist/', import.meta.url
 export function serve(root = PAGES_DIR, port = 0) {
   const base = resolve(root);
   const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    let file = normalize(join(base, path));
-    if (!file.startsWith(base)) {
+    let path;
+    try {
+      path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    } catch {
+      res.writeHead(400).end();
+      return;
+    }
+    let file = join(base, path);
+    // Inside `base` only: a prefix test would let '/..%2fdist-secret/' reach a sibling 'dist-secret'.
+    const inside = relative(base, file);
+    if (inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
       res.writeHead(403).end();
       return;
     }

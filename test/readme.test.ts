@@ -1,46 +1,84 @@
-import { describe, expect, it } from 'vitest';
-import * as wg from '../src';
-import { expectClose, randomArray } from './helpers';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import type * as wg from '../src';
+import { expectClose } from './helpers';
+import { PACKAGE_NAME, readmeCode } from './readme_code';
 
-// The README's examples, run as written (with small data), so the front page stays true.
-describe('README examples', () => {
-  it('the tape gradient of a small loss matches the formula 2/n · xᵀ(xw − y)', async () => {
-    const w = wg.variable(wg.randomNormal([3, 1], { seed: 0 }));
-    const x = wg.tensor([[1, 2, 3], [4, 5, 6]]);
-    const y = wg.tensor([[1], [2]]);
-    const tape = new wg.GradientTape();
-    const loss = tape.record(() => wg.mean(wg.square(wg.sub(wg.matmul(x, w), y))));
-    const [dw] = tape.gradient(loss, [w]);
+// The README's code, run as written with the package name mapped to src, so the front page
+// stays true; what it prints and computes is checked against formulas.
+interface ReadmeScript {
+  w: wg.Variable;
+  dw: wg.Tensor | null;
+  loss: wg.Tensor;
+  history: wg.History;
+  model: wg.Sequential;
+  penalty: wg.Tensor;
+  penaltyGrads: Array<wg.Tensor | null>;
+  restored: wg.Sequential;
+  xTrain: wg.Tensor;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'webgrad-readme-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function runReadme(): Promise<{ script: ReadmeScript; printed: unknown[][] }> {
+  const src = fileURLToPath(new URL('../src/index.ts', import.meta.url));
+  const code = readmeCode().replaceAll(`'${PACKAGE_NAME}'`, JSON.stringify(src));
+  const file = join(dir, 'readme.mjs');
+  writeFileSync(file, `${code}\nexport { w, dw, loss, history, model, penalty, penaltyGrads, restored, xTrain };\n`);
+  const printed: unknown[][] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void printed.push(args));
+  try {
+    return { script: (await import(/* @vite-ignore */ file)) as ReadmeScript, printed };
+  } finally {
+    log.mockRestore();
+  }
+}
+
+describe('README code', () => {
+  let run: Awaited<ReturnType<typeof runReadme>>;
+
+  it('runs as one script and prints what it computes', async () => {
+    run = await runReadme();
+    expect(run.printed).toHaveLength(4);
+    expect(run.printed[0][0]).toEqual(await run.script.loss.data());
+  });
+
+  it('the tape gradient of the first example matches the formula 2/n · xᵀ(xw − y)', async () => {
+    const { w, dw } = run.script;
     const wv = await w.data();
     const r = [0, 1].map((i) => [0, 1, 2].reduce((s, j) => s + (i * 3 + j + 1) * wv[j], 0) - (i + 1));
-    expectClose(await dw!.data(), [0, 1, 2].map((j) => (2 / 2) * (r[0] * (j + 1) + r[1] * (j + 4))), 1e-5, 1e-5);
+    const expected = [0, 1, 2].map((j) => (2 / 2) * (r[0] * (j + 1) + r[1] * (j + 4)));
+    expectClose(await dw!.data(), expected, 1e-5, 1e-5);
+    expect((run.printed[0][1] as number[][]).flat()).toEqual(Array.from(await dw!.data()));
   });
 
   it('the regularized model fits, reports regularizationLoss, and its losses are eager safe', async () => {
-    const n = 60;
-    const feats = randomArray(n * 4, 5);
-    const labels = Float32Array.from({ length: n }, (_, i) => (feats[i * 4] + feats[i * 4 + 1] > 0 ? 1 : 0) + (feats[i * 4 + 2] > 0.5 ? 1 : 0));
-    const xTrain = wg.tensor(feats, [n, 4]);
-    const yTrain = wg.tensor(labels, [n]);
-    const model = wg.sequential({
-      layers: [
-        wg.layers.dense({ units: 32, activation: 'relu', inputShape: [4], kernelRegularizer: wg.regularizers.l1l2({ l1: 1e-4, l2: 1e-3 }) }),
-        wg.layers.dense({ units: 3, activation: 'softmax', kernelRegularizer: wg.regularizers.l2(1e-3) }),
-      ],
-    });
-    model.compile({ optimizer: wg.optimizers.adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy' });
-    const history = await model.fit(xTrain, yTrain, { epochs: 20, batchSize: 32, validationSplit: 0.2 });
-    const { loss, regularizationLoss } = history.history;
+    const { history, model, penalty, penaltyGrads } = run.script;
+    const { loss, regularizationLoss, val_loss, val_accuracy } = history.history;
     expect(loss.at(-1)!).toBeLessThan(loss[0]);
     expect(regularizationLoss.at(-1)!).toBeGreaterThan(0);
-    expect(history.history.val_loss).toHaveLength(20);
+    expect(val_loss).toHaveLength(20);
+    expect(val_accuracy.at(-1)!).toBeGreaterThan(0.6);
+    expect(run.printed[1]).toEqual([loss.at(-1), regularizationLoss.at(-1), val_accuracy.at(-1)]);
 
-    const tape = new wg.GradientTape();
-    const penalty = tape.record(() => wg.addN(model.losses));
-    const grads = tape.gradient(penalty, model.trainableWeights);
-    const kernel = await model.trainableWeights[0].data();
-    const g = await grads[0]!.data();
-    expectClose(g, Array.from(kernel, (v) => 1e-4 * Math.sign(v) + 2e-3 * v), 1e-4, 1e-7);
-    expect(grads[1]).toBeNull(); // the first bias has no regularizer
+    // Penalty: 1e-4·Σ|K₁| + 1e-3·ΣK₁² + 1e-3·ΣK₂², and its gradient on K₁: 1e-4·sign + 2e-3·K₁.
+    const [k1, , k2] = await Promise.all(model.trainableWeights.map((v) => v.data()));
+    const sum = (a: Float32Array, f: (v: number) => number) => a.reduce((s, v) => s + f(v), 0);
+    const expected = 1e-4 * sum(k1, Math.abs) + 1e-3 * sum(k1, (v) => v * v) + 1e-3 * sum(k2, (v) => v * v);
+    expectClose(await penalty.data(), [expected], 1e-5, 1e-4);
+    expectClose(await penaltyGrads[0]!.data(), Array.from(k1, (v) => 1e-4 * Math.sign(v) + 2e-3 * v), 1e-4, 1e-7);
+    expect(penaltyGrads[1]).toBeNull(); // the first bias has no regularizer
+    expect(run.printed[2][1]).toEqual([[4, 32], null, [32, 3], null]);
+  });
+
+  it('the saved and loaded model predicts exactly as the original', async () => {
+    const { model, restored, xTrain } = run.script;
+    const [a, b] = await Promise.all([model.predict(xTrain).data(), restored.predict(xTrain).data()]);
+    expect(b).toEqual(a);
+    expect(run.printed[3]).toEqual(['restored predictions differ by', 0]);
   });
 });

@@ -50,6 +50,12 @@ export async function findGpu(opts: InitOptions = {}): Promise<GPU> {
   try {
     mod = await import(/* @vite-ignore */ moduleName);
   } catch (e) {
+    // 'webgpu' is an optional peer dependency: browser-only installs go without its Dawn binaries.
+    if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && (e as Error).message.includes(`'${moduleName}'`)) {
+      throw new WebGPUUnavailableError(
+        `WebGPU in Node comes from the 'webgpu' package (Dawn), an optional peer dependency of webgrad that is not installed: run \`npm install webgpu\`, or pass init({ gpu }).`,
+      );
+    }
     throw new WebGPUUnavailableError(`${NO_ADAPTER_HELP} (loading 'webgpu' failed: ${(e as Error).message})`);
   }
   Object.assign(globalThis, mod.globals);
