@@ -167,13 +167,13 @@ describe('losses: weight penalties', () => {
 });
 
 describe('losses: activity regularizers and addLoss', () => {
-  it('an activity penalty is regularizer(output) / batchSize, from the most recent outermost apply', async () => {
+  it('an activity penalty is regularizer(output), not divided by the batch size (Keras 3), from the most recent outermost apply', async () => {
     const layer = new Scale({ activityRegularizer: wg.regularizers.l2(0.1), seed: 9 });
     const x4 = randomArray(4 * 3, 10);
     const y4 = await layer.apply(wg.tensor(x4, [4, 3])).data();
-    expectClose(await values(layer.losses), [(0.1 * sumSq(y4)) / 4], 1e-5);
+    expectClose(await values(layer.losses), [0.1 * sumSq(y4)], 1e-5);
     const y2 = await layer.apply(wg.tensor(randomArray(2 * 3, 11), [2, 3])).data();
-    expectClose(await values(layer.losses), [(0.1 * sumSq(y2)) / 2], 1e-5);
+    expectClose(await values(layer.losses), [0.1 * sumSq(y2)], 1e-5);
   });
 
   it('an activity penalty is differentiable through the layer when applied inside the tape', async () => {
@@ -186,8 +186,8 @@ describe('losses: activity regularizers and addLoss', () => {
       layer.apply(wg.tensor(x, [2, 3]));
       return wg.addN(layer.losses);
     });
-    // d/dw_j of 0.5·Σ_i (x_ij w_j)² / 2 = 0.5 · w_j · Σ_i x_ij²
-    const expected = Array.from(w, (wj, j) => 0.5 * wj * (x[j] ** 2 + x[3 + j] ** 2));
+    // d/dw_j of 0.5·Σ_i (x_ij w_j)² = w_j · Σ_i x_ij²
+    const expected = Array.from(w, (wj, j) => wj * (x[j] ** 2 + x[3 + j] ** 2));
     expectClose(await tape.gradient(loss, layer.w!)!.data(), expected, 1e-5, 1e-6);
   });
 
@@ -250,7 +250,7 @@ describe('losses: custom regularizers', () => {
     const y = await layer.apply(wg.ones([2, 3])).data();
     const w = await layer.w!.data();
     const half = (a: ArrayLike<number>) => 0.5 * sumSq(Array.from(a, (v) => v - 1));
-    expectClose((await values(layer.losses)).sort(), [half(y) / 2, half(w)].sort(), 1e-5);
+    expectClose((await values(layer.losses)).sort((a, b) => a - b), [half(y), half(w)].sort((a, b) => a - b), 1e-5);
     await checkGradients((v) => reg(v), [randomArray(6, 16)], [[2, 3]]);
   });
 

@@ -1,5 +1,4 @@
 import { InvalidArgumentError, ShapeError } from '../errors';
-import { div } from '../ops/binary';
 import { checkTensor } from '../ops/operand';
 import { penaltyTerms } from '../ops/penalty';
 import { sum } from '../ops/reduce';
@@ -24,7 +23,7 @@ export interface LayerArgs {
   trainable?: boolean;
   /** The shape of one example (no batch dimension): lets a `Sequential` build its weights at once. */
   inputShape?: number[];
-  /** A penalty on the layer's output, divided by the batch size, added to `losses` by each apply. */
+  /** A penalty on the layer's output, added to `losses` by each apply (Keras 3: not divided by the batch size). */
   activityRegularizer?: RegularizerLike | null;
 }
 
@@ -143,7 +142,7 @@ export class Layer {
 
   /**
    * Runs the layer: builds it on first use, calls `call`, and adds the activity penalty
-   * `activityRegularizer(output) / batchSize` to `losses`. The outermost apply first clears the
+   * `activityRegularizer(output)` to `losses` (not divided by the batch size, as in Keras 3). The outermost apply first clears the
    * `addLoss` tensors of this layer and of every nested one.
    */
   apply(inputs: Tensor, opts: CallOptions = {}): Tensor {
@@ -159,11 +158,10 @@ export class Layer {
       const y = this.call(x, { training });
       if (!(y instanceof Tensor)) throw new InvalidArgumentError(`${this.name}.call must return a Tensor.`);
       if (this.activityRegularizer) {
+        // Keras 3 adds regularizer(output) as it is (tf.keras 2 divided it by the batch size).
         const penalty = applyRegularizer(this.activityRegularizer, y);
-        const perExample = div(penalty, y.rank > 0 ? y.shape[0] : 1);
-        this.addLoss(perExample);
+        this.addLoss(penalty);
         penalty.dispose();
-        perExample.dispose();
       }
       return y;
     } finally {
