@@ -37,5 +37,5 @@ export { loadModel } from './io/load';
 export type { ModelArtifacts, WeightSpec } from './io/artifacts';
 export {
   WebgradError, WebGPUUnavailableError, ShapeError, DisposedTensorError, DeviceLostError, InvalidArgumentError, GradientTapeError,
-  ShaderCompileError, ModelFormatError, ModelIOError, NonFiniteError,
+  ShaderCompileError, ModelFormatError, ModelIOError, NonFiniteError, NotInitializedError, TrainingInProgressError,
 } from './errors';

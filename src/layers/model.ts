@@ -5,8 +5,9 @@ import { type CompileArgs, type Compiled, compileModel } from '../train/compile'
 import type { Data } from '../train/data';
 import type { Logs } from '../train/logs';
 import { evaluateModel, fitModel, type History, predictModel, trainOnBatchModel } from '../train/loop';
-import type { FitOptions } from '../train/options';
+import type { EvaluateOptions, FitOptions, PredictOptions } from '../train/options';
 import { Layer, type LayerArgs } from './layer';
+import { type PrintFn, printSummary } from './summary';
 
 /**
  * A layer that can be trained: `compile` then `fit`, `evaluate`, `predict` (src/train does
@@ -32,16 +33,29 @@ export class Model extends Layer {
     return fitModel(this, this.compiled, x, y, opts);
   }
 
-  evaluate(x: Data, y: Data, opts?: { batchSize?: number }): Promise<Logs> {
+  evaluate(x: Data, y: Data, opts?: EvaluateOptions): Promise<Logs> {
     return evaluateModel(this, this.compiled, x, y, opts);
   }
 
-  predict(x: Data, opts?: { batchSize?: number }): Tensor {
+  predict(x: Data, opts?: PredictOptions): Tensor {
     return predictModel(this, x, opts);
   }
 
   trainOnBatch(x: Data, y: Data): Promise<Logs> {
     return trainOnBatchModel(this, this.compiled, x, y);
+  }
+
+  /**
+   * Prints a table of the layers (name and class, output shape, parameter count) and the totals
+   * of trainable and non-trainable parameters, in Keras's layout: `summary()` to the console,
+   * `summary(printFn)` one line per call to `printFn`, or TensorFlow.js's
+   * `summary(lineLength?, positions?, printFn?)`.
+   */
+  summary(printFn?: PrintFn): void;
+  summary(lineLength?: number, positions?: number[], printFn?: PrintFn): void;
+  summary(lineLengthOrPrint?: number | PrintFn, positions?: number[], printFn?: PrintFn): void {
+    if (typeof lineLengthOrPrint === 'function') printSummary(this, undefined, undefined, lineLengthOrPrint);
+    else printSummary(this, lineLengthOrPrint, positions, printFn);
   }
 
   /**
