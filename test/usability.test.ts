@@ -236,6 +236,31 @@ describe('model.summary() and countParams()', () => {
   });
 });
 
+describe('summary of a subclassed model', () => {
+  class TwoLayers extends wg.Model {
+    readonly first = wg.layers.dense({ units: 6, name: 'first' });
+    readonly second = wg.layers.dense({ units: 2, name: 'second' });
+    override call(x: wg.Tensor): wg.Tensor {
+      return this.second.apply(this.first.apply(x));
+    }
+  }
+
+  it('lists the layers it holds, with the shapes of their last apply (unknown before)', () => {
+    const model = new TwoLayers({ name: 'two' });
+    const before: string[] = [];
+    model.summary((l) => before.push(l));
+    expect(before[4]).toBe('first (Dense)                ?                         unbuilt   ');
+    model.apply(wg.zeros([3, 4])).dispose();
+    const after: string[] = [];
+    model.summary((l) => after.push(l));
+    expect(after[4]).toBe(`first (Dense)                (None, 6)                 ${4 * 6 + 6}        `);
+    expect(after[6]).toBe(`second (Dense)               (None, 2)                 ${6 * 2 + 2}        `);
+    expect(after[8]).toBe(`Total params: ${4 * 6 + 6 + 6 * 2 + 2}`);
+    expect(model.countParams()).toBe(44);
+    model.dispose();
+  });
+});
+
 describe('tensor.print() and toString()', () => {
   async function printed(t: wg.Tensor, verbose = false): Promise<string> {
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
