@@ -127,7 +127,9 @@ describe("TensorFlow.js's optimizer call shapes", () => {
     expect([adam.beta1, adam.beta2, adam.epsilon]).toEqual([0.8, 0.99, 1e-6]);
     const rms = wg.optimizers.rmsprop(0.01, 0.8, 0.5, 1e-6);
     expect([rms.rho, rms.momentum, rms.epsilon]).toEqual([0.8, 0.5, 1e-6]);
-    // Defaults as before.
+    // Defaults as before, also for an argument left undefined.
+    expect(wg.optimizers.adam(undefined, 0.5).beta1).toBe(0.5);
+    expect(wg.optimizers.adam(undefined, 0.5).learningRate).toBe(0.001);
     expect(wg.optimizers.adam().learningRate).toBe(0.001);
     expect(wg.optimizers.sgd().learningRate).toBe(0.01);
   });

@@ -40,11 +40,13 @@ function checkedOptions<T extends object>(op: string, opts: T | undefined, keys:
  * first, as in `tf.train.adam(0.01)`); mixing the two would drop one silently, so it throws.
  */
 function fromArguments<T extends object>(op: string, config: T | number | undefined, positional: Partial<T>): T {
-  if (typeof config === 'number') return { learningRate: config, ...positional } as T;
-  if (Object.values(positional).some((v) => v !== undefined)) {
+  const given = Object.fromEntries(Object.entries(positional).filter(([, v]) => v !== undefined)) as Partial<T>;
+  if (typeof config === 'number') return { learningRate: config, ...given } as T;
+  if (config === undefined || config === null) return given as T;
+  if (Object.keys(given).length > 0) {
     throw new InvalidArgumentError(`${op}: give an options object or TensorFlow.js's positional arguments (learning rate first), not both.`);
   }
-  return config ?? ({} as T);
+  return config;
 }
 
 /** Pairs as Keras's `apply_gradients(zip(grads, vars))` takes them. */

@@ -52,10 +52,12 @@ export interface PredictOptions {
   verbose?: Verbosity;
 }
 
-const fitKeys: ReadonlyArray<keyof FitOptions> = [
-  'epochs', 'batchSize', 'shuffle', 'seed', 'validationData', 'validationSplit', 'callbacks', 'verbose', 'initialEpoch',
-];
-const evaluateKeys: ReadonlyArray<keyof EvaluateOptions> = ['batchSize', 'verbose'];
+// The keys each accepts, written as records over the option types so that an option added to a
+// type and not here fails `tsc`.
+const fitKeys = Object.keys({
+  epochs: true, batchSize: true, shuffle: true, seed: true, validationData: true, validationSplit: true, callbacks: true, verbose: true, initialEpoch: true,
+} satisfies Record<keyof FitOptions, true>);
+const evaluateKeys = Object.keys({ batchSize: true, verbose: true } satisfies Record<keyof EvaluateOptions | keyof PredictOptions, true>);
 
 /** FitOptions checked, with Keras's defaults filled in. */
 export interface FitSettings {

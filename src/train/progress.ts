@@ -57,7 +57,12 @@ export class Progress {
   }
 
   epochBegin(epoch: number): void {
-    Object.assign(this, { epoch, began: Date.now(), lastDraw: 0, done: 0, latest: undefined, open: true });
+    this.epoch = epoch;
+    this.began = Date.now();
+    this.lastDraw = 0;
+    this.done = 0;
+    this.latest = undefined;
+    this.open = true;
     this.out?.write(`Epoch ${epoch + 1}/${this.epochs}\n`);
   }
 
