@@ -28,11 +28,18 @@ export class Model extends Layer {
     this.compiled = compileModel(args);
   }
 
-  /** Trains on (x, y); the loss minimized and reported is the compiled loss plus Σ `losses`. */
+  /**
+   * Trains on (x, y); the loss minimized and reported is the compiled loss plus Σ `losses`.
+   * Rejects, before any weight changes, non-finite data (NonFiniteError), labels that are no class
+   * index when the loss reads y as sparse labels (InvalidArgumentError), and a second fit or
+   * trainOnBatch while this model is training (TrainingInProgressError). Prints progress unless
+   * `verbose: 0`.
+   */
   fit(x: Data, y: Data, opts?: FitOptions): Promise<History> {
     return fitModel(this, this.compiled, x, y, opts);
   }
 
+  /** The loss and metrics over (x, y), checked as `fit` checks them; may run while the model trains. */
   evaluate(x: Data, y: Data, opts?: EvaluateOptions): Promise<Logs> {
     return evaluateModel(this, this.compiled, x, y, opts);
   }
@@ -41,6 +48,7 @@ export class Model extends Layer {
     return predictModel(this, x, opts);
   }
 
+  /** One training step on (x, y), checked as `fit` checks them; resolves to that batch's logs. */
   trainOnBatch(x: Data, y: Data): Promise<Logs> {
     return trainOnBatchModel(this, this.compiled, x, y);
   }
