@@ -3,8 +3,9 @@
 //   out[0] = (1/rows) Σ_r loss_r
 // Subtracting the row maximum keeps every exp in (0, 1], so logits of any size stay finite.
 // SPARSE: labels hold one class index per row (float32 integers), t is one-hot at it, and
-// loss_r = lse_r − x_y; an index outside [0, C) makes the loss NaN (it cannot be checked
-// without reading the labels back).
+// loss_r = lse_r − x_y. A label that is no class index (outside [0, C), fractional or NaN)
+// makes the loss NaN rather than scoring some class; fit and evaluate reject such labels
+// before they reach this kernel.
 // One workgroup: each lane sums the rows lane, lane + WG, ...; a tree in workgroup memory
 // then adds the lanes' partial sums.
 
@@ -23,6 +24,10 @@ struct Params {
 
 var<workgroup> partial: array<f32, WG>;
 
+fn is_class(y: f32) -> bool {
+  return y >= 0.0 && y < f32(p.classes) && y == floor(y);
+}
+
 fn row_loss(r: u32) -> f32 {
   let base = r * p.classes;
   var m = x[base];
@@ -32,7 +37,7 @@ fn row_loss(r: u32) -> f32 {
   let lse = m + log(s);
   if (SPARSE) {
     let y = labels[r];
-    if (!(y >= 0.0 && y < f32(p.classes))) {
+    if (!is_class(y)) {
       var quiet_nan = 0x7fc00000u;   // a var: a NaN constant would be rejected at compile time
       return bitcast<f32>(quiet_nan);
     }

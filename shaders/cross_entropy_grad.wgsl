@@ -1,6 +1,8 @@
 // The VJP of cross_entropy.wgsl with respect to the logits, one invocation per row:
 //   dx_rc = (ct / rows) · (softmax_rc · Σ_c t_rc − t_rc),   softmax_rc = exp(x_rc − lse_r)
-// SPARSE: t is one-hot at the row's class index, so Σ_c t_rc = 1.
+// SPARSE: t is one-hot at the row's class index, so Σ_c t_rc = 1. A label that is no class
+// index (outside [0, C), fractional or NaN) makes the row's gradient NaN, as its loss is: an
+// update from it cannot come out finite.
 // ct is the cotangent of the mean loss (a scalar buffer), so no broadcast pass is needed.
 
 override SPARSE: bool = false;
@@ -17,6 +19,10 @@ struct Params {
 @group(0) @binding(3) var<storage, read> ct: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dx: array<f32>;
 
+fn is_class(y: f32) -> bool {
+  return y >= 0.0 && y < f32(p.classes) && y == floor(y);
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let r = gid.x + gid.y * nwg.x * WG;
@@ -30,9 +36,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let scale = ct[0] / f32(p.rows);
   if (SPARSE) {
     let y = labels[r];
+    var quiet_nan = 0x7fc00000u;   // a var: a NaN constant would be rejected at compile time
+    let valid = is_class(y);
     for (var c = 0u; c < p.classes; c++) {
       let t = select(0.0, 1.0, f32(c) == y);
-      dx[base + c] = scale * (exp(x[base + c] - lse) - t);
+      dx[base + c] = select(bitcast<f32>(quiet_nan), scale * (exp(x[base + c] - lse) - t), valid);
     }
     return;
   }

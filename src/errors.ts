@@ -27,6 +27,14 @@ export class DeviceLostError extends WebgradError {
   override name = 'DeviceLostError';
 }
 
+/**
+ * webgrad was used before `await init()`. A kind of DeviceLostError (there is no device yet), so
+ * code that catches that one catches this too.
+ */
+export class NotInitializedError extends DeviceLostError {
+  override name = 'NotInitializedError';
+}
+
 /** An argument with the wrong value or type (a negative factor, an unknown name, a bad dtype). */
 export class InvalidArgumentError extends WebgradError {
   override name = 'InvalidArgumentError';
@@ -57,6 +65,14 @@ export class NonFiniteError extends WebgradError {
   override name = 'NonFiniteError';
 }
 
+/**
+ * `fit` or `trainOnBatch` on a model that is already training (another call not yet settled):
+ * its steps would interleave with the other's. Await the first call, then start the next.
+ */
+export class TrainingInProgressError extends WebgradError {
+  override name = 'TrainingInProgressError';
+}
+
 /** Any value, briefly, for an error message; never throws (BigInts, objects without a prototype). */
 export function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
@@ -67,5 +83,64 @@ export function show(value: unknown): string {
     return JSON.stringify(value);
   } catch {
     return Object.prototype.toString.call(value);
+  }
+}
+
+/**
+ * The fewest single-character insertions, deletions, substitutions and swaps of neighbours that
+ * turn a into b (optimal string alignment distance): 'adma' is one swap from 'adam'.
+ */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/** Keras's snake_case spelling in camelCase: 'learning_rate' → 'learningRate', 'beta_1' → 'beta1'. */
+function camelCase(key: string): string {
+  return key.replace(/_+([a-z0-9])/gi, (_, c: string) => c.toUpperCase());
+}
+
+/**
+ * The valid key a mistyped `key` most likely meant: its camelCase form when that is valid (Keras
+ * names), a known alias, else the nearest by edit distance (ignoring case) when it is near enough
+ * to be a slip: 1 edit for keys of one or two characters, else 2 or a third of the key's length.
+ */
+export function nearestKey(key: string, valid: readonly string[], aliases: Readonly<Record<string, string>> = {}): string | undefined {
+  const camel = camelCase(key);
+  if (valid.includes(camel)) return camel;
+  if (Object.hasOwn(aliases, key)) return aliases[key];
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const v of valid) {
+    const d = editDistance(camel.toLowerCase(), v.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [v, d];
+  }
+  const slip = key.length < 3 ? 1 : Math.max(2, Math.floor(key.length / 3));
+  return bestDistance <= slip ? best : undefined;
+}
+
+/** "; did you mean 'x'?" for a mistyped name, or nothing when no valid one is near. */
+export function didYouMean(name: unknown, valid: readonly string[]): string {
+  const guess = typeof name === 'string' ? nearestKey(name, valid) : undefined;
+  return guess ? `; did you mean '${guess}'?` : '';
+}
+
+/**
+ * Throws InvalidArgumentError for the first key of an options object that `op` does not know,
+ * naming it and the valid key it most likely meant: a misspelled option would otherwise be
+ * dropped without a word and its default used.
+ */
+export function checkOptionKeys(op: string, options: object, valid: readonly string[], aliases?: Readonly<Record<string, string>>): void {
+  for (const key of Object.keys(options)) {
+    if (valid.includes(key)) continue;
+    const guess = nearestKey(key, valid, aliases);
+    const hint = guess ? `; did you mean '${guess}'?` : '.';
+    throw new InvalidArgumentError(`${op}: unknown option '${key}'${hint} Valid options: ${valid.join(', ')}.`);
   }
 }

@@ -23,7 +23,7 @@ export * as metrics from './train/metrics';
 export * as optimizers from './train/optimizers';
 export { Optimizer } from './train/optimizers';
 export type { History } from './train/loop';
-export type { FitOptions, Callbacks } from './train/options';
+export type { FitOptions, EvaluateOptions, PredictOptions, Verbosity, Callbacks } from './train/options';
 export type { Logs } from './train/logs';
 export type { CompileArgs } from './train/compile';
 export type { Data } from './train/data';
@@ -32,10 +32,11 @@ export * as regularizers from './layers/regularizers';
 export * as initializers from './layers/initializers';
 export { Layer, type CallOptions, type LayerArgs } from './layers/layer';
 export { Model } from './layers/model';
+export type { PrintFn } from './layers/summary';
 export { Sequential, sequential, type SequentialArgs } from './layers/sequential';
 export { loadModel } from './io/load';
 export type { ModelArtifacts, WeightSpec } from './io/artifacts';
 export {
   WebgradError, WebGPUUnavailableError, ShapeError, DisposedTensorError, DeviceLostError, InvalidArgumentError, GradientTapeError,
-  ShaderCompileError, ModelFormatError, ModelIOError, NonFiniteError,
+  ShaderCompileError, ModelFormatError, ModelIOError, NonFiniteError, NotInitializedError, TrainingInProgressError,
 } from './errors';

@@ -42,7 +42,7 @@ async function readAll(model: wg.Layer): Promise<Float32Array> {
   return Float32Array.from(parts.flatMap((p) => [...p]));
 }
 
-const fitOptions = { epochs: 4, batchSize: 8, seed: 3 };
+const fitOptions = { epochs: 4, batchSize: 8, seed: 3, verbose: 0 } as const;
 
 function dispose(...setups: Setup[]): void {
   for (const s of setups) {

@@ -91,7 +91,7 @@ describe('fit against a plain-JS reference (mse + l2, SGD, shuffle off)', () => 
     const [w0, b0] = await weightsOf(model);
     const reference = new LinearRef(w0, b0);
     const c = compileModel({ optimizer: wg.optimizers.sgd({ learningRate: lr }), loss: 'mse' });
-    const history = await fitModel(model, c, x, y, { epochs: 3, batchSize: 4, shuffle: false });
+    const history = await fitModel(model, c, x, y, { verbose: 0, epochs: 3, batchSize: 4, shuffle: false });
 
     const expected = { loss: [] as number[], regularizationLoss: [] as number[] };
     for (let e = 0; e < 3; e++) {
@@ -183,7 +183,7 @@ describe('fit against a plain-JS reference (mse + l2, SGD, shuffle off)', () => 
     const model = new LazyLinear(F, C);
     const [w0, b0] = await weightsOf(model);
     const reference = new LinearRef(w0, b0);
-    await fitModel(model, compileModel({ optimizer: wg.optimizers.sgd({ learningRate: lr }), loss: 'mse' }), x, y, { epochs: 1, batchSize: 6 });
+    await fitModel(model, compileModel({ optimizer: wg.optimizers.sgd({ learningRate: lr }), loss: 'mse' }), x, y, { verbose: 0, epochs: 1, batchSize: 6 });
     reference.step(x, y, F, C, 0, lr);
     expectClose((await weightsOf(model))[0], reference.w, 1e-5, 1e-6);
   });
@@ -208,7 +208,7 @@ describe('fit behaviour', () => {
     const { x, y } = regressionData(64, 4, 1, 4);
     const model = new Linear(4, 1);
     const c = compileModel({ optimizer: wg.optimizers.adam({ learningRate: 0.05 }), loss: 'mse' });
-    const h = await fitModel(model, c, x, y, { epochs: 15, batchSize: 16, seed: 1 });
+    const h = await fitModel(model, c, x, y, { verbose: 0, epochs: 15, batchSize: 16, seed: 1 });
     const losses = h.history.loss;
     expect(losses[14]).toBeLessThan(losses[0] * 0.2);
     expect(h.history.regularizationLoss.every((v) => v === 0)).toBe(true);
@@ -225,7 +225,7 @@ describe('fit behaviour', () => {
       loss: (t, p) => wg.losses.sparseCategoricalCrossentropy(t, p, { fromLogits: true }),
       metrics: ['accuracy'],
     });
-    const h = await fitModel(model, c, x, labels, { epochs: 10, batchSize: 16, seed: 2 });
+    const h = await fitModel(model, c, x, labels, { verbose: 0, epochs: 10, batchSize: 16, seed: 2 });
     expect(h.history.loss[9]).toBeLessThan(h.history.loss[0]);
     const logs = await evaluateModel(model, c, x, labels);
     const pred = (await predictModel(model, x).array()) as number[][];
@@ -241,7 +241,7 @@ describe('fit behaviour', () => {
     const [w0, b0] = await weightsOf(model);
     const reference = new LinearRef(w0, b0);
     const c = compileModel({ optimizer: wg.optimizers.sgd({ learningRate: lr }), loss: 'mse', metrics: ['mae'] });
-    const h = await fitModel(model, c, x, y, { epochs: 2, batchSize: 8, shuffle: false, validationSplit: 0.2 });
+    const h = await fitModel(model, c, x, y, { verbose: 0, epochs: 2, batchSize: 8, shuffle: false, validationSplit: 0.2 });
     expect(Object.keys(h.history)).toEqual(['loss', 'regularizationLoss', 'mae', 'val_loss', 'val_regularizationLoss', 'val_mae']);
     // Training saw rows 0..7 only (floor(10 · 0.8) = 8), one batch per epoch.
     reference.step(x.slice(0, 8), y.slice(0, 8), F, C, 0.01, lr);
@@ -258,7 +258,7 @@ describe('fit behaviour', () => {
     const val = regressionData(5, 2, 1, 8);
     const model = new Linear(2, 1, 0.05);
     const c = compileModel({ optimizer: 'adam', loss: 'mse' });
-    const h = await fitModel(model, c, x, y, { epochs: 2, batchSize: 5, validationData: [val.x, val.y], seed: 3 });
+    const h = await fitModel(model, c, x, y, { verbose: 0, epochs: 2, batchSize: 5, validationData: [val.x, val.y], seed: 3 });
     const logs = await evaluateModel(model, c, val.x, val.y);
     expect(h.history.val_loss[1]).toBeCloseTo(logs.loss, 5);
     expect(h.history.val_regularizationLoss[1]).toBeCloseTo(logs.regularizationLoss, 6);
@@ -268,7 +268,7 @@ describe('fit behaviour', () => {
     const { x, y } = regressionData(20, 3, 1, 9);
     const run = async (seed: number) => {
       const model = new Linear(3, 1);
-      const h = await fitModel(model, compileModel({ optimizer: wg.optimizers.sgd({ learningRate: 0.2 }), loss: 'mse' }), x, y, { epochs: 2, batchSize: 3, seed });
+      const h = await fitModel(model, compileModel({ optimizer: wg.optimizers.sgd({ learningRate: 0.2 }), loss: 'mse' }), x, y, { verbose: 0, epochs: 2, batchSize: 3, seed });
       return { h, w: (await weightsOf(model))[0] };
     };
     const a = await run(11);
@@ -288,6 +288,7 @@ describe('fit behaviour', () => {
     let lastBatchLogs: wg.Logs = {};
     const epochLogs: wg.Logs[] = [];
     const h = await fitModel(model, compileModel({ optimizer: 'sgd', loss: 'mse' }), x, y, {
+      verbose: 0,
       epochs: 2,
       batchSize: 3,
       shuffle: false,
@@ -321,6 +322,7 @@ describe('fit behaviour', () => {
     const { x, y } = regressionData(6, 2, 1, 11);
     const model = new Linear(2, 1);
     const h = await fitModel(model, compileModel({ optimizer: 'sgd', loss: 'mse' }), x, y, {
+      verbose: 0,
       epochs: 5,
       callbacks: { onEpochEnd: (e) => void (e === 1 && (model.stopTraining = true)) },
     });
@@ -355,15 +357,15 @@ describe('performance contract', () => {
     const xt = wg.tensor(x);
     const yt = wg.tensor(y);
     const maps = vi.spyOn(GPUBuffer.prototype, 'mapAsync');
-    await fitModel(model, c, xt, yt, { epochs: 3, batchSize: 4, validationSplit: 0.25, seed: 1 });
+    await fitModel(model, c, xt, yt, { verbose: 0, epochs: 3, batchSize: 4, validationSplit: 0.25, seed: 1 });
     // 1: the finiteness check of the inputs, once per fit, before training.
     expect(maps).toHaveBeenCalledTimes(1 + 3);
     maps.mockClear();
-    await fitModel(model, c, xt, yt, { epochs: 2, batchSize: 10, callbacks: { onBatchEnd: () => {} } });
+    await fitModel(model, c, xt, yt, { verbose: 0, epochs: 2, batchSize: 10, callbacks: { onBatchEnd: () => {} } });
     // The same (immutable) inputs were checked by the first fit: no second check.
     expect(maps).toHaveBeenCalledTimes(2 * 4 + 2);
     maps.mockClear();
-    await fitModel(model, c, wg.mul(xt, 1), yt, { epochs: 1, batchSize: 40 });
+    await fitModel(model, c, wg.mul(xt, 1), yt, { verbose: 0, epochs: 1, batchSize: 40 });
     expect(maps).toHaveBeenCalledTimes(1 + 1); // new x: checked again
   });
 
@@ -376,6 +378,7 @@ describe('performance contract', () => {
     const perEpoch: Array<{ tensors: number; bytes: number; dispatches: number }> = [];
     const before = wg.memory();
     await fitModel(model, c, xt, yt, {
+      verbose: 0,
       epochs: 4,
       batchSize: 8,
       seed: 3,
@@ -395,7 +398,7 @@ describe('performance contract', () => {
     expect(new Set(d).size).toBe(1);
     // Once warm, a whole fit (shuffles and readbacks included) makes no GPU buffer: the pool serves it.
     const creates = vi.spyOn(GPUDevice.prototype, 'createBuffer');
-    await fitModel(model, c, xt, yt, { epochs: 3, batchSize: 8, seed: 4 });
+    await fitModel(model, c, xt, yt, { verbose: 0, epochs: 3, batchSize: 8, seed: 4 });
     expect(creates).not.toHaveBeenCalled();
   });
 });

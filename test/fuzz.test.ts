@@ -285,7 +285,7 @@ describe('fuzz: compile, fit, evaluate, predict, trainOnBatch', () => {
     model.compile(compileArgs());
     const samples = (n: number, width: number, bad = false) =>
       Array.from({ length: n }, (_, i) => Array.from({ length: width }, (_, j) => (bad && i === n - 1 && j === 0 ? pick([NaN, Infinity, -Infinity]) : random())));
-    await model.fit(samples(8, 4), samples(8, 2), { epochs: 1, batchSize: 4 }); // the optimizer's slots exist from here on
+    await model.fit(samples(8, 4), samples(8, 2), { epochs: 1, batchSize: 4, verbose: 0 }); // the optimizer's slots exist from here on
     const weights = () => Promise.all(model.weights.map((w) => w.data()));
 
     const xArg = () => {
@@ -319,7 +319,7 @@ describe('fuzz: compile, fit, evaluate, predict, trainOnBatch', () => {
         async (c: never, x: never, y: never) => {
           try {
             model.compile(c);
-            return await model.fit(x, y, { epochs: 1, batchSize: 3 });
+            return await model.fit(x, y, { epochs: 1, batchSize: 3, verbose: 0 });
           } finally {
             model.compile(compileArgs());
           }

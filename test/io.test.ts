@@ -92,7 +92,7 @@ async function trainedModel(opts: { nested?: boolean; keras3Only?: boolean } = {
   model.compile({ optimizer: wg.optimizers.adam({ learningRate: 0.05 }), loss: 'categoricalCrossentropy' });
   const x = randomArray(16 * 4, 11);
   const y = Float32Array.from({ length: 16 * 3 }, (_, i) => (i % 3 === Math.floor(i / 3) % 3 ? 1 : 0));
-  await model.fit(wg.tensor(x, [16, 4]), wg.tensor(y, [16, 3]), { epochs: 3, batchSize: 8, seed: 5 });
+  await model.fit(wg.tensor(x, [16, 4]), wg.tensor(y, [16, 3]), { epochs: 3, batchSize: 8, seed: 5, verbose: 0 });
   return model;
 }
 

@@ -333,7 +333,7 @@ describe('Model training methods', () => {
     const x = wg.tensor(randomArray(16 * 3, 7), [16, 3]);
     const yv = randomArray(16, 8);
     const y = wg.tensor(yv, [16, 1]);
-    const history = await model.fit(x, y, { epochs: 3, batchSize: 8, seed: 1 });
+    const history = await model.fit(x, y, { epochs: 3, batchSize: 8, seed: 1, verbose: 0 });
     expect(history.history.loss).toHaveLength(3);
     expect(history.history.regularizationLoss.every((v) => v > 0)).toBe(true);
     const logs = await model.evaluate(x, y, { batchSize: 16 });

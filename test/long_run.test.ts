@@ -59,10 +59,10 @@ describe('long runs', () => {
     // fit: 32 epochs × 64 shuffled batches; memory is read at every epoch's end.
     const big = data(512, 5);
     const perEpoch: Array<ReturnType<typeof snapshot>> = [];
-    await model.fit(big.x, big.y, { epochs: 1, batchSize: 8, seed: 1 }); // warms fit's own buffers (shuffle order, batch copies)
+    await model.fit(big.x, big.y, { epochs: 1, batchSize: 8, seed: 1, verbose: 0 }); // warms fit's own buffers (shuffle order, batch copies)
     const fitWarm = snapshot();
     started = performance.now();
-    const history = await model.fit(big.x, big.y, { epochs: 32, batchSize: 8, seed: 2, callbacks: { onEpochEnd: () => void perEpoch.push(snapshot()) } });
+    const history = await model.fit(big.x, big.y, { epochs: 32, batchSize: 8, seed: 2, verbose: 0, callbacks: { onEpochEnd: () => void perEpoch.push(snapshot()) } });
     const fitBatchMs = (performance.now() - started) / (32 * 64);
     // During the fit, its running sums of the logs are alive too: the same at every epoch's end.
     expect(perEpoch.length).toBe(32);

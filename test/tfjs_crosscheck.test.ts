@@ -100,7 +100,7 @@ describe('webgrad against TensorFlow.js layers (CPU backend)', () => {
     const twin = await tfjsTwin(model, 'linear');
     model.compile({ optimizer: wg.optimizers.sgd({ learningRate: 0.1 }), loss: 'meanSquaredError' });
     twin.compile({ optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError' });
-    const ours = await model.fit(wg.tensor(x, [N, F]), wg.tensor(y, [N, C]), { epochs: 3, batchSize: 8, shuffle: false });
+    const ours = await model.fit(wg.tensor(x, [N, F]), wg.tensor(y, [N, C]), { epochs: 3, batchSize: 8, shuffle: false, verbose: 0 });
     const theirs = await twin.fit(tf.tensor(x, [N, F]), tf.tensor(y, [N, C]), { epochs: 3, batchSize: 8, shuffle: false, verbose: 0 });
     // TensorFlow.js's fit loss includes the penalties too, averaged over batches by batch size.
     expectClose(ours.history.loss, theirs.history.loss as number[], 1e-4, 1e-6);
@@ -115,7 +115,7 @@ describe('webgrad against TensorFlow.js layers (CPU backend)', () => {
     // the two rules coincide (the Keras rule itself is pinned in optimizers.test.ts).
     model.compile({ optimizer: wg.optimizers.adam({ learningRate: 0.01, epsilon: 1e-10 }), loss: 'categoricalCrossentropy' });
     twin.compile({ optimizer: tf.train.adam(0.01, 0.9, 0.999, 1e-10), loss: 'categoricalCrossentropy' });
-    const ours = await model.fit(wg.tensor(x, [N, F]), wg.tensor(y, [N, C]), { epochs: 3, batchSize: 8, shuffle: false });
+    const ours = await model.fit(wg.tensor(x, [N, F]), wg.tensor(y, [N, C]), { epochs: 3, batchSize: 8, shuffle: false, verbose: 0 });
     const theirs = await twin.fit(tf.tensor(x, [N, F]), tf.tensor(y, [N, C]), { epochs: 3, batchSize: 8, shuffle: false, verbose: 0 });
     expectClose(ours.history.loss, theirs.history.loss as number[], 1e-4, 1e-6);
     await expectSameWeights(model, twin, 1e-4, 1e-5);

@@ -203,7 +203,7 @@ async function kernelValues(model: wg.Sequential): Promise<Float32Array> {
 async function epoch(s: Session) {
   applyPenalties(s);
   s.optimizer.learningRate = lr.value();
-  const history = await s.model.fit(s.xTrain, s.yTrain, { epochs: 1, batchSize: BATCH, shuffle: true, seed: demo.epoch });
+  const history = await s.model.fit(s.xTrain, s.yTrain, { epochs: 1, batchSize: BATCH, shuffle: true, seed: demo.epoch, verbose: 0 });
   const total = history.history.loss[0];
   const reg = history.history.regularizationLoss[0];
   const val = await s.model.evaluate(s.xVal, s.yVal, { batchSize: 256 });

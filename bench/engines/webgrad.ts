@@ -92,7 +92,7 @@ export const webgradEngine: Engine = {
     const [x, y] = inputs(spec, data);
     return {
       async run(times) {
-        const h = await model.fit(x, y, { epochs: times, batchSize: spec.batch, shuffle: false });
+        const h = await model.fit(x, y, { epochs: times, batchSize: spec.batch, shuffle: false, verbose: 0 });
         return h.history.loss.at(-1)!;
       },
       dispatches,

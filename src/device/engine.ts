@@ -1,4 +1,4 @@
-import { DeviceLostError } from '../errors';
+import { DeviceLostError, NotInitializedError } from '../errors';
 import { Pipelines } from './pipelines';
 import { BufferPool } from './pool';
 import { CommandStream } from './stream';
@@ -66,7 +66,7 @@ let live: Engine | null = null;
 /** The engine in use; throws if `init()` has not run or the device was lost. */
 export function engine(): Engine {
   const e = live;
-  if (!e) throw new DeviceLostError('webgrad is not initialised: await init() first.');
+  if (!e) throw new NotInitializedError('webgrad is not initialised: await init() first.');
   if (e.lost !== null) throw new DeviceLostError(`The GPU device was lost (${e.lost}); await init() again to start afresh.`);
   return e;
 }

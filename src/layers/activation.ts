@@ -1,6 +1,6 @@
 import type { Tensor } from '../tensor/tensor';
 import { type ActivationFn, type ActivationIdentifier, getActivation, savedActivationName } from './activations';
-import { type CallOptions, Layer, type LayerArgs, type LayerConfig, type LayerShape } from './layer';
+import { type CallOptions, checkLayerArgs, Layer, type LayerArgs, type LayerConfig, type LayerShape } from './layer';
 
 export interface ActivationArgs extends LayerArgs {
   activation: ActivationIdentifier | ActivationFn;
@@ -13,6 +13,7 @@ export class Activation extends Layer {
   private readonly fn: ActivationFn | null;
 
   constructor(args: ActivationArgs) {
+    checkLayerArgs('activation', args, ['activation']);
     super(args);
     const { name, fn } = getActivation(args?.activation, 'activation');
     this.activation = name;

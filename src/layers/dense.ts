@@ -5,7 +5,7 @@ import type { Tensor } from '../tensor/tensor';
 import type { Variable } from '../tensor/variable';
 import { type ActivationFn, type ActivationIdentifier, builtInActivation, getActivation, savedActivationName } from './activations';
 import { get as getInitializer, type Initializer, type InitializerIdentifier, serialize as serializeInitializer } from './initializers';
-import { type CallOptions, Layer, type LayerArgs, type LayerConfig, type LayerShape } from './layer';
+import { type CallOptions, checkLayerArgs, Layer, type LayerArgs, type LayerConfig, type LayerShape } from './layer';
 import { get as getRegularizer, type Regularizer, type RegularizerFn, type RegularizerLike, serialize as serializeRegularizer } from './regularizers';
 
 export interface DenseArgs extends LayerArgs {
@@ -38,6 +38,7 @@ export class Dense extends Layer {
   private readonly applied: DenseActivation | ActivationFn;
 
   constructor(args: DenseArgs) {
+    checkLayerArgs('dense', args, ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer']);
     super(args);
     if (!args || !Number.isInteger(args.units) || args.units <= 0) {
       throw new InvalidArgumentError(`dense: units must be a positive integer, got ${String(args?.units)}.`);

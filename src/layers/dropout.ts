@@ -2,7 +2,7 @@ import { InvalidArgumentError } from '../errors';
 import { greaterEqual, mul } from '../ops/binary';
 import { randomUniform } from '../tensor/create';
 import type { Tensor } from '../tensor/tensor';
-import { type CallOptions, Layer, type LayerArgs, type LayerConfig, type LayerShape } from './layer';
+import { type CallOptions, checkLayerArgs, Layer, type LayerArgs, type LayerConfig, type LayerShape } from './layer';
 
 export interface DropoutArgs extends LayerArgs {
   /** The fraction of inputs zeroed in training, in [0, 1). */
@@ -25,6 +25,7 @@ export class Dropout extends Layer {
   private applies = 0;
 
   constructor(args: DropoutArgs) {
+    checkLayerArgs('dropout', args, ['rate', 'seed']);
     super(args);
     const rate = args?.rate;
     if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, show } from '../errors';
+import { checkOptionKeys, InvalidArgumentError, show } from '../errors';
 import * as draw from '../tensor/create';
 import { checkShape, type Shape, sizeOf } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
@@ -20,6 +20,28 @@ function finite(value: unknown, name: string, op: string): number {
     throw new InvalidArgumentError(`initializers.${op}: ${name} must be a finite number, got ${String(value)}.`);
   }
   return value;
+}
+
+/** The config keys of each configurable initializer. */
+const keysOf = {
+  randomNormal: ['mean', 'stddev', 'seed'],
+  randomUniform: ['minval', 'maxval', 'seed'],
+  truncatedNormal: ['mean', 'stddev', 'seed'],
+  varianceScaling: ['scale', 'mode', 'distribution', 'seed'],
+  seeded: ['seed'],
+} as const;
+
+/** A config object (or none), checked to hold only the keys `op` knows. */
+function configOf<T extends object>(op: string, config: T | undefined, keys: readonly string[]): T {
+  if (config === undefined || config === null) return {} as T;
+  if (typeof config !== 'object' || Array.isArray(config)) throw new InvalidArgumentError(`initializers.${op}: expects a config object, got ${typeof config}.`);
+  checkOptionKeys(`initializers.${op}`, config, keys);
+  return config;
+}
+
+/** The keys of a saved config that an initializer reads (files may carry others, such as dtype). */
+function known(config: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.filter((k) => config[k] !== undefined).map((k) => [k, config[k]]));
 }
 
 function seedOf(seed: unknown, op: string): number | undefined {
@@ -67,8 +89,9 @@ export class RandomNormal extends Initializer {
   readonly mean: number;
   readonly stddev: number;
   readonly seed: number | undefined;
-  constructor({ mean = 0, stddev = 0.05, seed }: { mean?: number; stddev?: number; seed?: number } = {}) {
+  constructor(config: { mean?: number; stddev?: number; seed?: number } = {}) {
     super();
+    const { mean = 0, stddev = 0.05, seed } = configOf('randomNormal', config, keysOf.randomNormal);
     this.mean = finite(mean, 'mean', 'randomNormal');
     this.stddev = finite(stddev, 'stddev', 'randomNormal');
     this.seed = seedOf(seed, 'randomNormal');
@@ -86,8 +109,9 @@ export class RandomUniform extends Initializer {
   readonly minval: number;
   readonly maxval: number;
   readonly seed: number | undefined;
-  constructor({ minval = -0.05, maxval = 0.05, seed }: { minval?: number; maxval?: number; seed?: number } = {}) {
+  constructor(config: { minval?: number; maxval?: number; seed?: number } = {}) {
     super();
+    const { minval = -0.05, maxval = 0.05, seed } = configOf('randomUniform', config, keysOf.randomUniform);
     this.minval = finite(minval, 'minval', 'randomUniform');
     this.maxval = finite(maxval, 'maxval', 'randomUniform');
     this.seed = seedOf(seed, 'randomUniform');
@@ -106,8 +130,9 @@ export class TruncatedNormal extends Initializer {
   readonly mean: number;
   readonly stddev: number;
   readonly seed: number | undefined;
-  constructor({ mean = 0, stddev = 0.05, seed }: { mean?: number; stddev?: number; seed?: number } = {}) {
+  constructor(config: { mean?: number; stddev?: number; seed?: number } = {}) {
     super();
+    const { mean = 0, stddev = 0.05, seed } = configOf('truncatedNormal', config, keysOf.truncatedNormal);
     this.mean = finite(mean, 'mean', 'truncatedNormal');
     this.stddev = finite(stddev, 'stddev', 'truncatedNormal');
     this.seed = seedOf(seed, 'truncatedNormal');
@@ -144,10 +169,9 @@ export class VarianceScaling extends Initializer {
   readonly mode: FanMode;
   readonly distribution: Distribution;
   readonly seed: number | undefined;
-  constructor(
-    { scale = 1, mode = 'fanIn', distribution = 'truncatedNormal', seed }: { scale?: number; mode?: FanMode; distribution?: Distribution; seed?: number } = {},
-  ) {
+  constructor(config: { scale?: number; mode?: FanMode; distribution?: Distribution; seed?: number } = {}) {
     super();
+    const { scale = 1, mode = 'fanIn', distribution = 'truncatedNormal', seed } = configOf('varianceScaling', config, keysOf.varianceScaling);
     this.scale = finite(scale, 'scale', 'varianceScaling');
     if (this.scale <= 0) throw new InvalidArgumentError(`initializers.varianceScaling: scale must be > 0, got ${scale}.`);
     if (!['fanIn', 'fanOut', 'fanAvg'].includes(mode)) {
@@ -184,8 +208,8 @@ type Seeded = { seed?: number };
 function preset(className: string, scale: number, mode: FanMode, distribution: Distribution) {
   return class extends VarianceScaling {
     override readonly className = className;
-    constructor({ seed }: Seeded = {}) {
-      super({ scale, mode, distribution, seed });
+    constructor(config: Seeded = {}) {
+      super({ scale, mode, distribution, seed: configOf(className.charAt(0).toLowerCase() + className.slice(1), config, keysOf.seeded).seed });
     }
     override getConfig(): Record<string, number | null> {
       return { seed: this.seed ?? null };
@@ -203,7 +227,7 @@ export const LeCunUniform = preset('LeCunUniform', 1, 'fanIn', 'uniform');
 
 export const zeros = (): Initializer => new Zeros();
 export const ones = (): Initializer => new Ones();
-export const constant = (config: { value: number }): Initializer => new Constant(config?.value);
+export const constant = (config: { value: number }): Initializer => new Constant(configOf('constant', config, ['value']).value);
 export const randomNormal = (config?: { mean?: number; stddev?: number; seed?: number }): Initializer => new RandomNormal(config ?? {});
 export const randomUniform = (config?: { minval?: number; maxval?: number; seed?: number }): Initializer => new RandomUniform(config ?? {});
 export const truncatedNormal = (config?: { mean?: number; stddev?: number; seed?: number }): Initializer => new TruncatedNormal(config ?? {});
@@ -251,11 +275,11 @@ const byClassName: Record<string, (c: Config) => Initializer> = {
   zeros: () => new Zeros(),
   ones: () => new Ones(),
   constant: (c) => new Constant(c.value as number),
-  randomnormal: (c) => new RandomNormal(c as ConstructorParameters<typeof RandomNormal>[0]),
-  randomuniform: (c) => new RandomUniform(c as ConstructorParameters<typeof RandomUniform>[0]),
-  truncatednormal: (c) => new TruncatedNormal(c as ConstructorParameters<typeof TruncatedNormal>[0]),
+  randomnormal: (c) => new RandomNormal(known(c, keysOf.randomNormal)),
+  randomuniform: (c) => new RandomUniform(known(c, keysOf.randomUniform)),
+  truncatednormal: (c) => new TruncatedNormal(known(c, keysOf.truncatedNormal)),
   // TensorFlow.js and Keras 2 call the truncated normal 'normal'.
-  variancescaling: (c) => new VarianceScaling({ ...c, distribution: c.distribution === 'normal' ? 'truncatedNormal' : c.distribution } as ConstructorParameters<typeof VarianceScaling>[0]),
+  variancescaling: (c) => new VarianceScaling({ ...known(c, keysOf.varianceScaling), distribution: c.distribution === 'normal' ? 'truncatedNormal' : c.distribution } as ConstructorParameters<typeof VarianceScaling>[0]),
   glorotuniform: (c) => new GlorotUniform(seeded(c)),
   glorotnormal: (c) => new GlorotNormal(seeded(c)),
   henormal: (c) => new HeNormal(seeded(c)),

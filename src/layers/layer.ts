@@ -1,4 +1,4 @@
-import { InvalidArgumentError, ShapeError } from '../errors';
+import { checkOptionKeys, InvalidArgumentError, ShapeError } from '../errors';
 import { checkTensor } from '../ops/operand';
 import { penaltyTerms } from '../ops/penalty';
 import { sum } from '../ops/reduce';
@@ -25,6 +25,20 @@ export interface LayerArgs {
   inputShape?: number[];
   /** A penalty on the layer's output, added to `losses` by each apply (Keras 3: not divided by the batch size). */
   activityRegularizer?: RegularizerLike | null;
+}
+
+/** The keys of LayerArgs, which every built-in layer accepts besides its own. */
+const layerArgKeys: ReadonlyArray<keyof LayerArgs> = ['name', 'trainable', 'inputShape', 'activityRegularizer'];
+
+/**
+ * Checks that a built-in layer's arguments hold only keys it knows (its own and LayerArgs), so
+ * that a misspelled one (`unit` for `units`) is an error rather than a default. The base Layer
+ * does not check: a subclass may pass its own arguments on to it.
+ */
+export function checkLayerArgs(op: string, args: object | undefined, own: readonly string[]): void {
+  if (args === undefined || args === null) return;
+  if (typeof args !== 'object' || Array.isArray(args)) throw new InvalidArgumentError(`${op}: expects an arguments object, got ${typeof args}.`);
+  checkOptionKeys(op, args, [...own, ...layerArgKeys]);
 }
 
 /** A value in a saved layer config (JSON). */
@@ -85,6 +99,8 @@ export class Layer {
   readonly inputShape: number[] | undefined;
   /** A penalty on this layer's output, applied by each `apply` (settable, as in Keras). */
   activityRegularizer: Regularizer | RegularizerFn | null;
+  /** The output shape of the most recent apply, batch axis unknown (what `summary` shows). @internal */
+  lastOutputShape: LayerShape | undefined;
   private trainableFlag: boolean;
   /** Weights made by `addWeight`, in creation order, and those of them made trainable. */
   private readonly ownWeights: Variable[] = [];
@@ -157,6 +173,7 @@ export class Layer {
       if (!this.built) this.build(x.shape);
       const y = this.call(x, { training });
       if (!(y instanceof Tensor)) throw new InvalidArgumentError(`${this.name}.call must return a Tensor.`);
+      this.lastOutputShape = y.rank > 0 ? [null, ...y.shape.slice(1)] : [];
       if (this.activityRegularizer) {
         // Keras 3 adds regularizer(output) as it is (tf.keras 2 divided it by the batch size).
         const penalty = applyRegularizer(this.activityRegularizer, y);
@@ -196,6 +213,7 @@ export class Layer {
     if (typeof name !== 'string' || name === '') throw new InvalidArgumentError(`${op}: name must be a non-empty string.`);
     if (!Array.isArray(shape)) throw new InvalidArgumentError(`${op}: shape must be an array of integers.`);
     checkShape(shape, op);
+    if (opts !== undefined && opts !== null) checkOptionKeys(op, opts, ['initializer', 'regularizer', 'trainable']);
     const initializer = getInitializer(opts?.initializer ?? 'glorotUniform', op);
     const regularizer = getRegularizer(opts?.regularizer);
     const trainable = opts?.trainable ?? true;
@@ -231,8 +249,8 @@ export class Layer {
     for (const layer of this.sublayers()) layer.clearLosses(seen);
   }
 
-  /** Layers held in this layer's own properties, directly or in arrays. */
-  private sublayers(): Layer[] {
+  /** Layers held in this layer's own properties, directly or in arrays. @internal */
+  sublayers(): Layer[] {
     const out: Layer[] = [];
     for (const value of Object.values(this)) {
       if (value instanceof Layer && value !== this) out.push(value);
@@ -309,6 +327,17 @@ export class Layer {
       throw e;
     }
     return out;
+  }
+
+  /**
+   * The number of values in `weights` (TensorFlow.js's `countParams`): trainable or not, each
+   * shared weight once. Throws before the layer is built, when it has no weights yet.
+   */
+  countParams(): number {
+    if (!this.built) {
+      throw new InvalidArgumentError(`${this.name}.countParams: the layer is not built yet; give its first layer an inputShape, call build(inputShape) or apply it to data first.`);
+    }
+    return this.weights.reduce((n, w) => n + w.size, 0);
   }
 
   /** Copies of the current values of `weights`. */

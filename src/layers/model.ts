@@ -5,8 +5,9 @@ import { type CompileArgs, type Compiled, compileModel } from '../train/compile'
 import type { Data } from '../train/data';
 import type { Logs } from '../train/logs';
 import { evaluateModel, fitModel, type History, predictModel, trainOnBatchModel } from '../train/loop';
-import type { FitOptions } from '../train/options';
+import type { EvaluateOptions, FitOptions, PredictOptions } from '../train/options';
 import { Layer, type LayerArgs } from './layer';
+import { type PrintFn, printSummary } from './summary';
 
 /**
  * A layer that can be trained: `compile` then `fit`, `evaluate`, `predict` (src/train does
@@ -27,21 +28,42 @@ export class Model extends Layer {
     this.compiled = compileModel(args);
   }
 
-  /** Trains on (x, y); the loss minimized and reported is the compiled loss plus Σ `losses`. */
+  /**
+   * Trains on (x, y); the loss minimized and reported is the compiled loss plus Σ `losses`.
+   * Rejects, before any weight changes, non-finite data (NonFiniteError), labels that are no class
+   * index when the loss reads y as sparse labels (InvalidArgumentError), and a second fit or
+   * trainOnBatch while this model is training (TrainingInProgressError). Prints progress unless
+   * `verbose: 0`.
+   */
   fit(x: Data, y: Data, opts?: FitOptions): Promise<History> {
     return fitModel(this, this.compiled, x, y, opts);
   }
 
-  evaluate(x: Data, y: Data, opts?: { batchSize?: number }): Promise<Logs> {
+  /** The loss and metrics over (x, y), checked as `fit` checks them; may run while the model trains. */
+  evaluate(x: Data, y: Data, opts?: EvaluateOptions): Promise<Logs> {
     return evaluateModel(this, this.compiled, x, y, opts);
   }
 
-  predict(x: Data, opts?: { batchSize?: number }): Tensor {
+  predict(x: Data, opts?: PredictOptions): Tensor {
     return predictModel(this, x, opts);
   }
 
+  /** One training step on (x, y), checked as `fit` checks them; resolves to that batch's logs. */
   trainOnBatch(x: Data, y: Data): Promise<Logs> {
     return trainOnBatchModel(this, this.compiled, x, y);
+  }
+
+  /**
+   * Prints a table of the layers (name and class, output shape, parameter count) and the totals
+   * of trainable and non-trainable parameters, in Keras's layout: `summary()` to the console,
+   * `summary(printFn)` one line per call to `printFn`, or TensorFlow.js's
+   * `summary(lineLength?, positions?, printFn?)`.
+   */
+  summary(printFn?: PrintFn): void;
+  summary(lineLength?: number, positions?: number[], printFn?: PrintFn): void;
+  summary(lineLengthOrPrint?: number | PrintFn, positions?: number[], printFn?: PrintFn): void {
+    if (typeof lineLengthOrPrint === 'function') printSummary(this, undefined, undefined, lineLengthOrPrint);
+    else printSummary(this, lineLengthOrPrint, positions, printFn);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, ShapeError, show } from '../errors';
+import { checkOptionKeys, InvalidArgumentError, ShapeError, show } from '../errors';
 import { abs, sqrt } from '../ops/unary';
 import { div, minimum, mul } from '../ops/binary';
 import { matmul } from '../ops/matmul';
@@ -117,24 +117,34 @@ export class Orthogonal extends Regularizer {
   }
 }
 
+/** A config object (or none), checked to hold only `keys`. */
+function configOf<T extends object>(op: string, config: T | undefined, keys: readonly string[]): T {
+  if (config === undefined || config === null) return {} as T;
+  if (typeof config !== 'object' || Array.isArray(config)) throw new InvalidArgumentError(`regularizers.${op}: expects a config object { ${keys.join(', ')} }, got ${show(config)}.`);
+  checkOptionKeys(`regularizers.${op}`, config, keys);
+  return config;
+}
+
 /** `l1(0.01)`, `l1({ l1: 0.01 })`: l1·Σ|x|. */
 export function l1(config: number | { l1?: number } = {}): L1 {
-  return new L1(typeof config === 'object' && config !== null ? (config.l1 ?? 0.01) : config);
+  return new L1(typeof config === 'number' ? config : (configOf('l1', config, ['l1']).l1 ?? 0.01));
 }
 
 /** `l2(0.01)`, `l2({ l2: 0.01 })`: l2·Σx². */
 export function l2(config: number | { l2?: number } = {}): L2 {
-  return new L2(typeof config === 'object' && config !== null ? (config.l2 ?? 0.01) : config);
+  return new L2(typeof config === 'number' ? config : (configOf('l2', config, ['l2']).l2 ?? 0.01));
 }
 
 /** l1·Σ|x| + l2·Σx², both factors 0.01 unless given. */
 export function l1l2(config: { l1?: number; l2?: number } = {}): L1L2 {
-  return new L1L2(config?.l1 ?? 0.01, config?.l2 ?? 0.01);
+  const c = configOf('l1l2', config, ['l1', 'l2']);
+  return new L1L2(c.l1 ?? 0.01, c.l2 ?? 0.01);
 }
 
 /** Keras 3's orthogonal regularizer (see `Orthogonal`). */
 export function orthogonal(config: { factor?: number; mode?: 'rows' | 'columns' } = {}): Orthogonal {
-  return new Orthogonal(config?.factor ?? 0.01, config?.mode ?? 'rows');
+  const c = configOf('orthogonal', config, ['factor', 'mode']);
+  return new Orthogonal(c.factor ?? 0.01, c.mode ?? 'rows');
 }
 
 /** A regularizer or initializer as saved models hold it. */

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors';
+import { checkOptionKeys, InvalidArgumentError } from '../errors';
 import type { Tensor } from '../tensor/tensor';
 import { type CallOptions, Layer, type LayerConfig, type LayerShape } from './layer';
 import { Model } from './model';
@@ -18,6 +18,10 @@ export class Sequential extends Model {
   readonly layers: Layer[] = [];
 
   constructor(args: SequentialArgs = {}) {
+    if (args !== undefined && args !== null) {
+      if (typeof args !== 'object' || Array.isArray(args)) throw new InvalidArgumentError('sequential: expects { layers?, name? }; pass a list of layers as { layers: [...] }.');
+      checkOptionKeys('sequential', args, ['layers', 'name']);
+    }
     super({ name: args?.name });
     if (args?.layers !== undefined && !Array.isArray(args.layers)) throw new InvalidArgumentError('sequential: layers must be an array of layers.');
     for (const layer of args?.layers ?? []) this.add(layer);

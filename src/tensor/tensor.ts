@@ -104,9 +104,68 @@ export class Tensor implements Bindable {
     }
   }
 
-  toString(): string {
-    return `Tensor(shape=${fmt(this.shape)})`;
+  /**
+   * Logs the values in TensorFlow.js's layout ("Tensor" then the nested values, long axes cut to
+   * their first and last three), with dtype, rank and shape when `verbose`. Async, unlike
+   * TensorFlow.js's: the values must first come back from the GPU (`await t.print()`).
+   */
+  async print(verbose = false): Promise<void> {
+    console.log(formatTensor(await this.data(), this.shape, this.dtype, verbose));
   }
+
+  /** The shape and dtype, e.g. "Tensor(shape=[2,3], dtype=float32)": values need `await t.print()` or `data()`. */
+  toString(): string {
+    return `Tensor(shape=${fmt(this.shape)}, dtype=${this.dtype})`;
+  }
+}
+
+/** Axes longer than this print their first and last EDGE entries around "...". */
+const SUMMARIZE_ABOVE = 20;
+const EDGE = 3;
+
+/** A value with at most 7 decimals and no trailing zeros (1, 0.5, 0.1234568, NaN, -Infinity). */
+const valueText = (v: number): string => String(parseFloat(v.toFixed(7)));
+
+/** The indices of an axis of length n that print: all, or the first and last EDGE with -1 for "...". */
+function shown(n: number): number[] {
+  const all = Array.from({ length: n }, (_, i) => i);
+  return n > SUMMARIZE_ABOVE ? [...all.slice(0, EDGE), -1, ...all.slice(n - EDGE)] : all;
+}
+
+/**
+ * TensorFlow.js's `tensor.toString(verbose)` text for these values: each column of the last axis
+ * padded to its widest value, inner arrays on lines of their own, a blank line between blocks of
+ * rank 3 and more.
+ */
+function formatTensor(values: Float32Array, shape: readonly number[], dtype: string, verbose: boolean): string {
+  const columns = shape.length > 1 ? shape[shape.length - 1] : 0;
+  const widths = Array.from({ length: columns }, (_, j) => {
+    let w = 0;
+    for (let i = j; i < values.length; i += columns) w = Math.max(w, valueText(values[i]).length);
+    return w;
+  });
+  const lines = ['Tensor'];
+  if (verbose) lines.push(`  dtype: ${dtype}`, `  rank: ${shape.length}`, `  shape: [${shape.join(',')}]`, '  values:');
+  const body = shape.length === 0 ? [valueText(values[0])] : block(values, 0, shape, widths, true);
+  lines.push(body.map((l) => `    ${l}`).join('\n'));
+  return lines.join('\n');
+}
+
+/** The lines of the sub-array at `offset` with the given shape; `last` when nothing follows it in its parent. */
+function block(values: Float32Array, offset: number, shape: readonly number[], widths: number[], last: boolean): string[] {
+  const [n, ...inner] = shape;
+  if (inner.length === 0) {
+    const items = shown(n).map((i) => (i < 0 ? '...' : valueText(values[offset + i]).padEnd(widths[i] ?? 0)));
+    return [`[${items.join(', ')}]`];
+  }
+  const stride = sizeOf(inner);
+  const lines = shown(n).flatMap((i) => (i < 0 ? ['...'] : block(values, offset + i * stride, inner, widths, i === n - 1)));
+  const sep = shape.length === 2 ? ',' : '';
+  const end = lines.length - 1;
+  return lines.map((l, k) => {
+    if (k === end) return `${k === 0 ? '[' : ' '}${l}]${last ? '' : `,\n${'\n'.repeat(shape.length - 2)}`}`;
+    return k === 0 ? `[${l}${sep}` : ` ${l}${sep}`;
+  });
 }
 
 function nest(flat: Float32Array, shape: Shape, dim: number, offset: number): NestedArray {

@@ -1,5 +1,5 @@
 // compile: resolves the optimizer, loss and metrics (objects or names) into what training runs.
-import { InvalidArgumentError } from '../errors';
+import { checkOptionKeys, InvalidArgumentError } from '../errors';
 import { getLoss, type LossFn } from './losses';
 import { getMetric, type MetricFn } from './metrics';
 import { getOptimizer, Optimizer } from './optimizers';
@@ -22,6 +22,7 @@ export interface Compiled {
 
 export function compileModel(args: CompileArgs): Compiled {
   if (args === null || typeof args !== 'object') throw new InvalidArgumentError('compile: expects { optimizer, loss, metrics? }.');
+  checkOptionKeys('compile', args, ['optimizer', 'loss', 'metrics']);
   const { optimizer, loss, metrics = [] } = args;
   let opt: Optimizer;
   if (optimizer instanceof Optimizer) opt = optimizer;

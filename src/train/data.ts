@@ -2,7 +2,7 @@
 // finiteness, validation rows), then cut into batches, in order or shuffled.
 import { InvalidArgumentError, NonFiniteError, ShapeError } from '../errors';
 import { mul } from '../ops/binary';
-import { nonFiniteFlags } from '../ops/finite';
+import { nonClassesAsNaN, nonFiniteFlags } from '../ops/finite';
 import { gather } from '../ops/gather';
 import { withoutRecording } from '../ops/primitive';
 import { sum } from '../ops/reduce';
@@ -93,28 +93,61 @@ export function splitRows(x: Tensor, y: Tensor, validationData: [Tensor, Tensor]
 }
 
 const knownFinite = new WeakSet<Storage>();
+/** Label tensors that passed as class indices, with the class count they passed for. */
+const knownClasses = new WeakMap<Storage, number>();
+
+/** An input to check: its name in messages, the tensor, and for sparse labels the class count. */
+export type CheckedInput = readonly [name: string, t: Tensor, classes?: number | null];
+
+/** Whether `t` passed before. Only variables are mutable: another tensor's values never change. */
+function passedBefore([, t, classes]: CheckedInput): boolean {
+  if (t instanceof Variable) return false;
+  if (!classes) return knownFinite.has(t.storage);
+  const passedFor = knownClasses.get(t.storage);
+  return passedFor !== undefined && passedFor <= classes;
+}
 
 /**
- * Throws NonFiniteError when an input holds NaN or ±Infinity, before any weight changes. Checked
- * on the GPU for all the inputs at once (nonFiniteFlags: one multiply, one reduction and a 4-byte
- * readback); only when the check fails are the inputs searched, to name the one at fault and its
- * first bad sample.
+ * Throws before any weight changes: NonFiniteError when an input holds NaN or ±Infinity, and
+ * InvalidArgumentError when sparse labels (an input given a class count) hold a value that is no
+ * class index (out of range, fractional), as TensorFlow rejects a label outside [0, classes).
+ * Checked on the GPU for all the inputs at once (nonFiniteFlags, with bad labels turned into NaN
+ * by nonClassesAsNaN: a few dispatches and one 4-byte readback); only when the check fails are the
+ * inputs searched, to name the one at fault and its first bad sample.
  */
-export async function checkFinite(op: string, all: ReadonlyArray<readonly [string, Tensor]>): Promise<void> {
-  // A tensor's values never change (only variables are mutable), so one that passed once passes
-  // again: keyed by its storage, so views of the same data count too.
-  const inputs = all.filter(([, t]) => t instanceof Variable || !knownFinite.has(t.storage));
+export async function checkFinite(op: string, all: readonly CheckedInput[]): Promise<void> {
+  // Keyed by storage, so views of the same data count too.
+  const inputs = all.filter((input) => !passedBefore(input));
   if (inputs.length === 0) return;
-  const flags = nonFiniteFlags(inputs.map(([, t]) => t), op);
+  const marked = inputs.map(([, t, classes]) => (classes ? nonClassesAsNaN(t, classes) : t));
+  let flags: Tensor;
+  try {
+    flags = nonFiniteFlags(marked, op);
+  } finally {
+    marked.forEach((m, i) => m !== inputs[i][1] && m.dispose());
+  }
   const values = await flags.data().finally(() => flags.dispose());
   if (!values.some(Number.isNaN)) {
-    for (const [, t] of inputs) if (!(t instanceof Variable)) knownFinite.add(t.storage);
+    for (const [, t, classes] of inputs) {
+      if (t instanceof Variable) continue;
+      knownFinite.add(t.storage);
+      if (classes) knownClasses.set(t.storage, Math.min(classes, knownClasses.get(t.storage) ?? Infinity));
+    }
     return;
   }
-  for (const [name, t] of inputs) {
+  for (const [name, t, classes] of inputs) {
     const perSample = tidy(() => withoutRecording(() => sum(mul(reshape(t, [t.shape[0], -1]), 0), 1)));
     const bad = (await perSample.data().finally(() => perSample.dispose())).findIndex(Number.isNaN);
     if (bad >= 0) throw new NonFiniteError(`${op}: ${name} ${fmt(t.shape)} holds a non-finite value (NaN or ±Infinity), first in sample ${bad}; no weight was changed.`);
+    if (!classes) continue;
+    const labels = await t.data();
+    const at = labels.findIndex((v) => !(Number.isInteger(v) && v >= 0 && v < classes));
+    if (at >= 0) {
+      throw new InvalidArgumentError(
+        `${op}: ${name} ${fmt(t.shape)} holds the label ${labels[at]} in sample ${Math.floor(at / (t.size / t.shape[0]))}, outside the valid range of ` +
+          `class indices: the loss reads y as sparse labels, integers in [0, ${classes}) for the model's ${classes} classes; no weight was changed.`,
+      );
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 // fit, evaluate, trainOnBatch and predict with Keras 3 behaviour, for any model that can apply
 // itself and list its trainable weights and losses (Model delegates here): the loops over epochs
 // and batches that run the steps, call the callbacks and let the event loop in.
-import { InvalidArgumentError, ShapeError } from '../errors';
+import { InvalidArgumentError, ShapeError, TrainingInProgressError } from '../errors';
 import { withoutRecording } from '../ops/primitive';
 import { seededRandom } from '../rng';
 import { rowsOf, submit, writeRows } from '../tensor/copy';
@@ -10,8 +10,10 @@ import { fmt, sameShape } from '../tensor/shape';
 import { emptyTensor, keep, Tensor, tidy } from '../tensor/tensor';
 import { checkCompiled, type Compiled } from './compile';
 import { asSamples, batchOf, checkFinite, type Data, pairOf, permutation, release, type Samples, splitRows } from './data';
-import { formatLogs, type Logs, logKeys, LogSums } from './logs';
-import { batchSizeOf, type FitOptions, fitSettings } from './options';
+import { sparseLabelClasses } from './labels';
+import { type Logs, logKeys, LogSums } from './logs';
+import { type EvaluateOptions, evaluateSettings, type FitOptions, fitSettings, type PredictOptions } from './options';
+import { Progress } from './progress';
 import { forward, logBatch, type TrainableModel, trainStep } from './step';
 
 export interface History {
@@ -49,7 +51,33 @@ function eventLoopYielder(): () => Promise<void> {
   };
 }
 
-export async function fitModel(model: TrainableModel, c: Compiled | undefined, x: Data, y: Data, opts: FitOptions = {}): Promise<History> {
+/** Models with a fit or trainOnBatch in progress. */
+const training = new WeakSet<TrainableModel>();
+
+/**
+ * Runs `run` as the model's one training call, or refuses at once (as TensorFlow.js's fit does)
+ * when another fit or trainOnBatch on the model has not settled: their steps would interleave,
+ * and a stopTraining meant for one would end the other. evaluate and predict need no turn: each
+ * encodes all its batches in one synchronous run, so it sees the weights after some whole step.
+ */
+async function asOnlyTraining<T>(op: string, model: TrainableModel, run: () => Promise<T>): Promise<T> {
+  if (training.has(model)) {
+    const name = model.name ? ` on model '${model.name}'` : '';
+    throw new TrainingInProgressError(`${op}: cannot start training because another fit() or trainOnBatch() call is ongoing${name}; await it first.`);
+  }
+  training.add(model);
+  try {
+    return await run();
+  } finally {
+    training.delete(model);
+  }
+}
+
+export function fitModel(model: TrainableModel, c: Compiled | undefined, x: Data, y: Data, opts: FitOptions = {}): Promise<History> {
+  return asOnlyTraining('fit', model, () => fit(model, c, x, y, opts));
+}
+
+async function fit(model: TrainableModel, c: Compiled | undefined, x: Data, y: Data, opts: FitOptions): Promise<History> {
   const op = 'fit';
   const yieldIfBusy = eventLoopYielder();
   const compiled = checkCompiled(op, c);
@@ -62,8 +90,10 @@ export async function fitModel(model: TrainableModel, c: Compiled | undefined, x
   try {
     if (validationData) [vx, vy] = pairOf(op, validationData[0], validationData[1], ['validationData x', 'validationData y']);
     const { trainRows, validation } = splitRows(xs.t, ys.t, vx && vy && [vx.t, vy.t], validationSplit);
-    await checkFinite(op, vx ? [['x', xs.t], ['y', ys.t], ['validationData x', vx.t], ['validationData y', vy!.t]] : [['x', xs.t], ['y', ys.t]]);
+    const classes = sparseLabelClasses(model, compiled, xs.t, ys.t, Math.min(batchSize, trainRows));
+    await checkFinite(op, vx ? [['x', xs.t], ['y', ys.t, classes], ['validationData x', vx.t], ['validationData y', vy!.t, classes]] : [['x', xs.t], ['y', ys.t, classes]]);
     const steps = Math.ceil(trainRows / batchSize);
+    const progress = new Progress(verbose, epochs, steps);
     sums = new LogSums(logKeys(compiled), validation ? 2 : 1);
     const random = seededRandom(seed ?? Math.floor(Math.random() * 2 ** 32));
     const history: History = {
@@ -77,7 +107,7 @@ export async function fitModel(model: TrainableModel, c: Compiled | undefined, x
     for (const cb of callbacks) await cb.onTrainBegin?.({});
     for (let epoch = initialEpoch; epoch < epochs; epoch++) {
       for (const cb of callbacks) await cb.onEpochBegin?.(epoch, {});
-      const began = Date.now();
+      progress.epochBegin(epoch);
       if (epoch > initialEpoch) sums.reset();
       order = shuffle ? keep(tensor(permutation(trainRows, random))) : null;
       let seen = 0;
@@ -89,8 +119,11 @@ export async function fitModel(model: TrainableModel, c: Compiled | undefined, x
         seen += count;
         if (batchLogs) {
           const running = sums.means(await sums.sums.data(), 0, seen);
+          progress.batch(b + 1, running);
           for (const cb of callbacks) await cb.onBatchEnd?.(b, running);
         } else {
+          const upTo = seen;
+          progress.batch(b + 1, async () => sums!.means(await sums!.sums.data(), 0, upTo));
           await yieldIfBusy();
         }
         if (model.stopTraining) break;
@@ -103,7 +136,7 @@ export async function fitModel(model: TrainableModel, c: Compiled | undefined, x
       if (validation) Object.assign(logs, sums.means(values, 1, validation.end - validation.start, 'val_'));
       history.epoch.push(epoch);
       for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
-      if (verbose) console.log(`Epoch ${epoch + 1}/${epochs} - ${steps} steps - ${((Date.now() - began) / 1000).toFixed(2)}s - ${formatLogs(logs)}`);
+      progress.epochEnd(epoch, logs);
       for (const cb of callbacks) await cb.onEpochEnd?.(epoch, { ...logs });
       if (model.stopTraining) break;
     }
@@ -116,13 +149,14 @@ export async function fitModel(model: TrainableModel, c: Compiled | undefined, x
   }
 }
 
-export async function evaluateModel(model: TrainableModel, c: Compiled | undefined, x: Data, y: Data, opts: { batchSize?: number } = {}): Promise<Logs> {
+export async function evaluateModel(model: TrainableModel, c: Compiled | undefined, x: Data, y: Data, opts?: EvaluateOptions): Promise<Logs> {
   const compiled = checkCompiled('evaluate', c);
-  const batchSize = batchSizeOf('evaluate', opts?.batchSize);
+  const { batchSize } = evaluateSettings('evaluate', opts);
   const [xs, ys] = pairOf('evaluate', x, y);
   let sums: LogSums | undefined;
   try {
-    await checkFinite('evaluate', [['x', xs.t], ['y', ys.t]]);
+    const classes = sparseLabelClasses(model, compiled, xs.t, ys.t, Math.min(batchSize, xs.t.shape[0]));
+    await checkFinite('evaluate', [['x', xs.t], ['y', ys.t, classes]]);
     sums = new LogSums(logKeys(compiled), 1);
     const n = xs.t.shape[0];
     evaluateRows(model, compiled, xs.t, ys.t, 0, n, batchSize, sums, 0);
@@ -134,12 +168,17 @@ export async function evaluateModel(model: TrainableModel, c: Compiled | undefin
 }
 
 /** One step on one batch (no shuffling); resolves to that batch's logs. */
-export async function trainOnBatchModel(model: TrainableModel, c: Compiled | undefined, x: Data, y: Data): Promise<Logs> {
+export function trainOnBatchModel(model: TrainableModel, c: Compiled | undefined, x: Data, y: Data): Promise<Logs> {
+  return asOnlyTraining('trainOnBatch', model, () => trainOnBatch(model, c, x, y));
+}
+
+async function trainOnBatch(model: TrainableModel, c: Compiled | undefined, x: Data, y: Data): Promise<Logs> {
   const compiled = checkCompiled('trainOnBatch', c);
   const [xs, ys] = pairOf('trainOnBatch', x, y);
   let sums: LogSums | undefined;
   try {
-    await checkFinite('trainOnBatch', [['x', xs.t], ['y', ys.t]]);
+    const classes = sparseLabelClasses(model, compiled, xs.t, ys.t, xs.t.shape[0]);
+    await checkFinite('trainOnBatch', [['x', xs.t], ['y', ys.t, classes]]);
     sums = new LogSums(logKeys(compiled), 1);
     // No submit of its own: the readback's copy joins the step's batch, one submit in all.
     trainStep(model, compiled, () => [xs.t, ys.t], sums, 0, false);
@@ -151,8 +190,8 @@ export async function trainOnBatchModel(model: TrainableModel, c: Compiled | und
 }
 
 /** The model's outputs (training false) for every sample, computed batch by batch. */
-export function predictModel(model: TrainableModel, x: Data, opts: { batchSize?: number } = {}): Tensor {
-  const batchSize = batchSizeOf('predict', opts?.batchSize);
+export function predictModel(model: TrainableModel, x: Data, opts?: PredictOptions): Tensor {
+  const { batchSize } = evaluateSettings('predict', opts);
   const xs = asSamples('predict', 'x', x);
   let out: Tensor | null = null;
   try {

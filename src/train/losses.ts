@@ -1,12 +1,13 @@
 // Keras 3 losses: each returns the scalar mean over the batch (Keras's "sum_over_batch_size"
 // reduction of the per-sample losses, which for equal-width samples is the mean of every
 // element's loss). Every one is differentiable through the tape.
-import { InvalidArgumentError, ShapeError } from '../errors';
+import { checkOptionKeys, didYouMean, InvalidArgumentError, ShapeError, show } from '../errors';
 import { add, div, equal, maximum, minimum, mul, sub } from '../ops/binary';
 import { softmaxCrossEntropyMean } from '../ops/cross_entropy';
 import { meanError } from '../ops/mean_error';
 import { checkTensor } from '../ops/operand';
 import { mean, sum } from '../ops/reduce';
+import { where } from '../ops/where';
 import { reshape } from '../ops/shape_ops';
 import { log, neg, softplus } from '../ops/unary';
 import { fmt, sameShape } from '../tensor/shape';
@@ -54,6 +55,10 @@ export interface CrossentropyOptions {
 }
 
 function fromLogitsOption(op: string, opts: CrossentropyOptions | undefined): boolean {
+  if (opts !== undefined && opts !== null) {
+    if (typeof opts !== 'object') throw new InvalidArgumentError(`${op}: options must be an object such as { fromLogits: true }.`);
+    checkOptionKeys(op, opts, ['fromLogits']);
+  }
   const v = opts?.fromLogits ?? false;
   if (typeof v !== 'boolean') throw new InvalidArgumentError(`${op}: fromLogits must be a boolean.`);
   return v;
@@ -96,25 +101,48 @@ function probabilityCrossentropy(t: Tensor, p: Tensor): Tensor {
   return mul(sum(mul(t, logP)), -1 / rows);
 }
 
+/** Told of each sparse cross-entropy's labels and class count while `watchSparseLabels` runs. */
+let labelWatcher: ((labels: Tensor, classes: number) => void) | null = null;
+
+/**
+ * Runs `fn`, telling `watcher` the labels and the class count of every sparse categorical
+ * cross-entropy it computes: how fit learns whether a compiled loss (a name, this function, or a
+ * function of the user's that calls it) reads y as class indices, and for how many classes.
+ * @internal
+ */
+export function watchSparseLabels<T>(watcher: (labels: Tensor, classes: number) => void, fn: () => T): T {
+  const outer = labelWatcher;
+  labelWatcher = watcher;
+  try {
+    return fn();
+  } finally {
+    labelWatcher = outer;
+  }
+}
+
 /**
  * Labels are class indices (float32 integers), one per row of yPred, shaped like yPred without
  * its class axis (a trailing 1 is accepted). From logits: the fused kernel; from probabilities:
- * the categorical formula against one-hot labels. A label outside [0, C) gives NaN (checking it
- * would mean reading the labels back).
+ * the categorical formula against one-hot labels. A label that is no class index (outside
+ * [0, C), fractional or NaN) gives a NaN loss and NaN gradients, never a score of some class;
+ * `fit` and `evaluate` reject such labels before training.
  */
 export function sparseCategoricalCrossentropy(yTrue: Tensor, yPred: Tensor, opts?: CrossentropyOptions): Tensor {
   const fromLogits = fromLogitsOption('sparseCategoricalCrossentropy', opts);
   const p = checkTensor(yPred, 'sparseCategoricalCrossentropy', 'yPred');
   const t = checkTensor(yTrue, 'sparseCategoricalCrossentropy', 'yTrue');
-  if (fromLogits) return softmaxCrossEntropyMean(t, p, true);
   const lead = p.shape.slice(0, -1);
   if (p.rank < 1 || (!sameShape(t.shape, lead) && !sameShape(t.shape, [...lead, 1]))) {
     throw new ShapeError(`sparseCategoricalCrossentropy: labels ${fmt(t.shape)} must hold one class index per row of yPred ${fmt(p.shape)}.`);
   }
+  const classes = p.shape[p.rank - 1];
+  labelWatcher?.(t, classes);
+  if (fromLogits) return softmaxCrossEntropyMean(t, p, true);
   return tidy(() => {
-    const classes = p.shape[p.rank - 1];
     const oneHot = equal(reshape(t, [...lead, 1]), tensor(Float32Array.from({ length: classes }, (_, c) => c)));
-    return probabilityCrossentropy(oneHot, p);
+    // A row whose label is a class has one 1; any other label leaves the row all 0. Such a row
+    // becomes NaN, which then reaches the loss and, through the product, the gradient.
+    return probabilityCrossentropy(where(sum(oneHot, -1, true), oneHot, NaN), p);
   });
 }
 
@@ -133,9 +161,20 @@ const byName: Record<string, LossFn> = {
   sparse_categorical_crossentropy: (t, p) => sparseCategoricalCrossentropy(t, p),
 };
 
+/** The built-in losses that read y as values (not class indices): fit need not look at their labels. */
+const valueLosses = new Set<LossFn>([
+  meanSquaredError, meanAbsoluteError, binaryCrossentropy, categoricalCrossentropy,
+  ...Object.entries(byName).filter(([name]) => !/sparse/i.test(name)).map(([, fn]) => fn),
+]);
+
+/** Whether `loss` is a built-in loss of values, so certainly not one of class indices. @internal */
+export function readsValueLabels(loss: LossFn): boolean {
+  return valueLosses.has(loss);
+}
+
 /** The loss a name stands for in `compile({ loss })` (TensorFlow.js and Keras spellings). */
 export function getLoss(name: string): LossFn {
   const fn = typeof name === 'string' && Object.hasOwn(byName, name) ? byName[name] : undefined;
-  if (!fn) throw new InvalidArgumentError(`Unknown loss '${String(name)}'; expected one of ${Object.keys(byName).join(', ')}.`);
+  if (!fn) throw new InvalidArgumentError(`Unknown loss ${show(name)}${didYouMean(name, Object.keys(byName))}; expected one of ${Object.keys(byName).join(', ')}.`);
   return fn;
 }

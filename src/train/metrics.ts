@@ -1,5 +1,5 @@
 // Metrics for compile/fit/evaluate: each returns the batch's mean as a GPU scalar.
-import { InvalidArgumentError, ShapeError } from '../errors';
+import { didYouMean, InvalidArgumentError, ShapeError, show } from '../errors';
 import { argmaxAccuracy } from '../ops/accuracy';
 import { equal, greater } from '../ops/binary';
 import { checkTensor } from '../ops/operand';
@@ -60,6 +60,6 @@ const byName: Record<string, MetricFn> = {
 /** The metric a name stands for in `compile({ metrics })`. */
 export function getMetric(name: string): MetricFn {
   const fn = typeof name === 'string' && Object.hasOwn(byName, name) ? byName[name] : undefined;
-  if (!fn) throw new InvalidArgumentError(`Unknown metric '${String(name)}'; expected one of ${Object.keys(byName).join(', ')}.`);
+  if (!fn) throw new InvalidArgumentError(`Unknown metric ${show(name)}${didYouMean(name, Object.keys(byName))}; expected one of ${Object.keys(byName).join(', ')}.`);
   return fn;
 }

@@ -1,7 +1,7 @@
 // Keras 3 optimizers: their hyperparameters, checks and slots. The update itself is one fused
 // kernel per few variables (src/ops/optimizer_update.ts); training can also fold the gradient of a
 // variable's L1/L2 penalty into its update (step.ts).
-import { InvalidArgumentError, ShapeError } from '../errors';
+import { checkOptionKeys, didYouMean, InvalidArgumentError, ShapeError, show } from '../errors';
 import { applyUpdate, slotCount, type UpdateRule } from '../ops/optimizer_update';
 import type { PenaltyFactors } from '../ops/penalty';
 import { zeros } from '../tensor/create';
@@ -20,6 +20,33 @@ function hyper(op: string, name: string, v: unknown, range: { min?: number; max?
     throw new InvalidArgumentError(`${op}: ${name} must lie in ${bounds}, got ${v}.`);
   }
   return v;
+}
+
+/** Names people carry over from Keras 2 and TensorFlow.js, mapped to webgrad's. */
+const optionAliases = { lr: 'learningRate', useNesterov: 'nesterov' };
+
+/** An optimizer's options object, checked to be one and to hold only keys it knows. */
+function checkedOptions<T extends object>(op: string, opts: T | undefined, keys: ReadonlyArray<keyof T & string>): T {
+  if (opts === undefined || opts === null) return {} as T;
+  if (typeof opts !== 'object' || Array.isArray(opts)) {
+    throw new InvalidArgumentError(`${op}: expects an options object such as { learningRate: 0.01 } or a learning rate, got ${typeof opts}.`);
+  }
+  checkOptionKeys(op, opts, keys, optionAliases);
+  return opts;
+}
+
+/**
+ * Options from an options object, or from TensorFlow.js's positional arguments (the learning rate
+ * first, as in `tf.train.adam(0.01)`); mixing the two would drop one silently, so it throws.
+ */
+function fromArguments<T extends object>(op: string, config: T | number | undefined, positional: Partial<T>): T {
+  const given = Object.fromEntries(Object.entries(positional).filter(([, v]) => v !== undefined)) as Partial<T>;
+  if (typeof config === 'number') return { learningRate: config, ...given } as T;
+  if (config === undefined || config === null) return given as T;
+  if (Object.keys(given).length > 0) {
+    throw new InvalidArgumentError(`${op}: give an options object or TensorFlow.js's positional arguments (learning rate first), not both.`);
+  }
+  return config;
 }
 
 /** Pairs as Keras's `apply_gradients(zip(grads, vars))` takes them. */
@@ -145,7 +172,8 @@ export class SGD extends Optimizer {
   readonly momentum: number;
   readonly nesterov: boolean;
 
-  constructor(opts: SgdOptions = {}) {
+  constructor(options: SgdOptions = {}) {
+    const opts = checkedOptions('sgd', options, ['learningRate', 'momentum', 'nesterov', 'weightDecay']);
     super('sgd', opts.learningRate ?? 0.01, opts.weightDecay ?? 0);
     this.momentum = hyper('sgd', 'momentum', opts.momentum ?? 0, { min: 0, max: 1 });
     if (typeof (opts.nesterov ?? false) !== 'boolean') throw new InvalidArgumentError('sgd: nesterov must be a boolean.');
@@ -174,7 +202,8 @@ export class Adam extends Optimizer {
   readonly beta2: number;
   readonly epsilon: number;
 
-  constructor(opts: AdamOptions = {}, name = 'adam', defaultDecay = 0) {
+  constructor(options: AdamOptions = {}, name = 'adam', defaultDecay = 0) {
+    const opts = checkedOptions(name, options, ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay']);
     super(name, opts.learningRate ?? 0.001, opts.weightDecay ?? defaultDecay);
     this.beta1 = hyper(name, 'beta1', opts.beta1 ?? 0.9, { min: 0, below: 1 });
     this.beta2 = hyper(name, 'beta2', opts.beta2 ?? 0.999, { min: 0, below: 1 });
@@ -211,7 +240,8 @@ export class RMSprop extends Optimizer {
   readonly momentum: number;
   readonly epsilon: number;
 
-  constructor(opts: RmspropOptions = {}) {
+  constructor(options: RmspropOptions = {}) {
+    const opts = checkedOptions('rmsprop', options, ['learningRate', 'rho', 'momentum', 'epsilon', 'weightDecay']);
     super('rmsprop', opts.learningRate ?? 0.001, opts.weightDecay ?? 0);
     this.rho = hyper('rmsprop', 'rho', opts.rho ?? 0.9, { min: 0, max: 1 });
     this.momentum = hyper('rmsprop', 'momentum', opts.momentum ?? 0, { min: 0, max: 1 });
@@ -227,16 +257,36 @@ export class RMSprop extends Optimizer {
   }
 }
 
-export const sgd = (opts?: SgdOptions): SGD => new SGD(opts ?? {});
-export const adam = (opts?: AdamOptions): Adam => new Adam(opts ?? {});
-export const adamw = (opts?: AdamOptions): AdamW => new AdamW(opts ?? {});
-export const rmsprop = (opts?: RmspropOptions): RMSprop => new RMSprop(opts ?? {});
+/** `sgd({ learningRate: 0.1, momentum: 0.9 })`, or `sgd(0.1)` as in TensorFlow.js. */
+export function sgd(config?: SgdOptions | number): SGD {
+  return new SGD(fromArguments('sgd', config, {}));
+}
 
-const byName: Record<string, () => Optimizer> = { sgd, adam, adamw, rmsprop };
+/** `adam({ learningRate: 0.01 })`, or TensorFlow.js's `adam(learningRate, beta1?, beta2?, epsilon?)`. */
+export function adam(config?: AdamOptions | number, beta1?: number, beta2?: number, epsilon?: number): Adam {
+  return new Adam(fromArguments('adam', config, { beta1, beta2, epsilon }));
+}
+
+/** `adamw({ learningRate: 0.01, weightDecay: 0.004 })`, or `adamw(0.01)`. */
+export function adamw(config?: AdamOptions | number): AdamW {
+  return new AdamW(fromArguments('adamw', config, {}));
+}
+
+/**
+ * `rmsprop({ learningRate: 0.01, rho: 0.9 })`, or TensorFlow.js's
+ * `rmsprop(learningRate, decay?, momentum?, epsilon?, centered?)`, whose `decay` is Keras's `rho`.
+ * Centered RMSprop is not implemented.
+ */
+export function rmsprop(config?: RmspropOptions | number, decay?: number, momentum?: number, epsilon?: number, centered?: boolean): RMSprop {
+  if (centered !== undefined && centered !== false) throw new InvalidArgumentError('rmsprop: centered RMSprop is not supported.');
+  return new RMSprop(fromArguments('rmsprop', config, { rho: decay, momentum, epsilon }));
+}
+
+const byName: Record<string, () => Optimizer> = { sgd: () => sgd(), adam: () => adam(), adamw: () => adamw(), rmsprop: () => rmsprop() };
 
 /** An optimizer with Keras's defaults from its name ('sgd', 'adam', 'adamw', 'rmsprop'). */
 export function getOptimizer(name: string): Optimizer {
   const make = typeof name === 'string' && Object.hasOwn(byName, name.toLowerCase()) ? byName[name.toLowerCase()] : undefined;
-  if (!make) throw new InvalidArgumentError(`Unknown optimizer '${String(name)}'; expected one of ${Object.keys(byName).join(', ')}.`);
+  if (!make) throw new InvalidArgumentError(`Unknown optimizer ${show(name)}${didYouMean(name, Object.keys(byName))}; expected one of ${Object.keys(byName).join(', ')}.`);
   return make();
 }

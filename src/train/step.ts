@@ -14,6 +14,8 @@ import type { LogSums } from './logs';
 
 /** What training needs of a model: Model delegates here. */
 export interface TrainableModel {
+  /** Named in error messages. */
+  readonly name?: string;
   apply(x: Tensor, opts?: { training?: boolean }): Tensor;
   readonly trainableWeights: Variable[];
   readonly losses: Tensor[];
