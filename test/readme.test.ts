@@ -24,15 +24,20 @@ interface ReadmeScript {
 const dir = mkdtempSync(join(tmpdir(), 'webgrad-readme-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function runReadme(): Promise<{ script: ReadmeScript; printed: unknown[][] }> {
+async function runReadme(): Promise<{ script: ReadmeScript; printed: unknown[][]; epochLines: string[] }> {
   const src = fileURLToPath(new URL('../src/index.ts', import.meta.url));
   const code = readmeCode().replaceAll(`'${PACKAGE_NAME}'`, JSON.stringify(src));
   const file = join(dir, 'readme.mjs');
   writeFileSync(file, `${code}\nexport { w, dw, loss, history, model, penalty, penaltyGrads, restored, xTrain };\n`);
   const printed: unknown[][] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void printed.push(args));
+  const epochLines: string[] = [];
+  // fit's own progress (verbose 1: one line per epoch outside a terminal) is kept apart.
+  const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+    if (typeof args[0] === 'string' && args[0].startsWith('Epoch ')) epochLines.push(args[0]);
+    else printed.push(args);
+  });
   try {
-    return { script: (await import(/* @vite-ignore */ file)) as ReadmeScript, printed };
+    return { script: (await import(/* @vite-ignore */ file)) as ReadmeScript, printed, epochLines };
   } finally {
     log.mockRestore();
   }
@@ -44,6 +49,8 @@ describe('README code', () => {
   it('runs as one script and prints what it computes', async () => {
     run = await runReadme();
     expect(run.printed).toHaveLength(4);
+    expect(run.epochLines).toHaveLength(20);
+    expect(run.epochLines[19]).toMatch(/^Epoch 20\/20 .*loss/);
     expect(run.printed[0][0]).toEqual(await run.script.loss.data());
   });
 
