@@ -2,6 +2,7 @@ import { tensor } from '../tensor/create';
 import type { Tensor } from '../tensor/tensor';
 import { add, div, equal, greater, greaterEqual, lessEqual, mul, sub } from '../ops/binary';
 import { gather } from '../ops/gather';
+import { oneHot } from '../ops/indices';
 import { matmul } from '../ops/matmul';
 import { logSoftmax, softmax } from '../ops/nn';
 import type { Primitive, VjpRule } from '../ops/primitive';
@@ -46,8 +47,8 @@ export const composedRules: { [P in Primitive]: VjpRule<P> | 'composed' } = {
   gather: (ct, { inputs: [x, indices], params: { axis } }) => {
     const n = x.shape[axis];
     const outer = x.shape.slice(0, axis).reduce((a, d) => a * d, 1);
-    const oneHot = equal(reshape(indices, [indices.size, 1]), iota(n, [1, n]));
-    const dx = matmul(oneHot, reshape(ct, [outer, indices.size, ct.size / (outer * indices.size)]), { transposeA: true });
+    const rows = oneHot(reshape(indices, [indices.size]), n);
+    const dx = matmul(rows, reshape(ct, [outer, indices.size, ct.size / (outer * indices.size)]), { transposeA: true });
     return [reshape(dx, x.shape), null];
   },
 
@@ -78,6 +79,17 @@ export const composedRules: { [P in Primitive]: VjpRule<P> | 'composed' } = {
 
   // The scalar cotangent, placed at entry `index` of the vector's cotangent.
   pick: (ct, { inputs: [vector], params: { index } }) => [mul(equal(iota(vector.size, [vector.size]), index), ct)],
+
+  slice: 'composed',
+  pad: 'composed',
+  concat: 'composed',
+
+  // dz = y ⊙ (ct − Σ ct ⊙ y) along the last axis; dx = scale·dz, and an additive mask takes dz.
+  maskedSoftmax: (ct, { output: y, needs, params: { mask, scale } }) => {
+    const t = mul(ct, y);
+    const dz = sub(t, mul(y, sum(t, -1, true)));
+    return [needs[0] ? mul(dz, scale) : null, mask === 'additive' && needs[1] ? dz : null];
+  },
 };
 
 /** [0, 1, …, n − 1] as a constant tensor of `shape`. */

@@ -3,13 +3,16 @@ import { ShaderCompileError } from '../errors';
 import { binaryKernel, whereKernel } from './binary';
 import { fillKernel, randomKernel } from './create';
 import { gatherKernel } from './gather';
+import { argMaxKernel, oneHotKernel } from './indices';
 import type { AnyKernel } from './kernel';
 import { crossEntropyGradKernel, crossEntropyKernel, meanErrorGradKernel, meanErrorKernel } from './losses';
 import { matmulRegisterKernel, matmulTiledKernel } from './matmul';
 import { accuracyKernel, epochSumsKernel } from './metrics';
 import { adamKernel, rmspropKernel, rmspropMomentumKernel, sgdKernel, sgdMomentumKernel } from './optimizers';
 import { penaltyGradKernel, penaltyPartialKernel, penaltyTotalKernel } from './penalty';
+import { regionKernel } from './region';
 import { permuteKernel, reduceKernel } from './shape';
+import { maskedSoftmaxGradKernel, maskedSoftmaxKernel } from './softmax';
 import { unaryGradKernel, unaryKernel } from './unary';
 
 /** Every declared kernel (the declaration test and `compileAllShaders` walk this list). */
@@ -39,6 +42,11 @@ export const allKernels: readonly AnyKernel[] = [
   adamKernel,
   rmspropKernel,
   rmspropMomentumKernel,
+  regionKernel,
+  oneHotKernel,
+  argMaxKernel,
+  maskedSoftmaxKernel,
+  maskedSoftmaxGradKernel,
 ];
 
 /** Compiles `code` and reports the first errors as `shaders/name.wgsl:line:column: message`. */

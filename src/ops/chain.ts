@@ -1,11 +1,15 @@
 // Chained forms of the ops (`a.add(b)`, `x.matmul(w).relu().sum()`), as in TensorFlow.js.
 import { Tensor } from '../tensor/tensor';
 import * as binary from './binary';
+import { expandDims, squeeze } from './dims';
+import { gather } from './gather';
+import { argMax, oneHot } from './indices';
 import { matmul, type MatmulOptions } from './matmul';
 import { logSoftmax, softmax } from './nn';
 import type { Operand } from './operand';
 import { max, mean, sum } from './reduce';
 import { broadcastTo, reshape, transpose } from './shape_ops';
+import { concat, pad, slice, split } from './slice';
 import * as unary from './unary';
 
 type Axis = number | readonly number[];
@@ -50,6 +54,15 @@ declare module '../tensor/tensor' {
     broadcastTo(shape: readonly number[]): Tensor;
     softmax(axis?: number): Tensor;
     logSoftmax(axis?: number): Tensor;
+    concat(tensors: Tensor | readonly Tensor[], axis?: number): Tensor;
+    slice(begin: number | readonly number[], size?: number | readonly number[]): Tensor;
+    split(numOrSizes: number | readonly number[], axis?: number): Tensor[];
+    pad(paddings: ReadonlyArray<readonly [number, number]>, value?: number): Tensor;
+    squeeze(axis?: number | readonly number[]): Tensor;
+    expandDims(axis?: number): Tensor;
+    gather(indices: Tensor | number[] | Float32Array | Int32Array, axis?: number): Tensor;
+    oneHot(depth: number, onValue?: number, offValue?: number): Tensor;
+    argMax(axis?: number): Tensor;
   }
 }
 
@@ -101,4 +114,32 @@ proto.softmax = function (this: Tensor, axis?: number) {
 };
 proto.logSoftmax = function (this: Tensor, axis?: number) {
   return logSoftmax(this, axis);
+};
+// `a.concat(b)` joins this tensor and those given, as TensorFlow.js's chained concat does.
+proto.concat = function (this: Tensor, tensors: Tensor | readonly Tensor[], axis?: number) {
+  return concat([this, ...(Array.isArray(tensors) ? tensors : [tensors as Tensor])], axis);
+};
+proto.slice = function (this: Tensor, begin: number | readonly number[], size?: number | readonly number[]) {
+  return slice(this, begin, size);
+};
+proto.split = function (this: Tensor, numOrSizes: number | readonly number[], axis?: number) {
+  return split(this, numOrSizes, axis);
+};
+proto.pad = function (this: Tensor, paddings: ReadonlyArray<readonly [number, number]>, value?: number) {
+  return pad(this, paddings, value);
+};
+proto.squeeze = function (this: Tensor, axis?: number | readonly number[]) {
+  return squeeze(this, axis);
+};
+proto.expandDims = function (this: Tensor, axis?: number) {
+  return expandDims(this, axis);
+};
+proto.gather = function (this: Tensor, indices: Tensor | number[] | Float32Array | Int32Array, axis?: number) {
+  return gather(this, indices, axis);
+};
+proto.oneHot = function (this: Tensor, depth: number, onValue?: number, offValue?: number) {
+  return oneHot(this, depth, onValue, offValue);
+};
+proto.argMax = function (this: Tensor, axis?: number) {
+  return argMax(this, axis);
 };

@@ -37,6 +37,14 @@ export interface PrimParams {
   penalty: { l1: number[]; l2: number[] };
   /** Output []: entry `index` of a penalty vector (each entry is picked once; see penalty.ts). */
   pick: { index: number };
+  /** The box of the input from `begin` spanning `size` (all resolved: no −1). */
+  slice: { begin: number[]; size: number[] };
+  /** The input inside a border of `value`: `paddings[d]` = [before, after] along dimension d. */
+  pad: { paddings: Array<[number, number]>; value: number };
+  /** The inputs joined along `axis`. */
+  concat: { axis: number };
+  /** softmax(scale·x) over the last axis (inputs: x, and a mask unless `mask` is 'none'). */
+  maskedSoftmax: { mask: 'none' | 'boolean' | 'additive'; scale: number };
 }
 
 export type Primitive = keyof PrimParams;

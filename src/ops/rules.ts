@@ -1,6 +1,7 @@
 import { binaryVjp } from './binary';
 import { crossEntropyVjp } from './cross_entropy';
 import { gatherVjp } from './gather';
+import { maskedSoftmaxVjp } from './masked_softmax';
 import { matmulVjp } from './matmul';
 import { meanErrorVjp } from './mean_error';
 import { penaltyVjp, pickVjp } from './penalty';
@@ -8,6 +9,7 @@ import { addNVjp } from './nn';
 import type { VjpTable } from './primitive';
 import { maxVjp, sumVjp } from './reduce';
 import { broadcastToVjp, reshapeVjp, stackVjp, transposeVjp } from './shape_ops';
+import { concatVjp, padVjp, sliceVjp } from './slice';
 import { unaryVjp } from './unary';
 import { whereVjp } from './where';
 
@@ -29,4 +31,8 @@ export const vjpRules: VjpTable = {
   meanError: meanErrorVjp,
   penalty: penaltyVjp,
   pick: pickVjp,
+  slice: sliceVjp,
+  pad: padVjp,
+  concat: concatVjp,
+  maskedSoftmax: maskedSoftmaxVjp,
 };
