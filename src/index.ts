@@ -18,6 +18,8 @@ export { reshape, transpose, broadcastTo, stack } from './ops/shape_ops';
 export { softmax, logSoftmax, addN, stopGradient } from './ops/nn';
 export { GradientTape } from './autodiff/tape';
 export { gather } from './ops/gather';
+export { conv2d, conv1d, depthwiseConv2d, type Conv2DOptions, type Conv1DOptions } from './ops/conv';
+export { maxPool, avgPool, type PoolOptions } from './ops/pool';
 export * as losses from './train/losses';
 export * as metrics from './train/metrics';
 export * as optimizers from './train/optimizers';

@@ -1,6 +1,7 @@
 import { engine } from '../device/engine';
 import { ShaderCompileError } from '../errors';
 import { binaryKernel, whereKernel } from './binary';
+import { conv2dDirectFilterKernel, conv2dDirectKernel, conv2dFilterKernel, conv2dKernel, depthwiseFilterKernel, depthwiseKernel } from './conv';
 import { fillKernel, randomKernel } from './create';
 import { gatherKernel } from './gather';
 import type { AnyKernel } from './kernel';
@@ -9,6 +10,7 @@ import { matmulRegisterKernel, matmulTiledKernel } from './matmul';
 import { accuracyKernel, epochSumsKernel } from './metrics';
 import { adamKernel, rmspropKernel, rmspropMomentumKernel, sgdKernel, sgdMomentumKernel } from './optimizers';
 import { penaltyGradKernel, penaltyPartialKernel, penaltyTotalKernel } from './penalty';
+import { avgPoolGradKernel, avgPoolKernel, maxPoolGradKernel, maxPoolKernel } from './pool';
 import { permuteKernel, reduceKernel } from './shape';
 import { unaryGradKernel, unaryKernel } from './unary';
 
@@ -39,6 +41,16 @@ export const allKernels: readonly AnyKernel[] = [
   adamKernel,
   rmspropKernel,
   rmspropMomentumKernel,
+  conv2dKernel,
+  conv2dFilterKernel,
+  conv2dDirectKernel,
+  conv2dDirectFilterKernel,
+  depthwiseKernel,
+  depthwiseFilterKernel,
+  maxPoolKernel,
+  avgPoolKernel,
+  maxPoolGradKernel,
+  avgPoolGradKernel,
 ];
 
 /** Compiles `code` and reports the first errors as `shaders/name.wgsl:line:column: message`. */
