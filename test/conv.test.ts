@@ -237,31 +237,39 @@ describe('gradients of gradients (the backprop ops differentiate too)', () => {
   });
 });
 
-describe('typed errors before any GPU work', () => {
-  const x = () => wg.zeros([1, 5, 5, 3]);
-  const cases: Array<[string, () => unknown, new (...a: never[]) => Error, RegExp]> = [
-    ['mismatched channels', () => wg.conv2d(x(), wg.zeros([3, 3, 4, 2])), wg.ShapeError, /conv2d: x has 3 channels but the filter expects 4 \(x \[1,5,5,3\], filter \[3,3,4,2\]\)/],
-    ['x of rank 2', () => wg.conv2d(wg.zeros([5, 5]), wg.zeros([3, 3, 1, 1])), wg.ShapeError, /conv2d: x must have rank 4 .*x \[5,5\]/],
-    ['a filter of rank 3', () => wg.conv2d(x(), wg.zeros([3, 3, 3])), wg.ShapeError, /conv2d: the filter must have rank 4 .*filter \[3,3,3\]/],
-    ['a window larger than a valid input', () => wg.conv2d(wg.zeros([1, 2, 4, 1]), wg.zeros([3, 3, 1, 1])), wg.ShapeError, /conv2d: the 3×3 window is larger than the 2×4 input with padding 'valid' \(x \[1,2,4,1\], filter \[3,3,1,1\]\)/],
-    ['a dilated window larger than a valid input', () => wg.conv2d(x(), wg.zeros([2, 2, 3, 1]), { dilations: 5 }), wg.ShapeError, /the 2×2 window \(6×6 dilated\) is larger than the 5×5 input/],
-    ['strides and dilations both above 1', () => wg.conv2d(x(), wg.zeros([2, 2, 3, 1]), { strides: 2, dilations: 2 }), wg.InvalidArgumentError, /cannot both exceed 1/],
-    ['a zero stride', () => wg.conv2d(x(), wg.zeros([2, 2, 3, 1]), { strides: [1, 0] }), wg.InvalidArgumentError, /strides must be a positive integer or a pair/],
-    ['an unknown padding', () => wg.conv2d(x(), wg.zeros([2, 2, 3, 1]), { padding: 'causal' as 'same' }), wg.InvalidArgumentError, /padding must be 'valid' or 'same'/],
-    ['a bias of the wrong length', () => wg.conv2d(x(), wg.zeros([2, 2, 3, 4]), { bias: wg.zeros([3]) }), wg.ShapeError, /bias \[3\] must have one entry per output channel \(\[4\]\)/],
-    ['an activation that cannot be fused', () => wg.conv2d(x(), wg.zeros([2, 2, 3, 4]), { activation: 'softmax' as 'relu' }), wg.InvalidArgumentError, /cannot be fused/],
-    ['conv1d with mismatched channels', () => wg.conv1d(wg.zeros([2, 7, 3]), wg.zeros([3, 2, 4])), wg.ShapeError, /conv1d: x has 3 channels but the filter expects 2 \(x \[2,7,3\], filter \[3,2,4\]\)/],
-    ['conv1d with a window longer than a valid input', () => wg.conv1d(wg.zeros([2, 3, 1]), wg.zeros([2, 1, 1]), { dilation: 3 }), wg.ShapeError, /conv1d: the filter spans 4 steps, more than the input's 3/],
-    ['conv1d of rank 4', () => wg.conv1d(wg.zeros([1, 2, 7, 3]), wg.zeros([3, 3, 4])), wg.ShapeError, /conv1d: x must have rank 3/],
-    ['depthwiseConv2d with mismatched channels', () => wg.depthwiseConv2d(x(), wg.zeros([3, 3, 2, 1])), wg.ShapeError, /depthwiseConv2d: x has 3 channels but the filter expects 2/],
+describe('typed errors before any GPU work, leaving no tensor behind', () => {
+  const z = (...shape: number[]) => wg.zeros(shape);
+  const cases: Array<[string, (t: typeof z) => unknown, new (...a: never[]) => Error, RegExp]> = [
+    ['mismatched channels', (t) => wg.conv2d(t(1, 5, 5, 3), t(3, 3, 4, 2)), wg.ShapeError, /conv2d: x has 3 channels but the filter expects 4 \(x \[1,5,5,3\], filter \[3,3,4,2\]\)/],
+    ['x of rank 2', (t) => wg.conv2d(t(5, 5), t(3, 3, 1, 1)), wg.ShapeError, /conv2d: x must have rank 4 .*x \[5,5\]/],
+    ['a filter of rank 3', (t) => wg.conv2d(t(1, 5, 5, 3), t(3, 3, 3)), wg.ShapeError, /conv2d: the filter must have rank 4 .*filter \[3,3,3\]/],
+    ['a window larger than a valid input', (t) => wg.conv2d(t(1, 2, 4, 1), t(3, 3, 1, 1)), wg.ShapeError, /conv2d: the 3×3 window is larger than the 2×4 input with padding 'valid' \(x \[1,2,4,1\], filter \[3,3,1,1\]\)/],
+    ['a dilated window larger than a valid input', (t) => wg.conv2d(t(1, 5, 5, 3), t(2, 2, 3, 1), { dilations: 5 }), wg.ShapeError, /the 2×2 window \(6×6 dilated\) is larger than the 5×5 input/],
+    ['an unbatched x with a window too large', (t) => wg.conv2d(t(2, 4, 1), t(3, 3, 1, 1)), wg.ShapeError, /conv2d: the 3×3 window is larger than the 2×4 input .*x \[2,4,1\]/],
+    ['strides and dilations both above 1', (t) => wg.conv2d(t(1, 5, 5, 3), t(2, 2, 3, 1), { strides: 2, dilations: 2 }), wg.InvalidArgumentError, /cannot both exceed 1/],
+    ['a zero stride', (t) => wg.conv2d(t(1, 5, 5, 3), t(2, 2, 3, 1), { strides: [1, 0] }), wg.InvalidArgumentError, /strides must be a positive integer or a pair/],
+    ['an unknown padding', (t) => wg.conv2d(t(1, 5, 5, 3), t(2, 2, 3, 1), { padding: 'causal' as 'same' }), wg.InvalidArgumentError, /padding must be 'valid' or 'same'/],
+    ['a bias of the wrong length', (t) => wg.conv2d(t(1, 5, 5, 3), t(2, 2, 3, 4), { bias: t(3) }), wg.ShapeError, /bias \[3\] must have one entry per output channel \(\[4\]\)/],
+    ['an unbatched x with a bias of the wrong length', (t) => wg.conv2d(t(5, 5, 3), t(2, 2, 3, 4), { bias: t(3) }), wg.ShapeError, /bias \[3\] must have one entry per output channel/],
+    ['an activation that cannot be fused', (t) => wg.conv2d(t(1, 5, 5, 3), t(2, 2, 3, 4), { activation: 'softmax' as 'relu' }), wg.InvalidArgumentError, /cannot be fused/],
+    ['conv1d with mismatched channels', (t) => wg.conv1d(t(2, 7, 3), t(3, 2, 4)), wg.ShapeError, /conv1d: x has 3 channels but the filter expects 2 \(x \[2,7,3\], filter \[3,2,4\]\)/],
+    ['conv1d with a window longer than a valid input', (t) => wg.conv1d(t(2, 3, 1), t(2, 1, 1), { dilation: 3 }), wg.ShapeError, /conv1d: the filter spans 4 steps, more than the input's 3/],
+    ['conv1d of rank 4', (t) => wg.conv1d(t(1, 2, 7, 3), t(3, 3, 4)), wg.ShapeError, /conv1d: x must have rank 3/],
+    ['conv1d with a bias of the wrong length', (t) => wg.conv1d(t(2, 7, 3), t(3, 3, 4), { bias: t(5) }), wg.ShapeError, /conv1d: bias \[5\] must have one entry per output channel \(\[4\]\) for x \[2,7,3\], filter \[3,3,4\]/],
+    ['depthwiseConv2d with mismatched channels', (t) => wg.depthwiseConv2d(t(1, 5, 5, 3), t(3, 3, 2, 1)), wg.ShapeError, /depthwiseConv2d: x has 3 channels but the filter expects 2/],
   ];
   for (const [what, run, type, message] of cases) {
     it(`${what}: ${type.name}`, () => {
+      // A first attempt makes the inputs; the counted one reuses them (arguments are made before the call).
+      const made: wg.Tensor[] = [];
+      expect(() => run((...shape) => made[made.push(z(...shape)) - 1])).toThrowError(type);
+      let next = 0;
       const before = wg.memory();
-      expect(run).toThrowError(type);
-      expect(run).toThrowError(message);
+      expect(() => run(() => made[next++])).toThrowError(message);
       const after = wg.memory();
       expect(after.numDispatches).toBe(before.numDispatches);
+      expect(after.numTensors).toBe(before.numTensors);
+      for (const t of made) t.dispose();
     });
   }
 });

@@ -108,20 +108,28 @@ describe('pooling', () => {
     }
   });
 
-  describe('typed errors before any GPU work', () => {
-    const cases: Array<[string, () => unknown, new (...a: never[]) => Error, RegExp]> = [
-      ['a window larger than a valid input', () => wg.maxPool(wg.zeros([1, 2, 5, 1]), { poolSize: 3 }), wg.ShapeError, /maxPool: the 3×3 window is larger than the 2×5 input with padding 'valid' \(x \[1,2,5,1\], poolSize \[3,3\]\)/],
-      ['x of rank 2', () => wg.avgPool(wg.zeros([4, 4]), { poolSize: 2 }), wg.ShapeError, /avgPool: x must have rank 4 .*x \[4,4\]/],
-      ['no poolSize', () => wg.maxPool(wg.zeros([1, 4, 4, 1]), {} as wg.PoolOptions), wg.InvalidArgumentError, /maxPool: poolSize must be a positive integer or a pair/],
-      ['a zero stride', () => wg.avgPool(wg.zeros([1, 4, 4, 1]), { poolSize: 2, strides: 0 }), wg.InvalidArgumentError, /avgPool: strides must be a positive integer/],
-      ['an unknown padding', () => wg.maxPool(wg.zeros([1, 4, 4, 1]), { poolSize: 2, padding: 'full' as 'same' }), wg.InvalidArgumentError, /padding must be 'valid' or 'same'/],
+  describe('typed errors before any GPU work, leaving no tensor behind', () => {
+    const z = (...shape: number[]) => wg.zeros(shape);
+    const cases: Array<[string, (t: typeof z) => unknown, new (...a: never[]) => Error, RegExp]> = [
+      ['a window larger than a valid input', (t) => wg.maxPool(t(1, 2, 5, 1), { poolSize: 3 }), wg.ShapeError, /maxPool: the 3×3 window is larger than the 2×5 input with padding 'valid' \(x \[1,2,5,1\], poolSize \[3,3\]\)/],
+      ['an unbatched x smaller than a valid window', (t) => wg.avgPool(t(2, 5, 1), { poolSize: 3 }), wg.ShapeError, /avgPool: the 3×3 window is larger than the 2×5 input with padding 'valid' \(x \[2,5,1\]/],
+      ['x of rank 2', (t) => wg.avgPool(t(4, 4), { poolSize: 2 }), wg.ShapeError, /avgPool: x must have rank 4 .*x \[4,4\]/],
+      ['no poolSize', (t) => wg.maxPool(t(1, 4, 4, 1), {} as wg.PoolOptions), wg.InvalidArgumentError, /maxPool: poolSize must be a positive integer or a pair/],
+      ['a zero stride', (t) => wg.avgPool(t(1, 4, 4, 1), { poolSize: 2, strides: 0 }), wg.InvalidArgumentError, /avgPool: strides must be a positive integer/],
+      ['an unknown padding', (t) => wg.maxPool(t(1, 4, 4, 1), { poolSize: 2, padding: 'full' as 'same' }), wg.InvalidArgumentError, /padding must be 'valid' or 'same'/],
     ];
     for (const [what, run, type, message] of cases) {
       it(`${what}: ${type.name}`, () => {
-        const before = wg.memory().numDispatches;
-        expect(run).toThrowError(type);
-        expect(run).toThrowError(message);
-        expect(wg.memory().numDispatches).toBe(before);
+        // A first attempt makes the inputs; the counted one reuses them.
+        const made: wg.Tensor[] = [];
+        expect(() => run((...shape) => made[made.push(z(...shape)) - 1])).toThrowError(type);
+        let next = 0;
+        const before = wg.memory();
+        expect(() => run(() => made[next++])).toThrowError(message);
+        const after = wg.memory();
+        expect(after.numDispatches).toBe(before.numDispatches);
+        expect(after.numTensors).toBe(before.numTensors);
+        for (const t of made) t.dispose();
       });
     }
   });

@@ -65,8 +65,14 @@ function specOf(op: string, strides: unknown, dilations: unknown, padding: unkno
  * The shapes of a convolution of x [batch, H, W, C] by `filter` [kh, kw, C, outC] (depthwise:
  * [kh, kw, C, multiplier], outC = C·multiplier), checked: ranks, channels, a 'valid' window that fits.
  */
-function convDims(op: string, kind: Kind, xShape: readonly number[], filterShape: readonly number[], spec: ConvSpec): ConvDims {
-  const describe = `x ${fmt(xShape)}, filter ${fmt(filterShape)}`;
+function convDims(
+  op: string,
+  kind: Kind,
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  spec: ConvSpec,
+  describe = `x ${fmt(xShape)}, filter ${fmt(filterShape)}`,
+): ConvDims {
   if (xShape.length !== 4) throw new ShapeError(`${op}: x must have rank 4 [batch, height, width, channels] (or 3 without the batch), got ${describe}.`);
   const filterLayout = kind === 'conv2d' ? '[height, width, inChannels, outChannels]' : '[height, width, channels, multiplier]';
   if (filterShape.length !== 4) throw new ShapeError(`${op}: the filter must have rank 4 ${filterLayout}, got ${describe}.`);
@@ -77,23 +83,31 @@ function convDims(op: string, kind: Kind, xShape: readonly number[], filterShape
   return { ...window, batch, inC, outC: kind === 'conv2d' ? out : inC * out };
 }
 
-/** x with a batch of 1 in front when it has rank 3 (TensorFlow.js accepts unbatched images). */
-function batched(x: Tensor): Tensor {
-  return x.rank === 3 ? reshape(x, [1, ...x.shape]) : x;
+/** A forward convolution, checked: its shapes, bias and fused activation. */
+interface ConvPlan {
+  d: ConvDims;
+  bias: Tensor | undefined;
+  activation: FusableActivation | null;
+  alpha: number;
 }
 
-/** y = activation(conv(x, filter) + bias): the one forward kernel, and the op the tape records. */
-function convolve(op: string, kind: Kind, x: Tensor, filter: Tensor, spec: ConvSpec, opts: Partial<Conv2DOptions> = {}): Tensor {
-  const d = convDims(op, kind, x.shape, filter.shape, spec);
+/** Every check of a forward convolution, before any tensor is made or any GPU work encoded. */
+function planConv(op: string, kind: Kind, xShape: readonly number[], filterShape: readonly number[], spec: ConvSpec, opts: Partial<Conv2DOptions>, describe: string): ConvPlan {
+  const d = convDims(op, kind, xShape, filterShape, spec, describe);
   const bias = opts.bias === undefined ? undefined : checkTensor(opts.bias, op, 'bias');
-  if (bias && !(bias.shape.slice(0, -1).every((n) => n === 1) && bias.rank >= 1 && bias.rank <= 4 && bias.shape[bias.rank - 1] === d.outC)) {
-    throw new ShapeError(`${op}: bias ${fmt(bias.shape)} must have one entry per output channel ([${d.outC}]) for x ${fmt(x.shape)}, filter ${fmt(filter.shape)}.`);
+  if (bias && !(bias.rank >= 1 && bias.shape.slice(0, -1).every((n) => n === 1) && bias.shape[bias.rank - 1] === d.outC)) {
+    throw new ShapeError(`${op}: bias ${fmt(bias.shape)} must have one entry per output channel ([${d.outC}]) for ${describe}.`);
   }
   const activation = opts.activation ?? null;
   const alpha = opts.alpha ?? (activation === 'leakyRelu' ? 0.2 : activation === 'elu' ? 1 : 0);
   if (activation !== null && !isFusable(activation, alpha)) {
     throw new InvalidArgumentError(`${op}: activation '${String(activation)}' cannot be fused; use one of ${fusableActivations.join(', ')} (leakyRelu with alpha > 0).`);
   }
+  return { d, bias, activation, alpha };
+}
+
+/** y = activation(conv(x, filter) + bias): the one forward kernel, and the op the tape records. */
+function runConv(op: string, kind: Kind, x: Tensor, filter: Tensor, spec: ConvSpec, { d, bias, activation, alpha }: ConvPlan): Tensor {
   const out = emptyTensor([d.batch, d.outH, d.outW, d.outC]);
   const epilogue = activation ? { activation: unaryCodes[activation], alpha } : undefined;
   if (kind === 'conv2d') encodeConvForward(op, x, filter, out, d, bias, epilogue);
@@ -101,18 +115,26 @@ function convolve(op: string, kind: Kind, x: Tensor, filter: Tensor, spec: ConvS
   return emit('conv2d', { conv: spec, depthwise: kind === 'depthwiseConv2d', bias: !!bias, activation, alpha }, bias ? [x, filter, bias] : [x, filter], out);
 }
 
-/** Runs `convolve` on x (rank 4, or 3 unbatched), giving the result x's rank. */
-function convolveBatched(op: string, kind: Kind, x: unknown, filter: unknown, opts: Conv2DOptions | undefined): Tensor {
+/** The forward convolution of rank-4 operands without bias or activation (the VJPs' form). */
+function convolve(kind: Kind, x: Tensor, filter: Tensor, spec: ConvSpec): Tensor {
+  return runConv(kind, kind, x, filter, spec, planConv(kind, kind, x.shape, filter.shape, spec, {}, `x ${fmt(x.shape)}, filter ${fmt(filter.shape)}`));
+}
+
+/** conv2d or depthwiseConv2d of x (rank 4, or 3 unbatched), giving the result x's rank. */
+function convolveBatched(kind: Kind, x: unknown, filter: unknown, opts: Conv2DOptions | undefined): Tensor {
+  const op = kind;
   const xt = checkTensor(x, op, 'x');
   const ft = checkTensor(filter, op, 'filter');
   const o = optionsOf(op, opts);
   const spec = specOf(op, o.strides, o.dilations, o.padding);
-  if (xt.rank !== 3 && xt.rank !== 4) convDims(op, kind, xt.shape, ft.shape, spec);
-  const x4 = batched(xt);
-  const y = convolve(op, kind, x4, ft, spec, o);
-  if (x4 === xt) return y;
-  x4.dispose();
+  const describe = `x ${fmt(xt.shape)}, filter ${fmt(ft.shape)}`;
+  if (xt.rank !== 3 && xt.rank !== 4) throw new ShapeError(`${op}: x must have rank 4 [batch, height, width, channels] (or 3 without the batch), got ${describe}.`);
+  const plan = planConv(op, kind, xt.rank === 3 ? [1, ...xt.shape] : xt.shape, ft.shape, spec, o, describe);
+  if (xt.rank === 4) return runConv(op, kind, xt, ft, spec, plan);
+  const x4 = reshape(xt, [1, ...xt.shape]);
+  const y = runConv(op, kind, x4, ft, spec, plan);
   const unbatched = reshape(y, y.shape.slice(1));
+  x4.dispose();
   y.dispose();
   return unbatched;
 }
@@ -122,7 +144,7 @@ function convolveBatched(op: string, kind: Kind, x: unknown, filter: unknown, op
  * filter [filterHeight, filterWidth, inChannels, outChannels]; y [batch, outHeight, outWidth, outChannels].
  */
 export function conv2d(x: Tensor, filter: Tensor, opts?: Conv2DOptions): Tensor {
-  return convolveBatched('conv2d', 'conv2d', x, filter, opts);
+  return convolveBatched('conv2d', x, filter, opts);
 }
 
 /**
@@ -130,7 +152,7 @@ export function conv2d(x: Tensor, filter: Tensor, opts?: Conv2DOptions): Tensor 
  * giving output channels c·multiplier … c·multiplier + multiplier − 1. filter [kh, kw, inChannels, multiplier].
  */
 export function depthwiseConv2d(x: Tensor, filter: Tensor, opts?: Conv2DOptions): Tensor {
-  return convolveBatched('depthwiseConv2d', 'depthwiseConv2d', x, filter, opts);
+  return convolveBatched('depthwiseConv2d', x, filter, opts);
 }
 
 /**
@@ -158,9 +180,10 @@ export function conv1d(x: Tensor, filter: Tensor, opts?: Conv1DOptions): Tensor 
     throw new ShapeError(`${op}: the filter spans ${span} steps, more than the input's ${width} with padding 'valid' (${describe}).`);
   }
   const batch = xt.rank === 3 ? xt.shape[0] : 1;
+  const plan = planConv(op, 'conv2d', [batch, 1, width, inC], [1, ...ft.shape], spec, o, describe);
   const x4 = reshape(xt, [batch, 1, width, inC]);
   const f4 = reshape(ft, [1, ...ft.shape]);
-  const y4 = convolve(op, 'conv2d', x4, f4, spec, o);
+  const y4 = runConv(op, 'conv2d', x4, f4, spec, plan);
   const y = reshape(y4, xt.rank === 3 ? [batch, y4.shape[2], y4.shape[3]] : [y4.shape[2], y4.shape[3]]);
   for (const t of [x4, f4, y4]) t.dispose();
   return y;
@@ -214,12 +237,12 @@ export const conv2dVjp: VjpRule<'conv2d'> = (ct, { inputs: [x, filter], output, 
  * in F the filter gradient with the cotangent in x's place.
  */
 export const conv2dBackpropInputVjp: VjpRule<'conv2dBackpropInput'> = (ct, { inputs: [dy, filter], needs, params: { conv, depthwise } }) => [
-  needs[0] ? convolve(depthwise ? 'depthwiseConv2d' : 'conv2d', kindOf(depthwise), ct, filter, conv) : null,
+  needs[0] ? convolve(kindOf(depthwise), ct, filter, conv) : null,
   needs[1] ? conv2dBackpropFilter(ct, dy, filter.shape, conv, depthwise) : null,
 ];
 
 /** dF = Σ x·dy: its adjoint in x is the input gradient with the cotangent as the filter, in dy the forward convolution by it. */
 export const conv2dBackpropFilterVjp: VjpRule<'conv2dBackpropFilter'> = (ct, { inputs: [x, dy], needs, params: { conv, depthwise } }) => [
   needs[0] ? conv2dBackpropInput(dy, ct, x.shape, conv, depthwise) : null,
-  needs[1] ? convolve(depthwise ? 'depthwiseConv2d' : 'conv2d', kindOf(depthwise), x, ct, conv) : null,
+  needs[1] ? convolve(kindOf(depthwise), x, ct, conv) : null,
 ];

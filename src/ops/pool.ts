@@ -34,8 +34,7 @@ function specOf(op: string, opts: PoolOptions | undefined): PoolSpec {
   return { poolSize, strides: pairOf(op, 'strides', opts.strides, poolSize), padding: paddingOf(op, opts.padding) };
 }
 
-function poolDims(op: string, xShape: readonly number[], spec: PoolSpec): PoolDims {
-  const describe = `x ${fmt(xShape)}, poolSize [${spec.poolSize.join(',')}]`;
+function poolDims(op: string, xShape: readonly number[], spec: PoolSpec, describe = `x ${fmt(xShape)}, poolSize [${spec.poolSize.join(',')}]`): PoolDims {
   if (xShape.length !== 4) throw new ShapeError(`${op}: x must have rank 4 [batch, height, width, channels] (or 3 without the batch), got ${describe}.`);
   const [batch, inH, inW, channels] = xShape;
   return { ...windowGeometry(op, describe, [inH, inW], spec.poolSize, spec.strides, [1, 1], spec.padding), batch, channels };
@@ -62,8 +61,9 @@ function uniformsOf(d: PoolDims) {
 function pooled(op: string, x: unknown, opts: PoolOptions | undefined, run: (x4: Tensor, spec: PoolSpec) => Tensor): Tensor {
   const xt = checkTensor(x, op, 'x');
   const spec = specOf(op, opts);
-  if (xt.rank !== 3) poolDims(op, xt.shape, spec);
-  if (xt.rank === 4) return run(xt, spec);
+  // Every check runs on the batched shape before the unbatched view is made.
+  poolDims(op, xt.rank === 3 ? [1, ...xt.shape] : xt.shape, spec, `x ${fmt(xt.shape)}, poolSize [${spec.poolSize.join(',')}]`);
+  if (xt.rank !== 3) return run(xt, spec);
   const x4 = reshape(xt, [1, ...xt.shape]);
   const y4 = run(x4, spec);
   const y = reshape(y4, y4.shape.slice(1));
