@@ -125,7 +125,11 @@ function splitBatch(d: ConvDims, tiles: number): { kRows: number; splits: number
 const TARGET_WORKGROUPS = 64;
 const MIN_PIXELS = 256;
 
-/** Register blocks and workgroup shape for a GEMM of M × N (the matmul's choice, bench/README.md). */
+/**
+ * Register blocks and workgroup shape for a GEMM of M × N: the matmul's 16 × 8 blocks (bench/README.md),
+ * but 16 × 4 up to 16 columns, since a quad spans 16·COL_VECS columns and computes those past N
+ * for nothing (convolutions often have 8 or 16 channels).
+ */
 function registerTile(M: number, N: number) {
   const rowGroups = Math.min(4, Math.ceil(M / 4));
   const colVecs = N > 16 ? 2 : 1;
@@ -219,7 +223,7 @@ function sumSlices(shape: number[], splits: number, fill: (slices: Tensor) => vo
   return out;
 }
 
-/** The depthwise uniforms for rows over `rows` pixels reading `src`, summing `sums` filter columns per output. */
+/** shaders/depthwise.wgsl's uniforms: for the forward pass, or for the input gradient (rows over x's pixels, reading dy). */
 function depthwiseUniforms(d: ConvDims, inputGrad: boolean) {
   const multiplier = d.outC / d.inC;
   const forward = {
