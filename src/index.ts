@@ -23,6 +23,8 @@ export { squeeze, expandDims } from './ops/dims';
 export { oneHot, argMax } from './ops/indices';
 export { moments } from './ops/moments';
 export { maskedSoftmax, type MaskedSoftmaxOptions } from './ops/masked_softmax';
+export { conv2d, conv1d, depthwiseConv2d, type Conv2DOptions, type Conv1DOptions } from './ops/conv';
+export { maxPool, avgPool, type PoolOptions } from './ops/pool';
 export * as losses from './train/losses';
 export * as metrics from './train/metrics';
 export * as optimizers from './train/optimizers';

@@ -459,7 +459,7 @@ describe('malformed artifacts', () => {
       ['negative dimension', (a) => ((a.weightSpecs![0].shape = [-4, 6]), a), /weightSpecs\[0\] \('hidden\/kernel'\): shape must be/],
       ['int32 weights', (a) => ((a.weightSpecs![1].dtype = 'int32'), a), /weightSpecs\[1\].*dtype "int32"/],
       ['two specs with one name', (a) => ((a.weightSpecs![1].name = 'hidden/kernel'), a), /second weight with this name/],
-      ['unknown layer class', (a) => ((layer(a, 2).class_name = 'Conv2D'), a), /layers\[2\]: unknown layer class 'Conv2D'/],
+      ['unknown layer class', (a) => ((layer(a, 2).class_name = 'LSTM'), a), /layers\[2\]: unknown layer class 'LSTM'/],
       ['a functional model', (a) => (((a.modelTopology as { class_name: string }).class_name = 'Functional'), a), /class 'Functional' is not a model/],
       ['negative units', (a) => ((layer(a, 0).config.units = -3), a), /layers\[0\] \(Dense 'hidden'\).*units must be a positive integer/],
       ['unknown activation', (a) => ((layer(a, 2).config.activation = 'swishy'), a), /layers\[2\] \(Activation.*unknown activation "swishy"/],

@@ -90,6 +90,18 @@ export const composedRules: { [P in Primitive]: VjpRule<P> | 'composed' } = {
     const dz = sub(t, mul(y, sum(t, -1, true)));
     return [needs[0] ? mul(dz, scale) : null, mask === 'additive' && needs[1] ? dz : null];
   },
+  // As for matmul: the fused activation's derivative as recorded ops; the rest are convolution ops.
+  conv2d: (ct, node) => {
+    const { activation, alpha } = node.params;
+    const g = activation ? mul(ct, derivativeFromOutput(activation, alpha, node.output)) : ct;
+    return (vjpRules.conv2d as VjpRule<'conv2d'>)(g, { ...node, params: { ...node.params, activation: null } });
+  },
+  conv2dBackpropInput: 'composed',
+  conv2dBackpropFilter: 'composed',
+  maxPool: 'composed',
+  maxPoolGrad: 'composed',
+  avgPool: 'composed',
+  avgPoolGrad: 'composed',
 };
 
 /** [0, 1, …, n − 1] as a constant tensor of `shape`. */

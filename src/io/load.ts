@@ -7,6 +7,7 @@ import { deserialize as deserializeInitializer, type Initializer } from '../laye
 import type { Layer, LayerArgs, LayerConfig, LayerShape } from '../layers/layer';
 import { deserialize as deserializeRegularizer, type RegularizerLike } from '../layers/regularizers';
 import { Sequential } from '../layers/sequential';
+import { type ConfigReader, convolutionClassNames, readConvolutionLayer } from './conv_layers';
 import { assignWeights, candidatesFor, type DecodedWeight, decodeWeights, formatError, type ModelArtifacts, warnNonFinite } from './artifacts';
 import { artifactsFrom, describeSource } from './handlers';
 import { fromPythonic } from './keras_json';
@@ -71,12 +72,12 @@ function firstDense(layers: readonly Layer[]): Dense | undefined {
 }
 
 /** Turns Keras layer JSON (already in camelCase) into layers, naming the path of whatever is wrong. */
-class TopologyReader {
+class TopologyReader implements ConfigReader {
   private readonly names = new Set<string>();
 
   constructor(private readonly where: string) {}
 
-  private fail(path: string, message: string): ModelFormatError {
+  fail(path: string, message: string): ModelFormatError {
     return formatError(this.where, `${path}: ${message}`);
   }
 
@@ -89,7 +90,7 @@ class TopologyReader {
   }
 
   /** Runs a constructor, turning its argument errors into format errors at `path`. */
-  private construct<T>(path: string, make: () => T): T {
+  construct<T>(path: string, make: () => T): T {
     try {
       return make();
     } catch (e) {
@@ -193,7 +194,12 @@ class TopologyReader {
         return this.construct(label, () => new Activation({ ...base, activation: 'leakyRelu' }));
       }
     }
-    throw this.fail(path, `unknown layer class '${className}'; webgrad reads Sequential, Dense, Activation, Dropout, LeakyReLU and a leading InputLayer.`);
+    const convolutional = readConvolutionLayer(className, config, base, label, this);
+    if (convolutional) return convolutional;
+    throw this.fail(
+      path,
+      `unknown layer class '${className}'; webgrad reads Sequential, Dense, Activation, Dropout, LeakyReLU, ${convolutionClassNames.join(', ')} and a leading InputLayer.`,
+    );
   }
 
   /** The keys every layer shares: name, trainable, batch input shape, activity regularizer. */
@@ -218,27 +224,27 @@ class TopologyReader {
     return args;
   }
 
-  private unsupported(config: Config, label: string, keys: string[]): void {
+  unsupported(config: Config, label: string, keys: string[]): void {
     for (const key of keys) {
       const v = config[key];
       if (v !== undefined && v !== null && v !== 0) throw this.fail(label, `${key} ${show(v)} is not supported by webgrad.`);
     }
   }
 
-  private activation(value: unknown, label: string): ActivationIdentifier | undefined {
+  activation(value: unknown, label: string): ActivationIdentifier | undefined {
     if (value === undefined || value === null) return undefined;
     if (typeof value !== 'string') throw this.fail(label, `activation must be a name, got ${show(value)}.`);
     return value as ActivationIdentifier;
   }
 
-  private initializer(value: unknown, path: string): Initializer | string | undefined {
+  initializer(value: unknown, path: string): Initializer | string | undefined {
     if (value === undefined || value === null) return undefined;
     if (typeof value === 'string') return value;
     const { className, config } = this.node(value, path);
     return this.construct(path, () => deserializeInitializer(className, config as Config));
   }
 
-  private regularizer(value: unknown, path: string): RegularizerLike | null {
+  regularizer(value: unknown, path: string): RegularizerLike | null {
     if (value === undefined || value === null) return null;
     if (typeof value === 'string') return value as RegularizerLike;
     const { className, config } = this.node(value, path);

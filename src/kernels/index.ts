@@ -1,6 +1,7 @@
 import { engine } from '../device/engine';
 import { ShaderCompileError } from '../errors';
 import { binaryKernel, whereKernel } from './binary';
+import { conv2dDirectFilterKernel, conv2dDirectKernel, conv2dFilterKernel, conv2dKernel, depthwiseFilterKernel, depthwiseKernel } from './conv';
 import { fillKernel, randomKernel } from './create';
 import { gatherKernel } from './gather';
 import { argMaxKernel, oneHotKernel } from './indices';
@@ -11,6 +12,7 @@ import { accuracyKernel, epochSumsKernel } from './metrics';
 import { adamKernel, rmspropKernel, rmspropMomentumKernel, sgdKernel, sgdMomentumKernel } from './optimizers';
 import { penaltyGradKernel, penaltyPartialKernel, penaltyTotalKernel } from './penalty';
 import { regionKernel } from './region';
+import { avgPoolGradKernel, avgPoolKernel, maxPoolGradKernel, maxPoolKernel } from './pool';
 import { permuteKernel, reduceKernel } from './shape';
 import { maskedSoftmaxGradKernel, maskedSoftmaxKernel } from './softmax';
 import { unaryGradKernel, unaryKernel } from './unary';
@@ -47,6 +49,16 @@ export const allKernels: readonly AnyKernel[] = [
   argMaxKernel,
   maskedSoftmaxKernel,
   maskedSoftmaxGradKernel,
+  conv2dKernel,
+  conv2dFilterKernel,
+  conv2dDirectKernel,
+  conv2dDirectFilterKernel,
+  depthwiseKernel,
+  depthwiseFilterKernel,
+  maxPoolKernel,
+  avgPoolKernel,
+  maxPoolGradKernel,
+  avgPoolGradKernel,
 ];
 
 /** Compiles `code` and reports the first errors as `shaders/name.wgsl:line:column: message`. */

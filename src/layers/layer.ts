@@ -76,8 +76,9 @@ function classNameOf(cls: Function): string {
   return Object.hasOwn(cls, 'className') ? (cls as unknown as { className: string }).className : cls.name;
 }
 
+/** 'LeakyReLU' → 'leaky_re_lu'; a digit joins the letter after it, as in Keras ('MaxPooling2D' → 'max_pooling2d'). */
 function snakeCase(name: string): string {
-  return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase() || 'layer';
+  return name.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase() || 'layer';
 }
 
 /**

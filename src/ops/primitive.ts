@@ -1,6 +1,8 @@
 import { engine } from '../device/engine';
 import type { Tensor } from '../tensor/tensor';
 import type { BinaryOp } from './binary';
+import type { ConvSpec } from './conv';
+import type { PoolSpec } from './pool';
 import type { FusableActivation, UnaryOp } from './unary';
 
 /**
@@ -45,6 +47,23 @@ export interface PrimParams {
   concat: { axis: number };
   /** softmax(scale·x) over the last axis (inputs: x, and a mask unless `mask` is 'none'). */
   maskedSoftmax: { mask: 'none' | 'boolean' | 'additive'; scale: number };
+  /**
+   * Inputs x, filter and, when `bias`, one entry per output channel; `activation` (one whose
+   * derivative is a function of its output) is applied in the same kernel. `depthwise`: the
+   * filter is [kh, kw, C, multiplier] (depthwiseConv2d) rather than [kh, kw, inC, outC].
+   */
+  conv2d: { conv: ConvSpec; depthwise: boolean; bias: boolean; activation: FusableActivation | null; alpha: number };
+  /** Inputs dy, filter: the convolution's gradient with respect to its input (of `inputShape`). */
+  conv2dBackpropInput: { conv: ConvSpec; depthwise: boolean; inputShape: number[] };
+  /** Inputs x, dy: the convolution's gradient with respect to its filter (of `filterShape`). */
+  conv2dBackpropFilter: { conv: ConvSpec; depthwise: boolean; filterShape: number[] };
+  /** Inputs x and the int32 argmax the forward kernel wrote for the gradient. */
+  maxPool: { pool: PoolSpec };
+  /** Inputs dy, argmax: max pooling's gradient (of `inputShape`). */
+  maxPoolGrad: { pool: PoolSpec; inputShape: number[] };
+  avgPool: { pool: PoolSpec };
+  /** Input dy: average pooling's gradient (of `inputShape`). */
+  avgPoolGrad: { pool: PoolSpec; inputShape: number[] };
 }
 
 export type Primitive = keyof PrimParams;

@@ -1,4 +1,5 @@
 import { binaryVjp } from './binary';
+import { conv2dBackpropFilterVjp, conv2dBackpropInputVjp, conv2dVjp } from './conv';
 import { crossEntropyVjp } from './cross_entropy';
 import { gatherVjp } from './gather';
 import { maskedSoftmaxVjp } from './masked_softmax';
@@ -6,6 +7,7 @@ import { matmulVjp } from './matmul';
 import { meanErrorVjp } from './mean_error';
 import { penaltyVjp, pickVjp } from './penalty';
 import { addNVjp } from './nn';
+import { avgPoolGradVjp, avgPoolVjp, maxPoolGradVjp, maxPoolVjp } from './pool';
 import type { VjpTable } from './primitive';
 import { maxVjp, sumVjp } from './reduce';
 import { broadcastToVjp, reshapeVjp, stackVjp, transposeVjp } from './shape_ops';
@@ -35,4 +37,11 @@ export const vjpRules: VjpTable = {
   pad: padVjp,
   concat: concatVjp,
   maskedSoftmax: maskedSoftmaxVjp,
+  conv2d: conv2dVjp,
+  conv2dBackpropInput: conv2dBackpropInputVjp,
+  conv2dBackpropFilter: conv2dBackpropFilterVjp,
+  maxPool: maxPoolVjp,
+  maxPoolGrad: maxPoolGradVjp,
+  avgPool: avgPoolVjp,
+  avgPoolGrad: avgPoolGradVjp,
 };

@@ -1,0 +1,97 @@
+// Rebuilds the convolutional layers (Conv1D, Conv2D, DepthwiseConv2D, the pooling layers,
+// Flatten, Reshape) from their saved Keras / TensorFlow.js configs (already in camelCase).
+import type { ModelFormatError } from '../errors';
+import type { ActivationIdentifier } from '../layers/activations';
+import { Conv1D, Conv2D, DepthwiseConv2D } from '../layers/conv';
+import type { Initializer } from '../layers/initializers';
+import type { Layer, LayerArgs } from '../layers/layer';
+import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D } from '../layers/pooling';
+import type { RegularizerLike } from '../layers/regularizers';
+import { Flatten, Reshape } from '../layers/reshape';
+
+type Config = Record<string, unknown>;
+
+/** What load.ts's topology reader lends to read a layer's config, naming the path of whatever is wrong. */
+export interface ConfigReader {
+  activation(value: unknown, label: string): ActivationIdentifier | undefined;
+  initializer(value: unknown, path: string): Initializer | string | undefined;
+  regularizer(value: unknown, path: string): RegularizerLike | null;
+  unsupported(config: Config, label: string, keys: string[]): void;
+  construct<T>(path: string, make: () => T): T;
+  fail(path: string, message: string): ModelFormatError;
+}
+
+/** The class names read here. */
+export const convolutionClassNames = [
+  'Conv1D', 'Conv2D', 'DepthwiseConv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'Flatten', 'Reshape',
+] as const;
+
+/** A saved value passed on as it is (the layer's constructor checks it); null means absent. */
+const given = <T>(v: unknown): T | undefined => (v ?? undefined) as T | undefined;
+
+/** Keras's short names (MaxPool2D, AvgPool2D, ...) are aliases of the long ones. */
+const aliases: Record<string, string> = {
+  Convolution1D: 'Conv1D',
+  Convolution2D: 'Conv2D',
+  MaxPool2D: 'MaxPooling2D',
+  AvgPool2D: 'AveragePooling2D',
+  GlobalAvgPool2D: 'GlobalAveragePooling2D',
+  GlobalMaxPool2D: 'GlobalMaxPooling2D',
+};
+
+/** The layer a config describes, or undefined when its class is none of those read here. */
+export function readConvolutionLayer(className: string, config: Config, base: LayerArgs, label: string, r: ConfigReader): Layer | undefined {
+  const name = aliases[className] ?? className;
+  const window = () => ({
+    ...base,
+    kernelSize: given<number[]>(config.kernelSize)!,
+    strides: given<number[]>(config.strides),
+    padding: given<'valid'>(config.padding),
+    dataFormat: given<'channelsLast'>(config.dataFormat),
+    dilationRate: given<number[]>(config.dilationRate),
+    activation: r.activation(config.activation, label),
+    useBias: given<boolean>(config.useBias),
+    biasInitializer: r.initializer(config.biasInitializer, `${label}.bias_initializer`),
+    biasRegularizer: r.regularizer(config.biasRegularizer, `${label}.bias_regularizer`),
+  });
+  const pooling = () => ({ ...base, poolSize: given<[number, number]>(config.poolSize), strides: given<[number, number]>(config.strides), padding: given<'valid'>(config.padding), dataFormat: given<'channelsLast'>(config.dataFormat) });
+  switch (name) {
+    case 'Conv1D':
+    case 'Conv2D': {
+      r.unsupported(config, label, ['kernelConstraint', 'biasConstraint', 'loraRank']);
+      if (config.groups !== undefined && config.groups !== null && config.groups !== 1) throw r.fail(label, `groups ${String(config.groups)} is not supported by webgrad.`);
+      const args = {
+        ...window(),
+        filters: config.filters as number,
+        kernelInitializer: r.initializer(config.kernelInitializer, `${label}.kernel_initializer`),
+        kernelRegularizer: r.regularizer(config.kernelRegularizer, `${label}.kernel_regularizer`),
+      };
+      return r.construct(label, () => (name === 'Conv2D' ? new Conv2D(args) : new Conv1D(args)));
+    }
+    case 'DepthwiseConv2D': {
+      r.unsupported(config, label, ['depthwiseConstraint', 'biasConstraint']);
+      const args = {
+        ...window(),
+        depthMultiplier: given<number>(config.depthMultiplier),
+        depthwiseInitializer: r.initializer(config.depthwiseInitializer, `${label}.depthwise_initializer`),
+        depthwiseRegularizer: r.regularizer(config.depthwiseRegularizer, `${label}.depthwise_regularizer`),
+      };
+      return r.construct(label, () => new DepthwiseConv2D(args));
+    }
+    case 'MaxPooling2D':
+      return r.construct(label, () => new MaxPooling2D(pooling()));
+    case 'AveragePooling2D':
+      return r.construct(label, () => new AveragePooling2D(pooling()));
+    case 'GlobalAveragePooling2D':
+    case 'GlobalMaxPooling2D': {
+      if (config.keepdims === true) throw r.fail(label, 'keepdims true is not supported by webgrad.');
+      const args = { ...base, dataFormat: given<'channelsLast'>(config.dataFormat) };
+      return r.construct(label, () => (name === 'GlobalAveragePooling2D' ? new GlobalAveragePooling2D(args) : new GlobalMaxPooling2D(args)));
+    }
+    case 'Flatten':
+      return r.construct(label, () => new Flatten({ ...base, dataFormat: given<'channelsLast'>(config.dataFormat) }));
+    case 'Reshape':
+      return r.construct(label, () => new Reshape({ ...base, targetShape: config.targetShape as number[] }));
+  }
+  return undefined;
+}

@@ -1,0 +1,143 @@
+import conv2dSource from '../../shaders/conv2d.wgsl';
+import conv2dDirectSource from '../../shaders/conv2d_direct.wgsl';
+import conv2dFilterSource from '../../shaders/conv2d_filter.wgsl';
+import depthwiseSource from '../../shaders/depthwise.wgsl';
+import { defineKernel } from './kernel';
+import { unaryCodes, unaryMath } from './unary';
+
+/**
+ * The uniforms of every 2-D convolution kernel: a GEMM C [M, N] (sliced per split for the filter
+ * gradient) whose A operand is the patches of an NHWC image S read in place. shaders/conv2d.wgsl
+ * explains the geometry fields.
+ */
+const convUniforms = {
+  M: 'u32',
+  N: 'u32',
+  depth: 'u32',
+  kernelH: 'u32',
+  kernelW: 'u32',
+  rowsH: 'u32',
+  rowsW: 'u32',
+  srcH: 'u32',
+  srcW: 'u32',
+  strideY: 'i32',
+  strideX: 'i32',
+  stepY: 'i32',
+  stepX: 'i32',
+  offsetY: 'i32',
+  offsetX: 'i32',
+  divY: 'i32',
+  divX: 'i32',
+  bTapStride: 'u32',
+  bDepthStride: 'u32',
+  bColStride: 'u32',
+  kRows: 'u32',
+  totalRows: 'u32',
+  groupOffsetX: 'u32',
+  groupOffsetY: 'u32',
+} as const;
+
+const convBindings = {
+  S: { access: 'read', dtype: 'float32' },
+  B: { access: 'read', dtype: 'float32' },
+  C: { access: 'read_write', dtype: 'float32' },
+  bias: { access: 'read', dtype: 'float32' },
+} as const;
+
+const registerOverrides = { WG_X: 'u32', WG_Y: 'u32', ROW_GROUPS: 'u32', COL_VECS: 'u32' } as const;
+
+/** Forward pass and input gradient as an implicit GEMM in registers, for CPU adapters (shaders/conv2d.wgsl). */
+export const conv2dKernel = defineKernel({
+  shader: 'conv2d',
+  source: conv2dSource,
+  includes: [unaryMath],
+  uniforms: convUniforms,
+  bindings: convBindings,
+  workgroupSize: ['WG_X', 'WG_Y', 1],
+  overrides: { HAS_BIAS: 'bool', ...registerOverrides, ACTIVATION: 'u32', ALPHA: 'f32', DIVIDE: 'bool', FLAT: 'bool' },
+  entries: ['main'],
+  opCodes: { override: 'ACTIVATION', codes: unaryCodes },
+});
+
+/** The filter gradient, split over the batch, in registers (shaders/conv2d_filter.wgsl). */
+export const conv2dFilterKernel = defineKernel({
+  shader: 'conv2d_filter',
+  source: conv2dFilterSource,
+  uniforms: convUniforms,
+  bindings: { S: convBindings.S, B: convBindings.B, C: convBindings.C },
+  workgroupSize: ['WG_X', 'WG_Y', 1],
+  overrides: registerOverrides,
+  entries: ['main'],
+});
+
+// An entry's bind group holds exactly the bindings it names, so each entry has its own declaration.
+
+/** Forward pass and input gradient, one output element per invocation: the plain path (shaders/conv2d_direct.wgsl). */
+export const conv2dDirectKernel = defineKernel({
+  shader: 'conv2d_direct',
+  source: conv2dDirectSource,
+  includes: [unaryMath],
+  uniforms: convUniforms,
+  bindings: convBindings,
+  workgroupSize: [64],
+  overrides: { HAS_BIAS: 'bool', ACTIVATION: 'u32', ALPHA: 'f32' },
+  entries: ['main'],
+  opCodes: { override: 'ACTIVATION', codes: unaryCodes },
+});
+
+/** The filter gradient on the plain path, split over the batch. */
+export const conv2dDirectFilterKernel = defineKernel({
+  ...conv2dDirectKernel.decl,
+  bindings: { S: convBindings.S, B: convBindings.B, C: convBindings.C },
+  entries: ['filterGrad'],
+});
+
+const depthwiseBindings = {
+  S: { access: 'read', dtype: 'float32' },
+  F: { access: 'read', dtype: 'float32' },
+  C: { access: 'read_write', dtype: 'float32' },
+  bias: { access: 'read', dtype: 'float32' },
+} as const;
+
+/** Depthwise convolution: forward and input gradient (shaders/depthwise.wgsl). */
+export const depthwiseKernel = defineKernel({
+  shader: 'depthwise',
+  source: depthwiseSource,
+  includes: [unaryMath],
+  uniforms: {
+    M: 'u32',
+    N: 'u32',
+    kernelH: 'u32',
+    kernelW: 'u32',
+    rowsH: 'u32',
+    rowsW: 'u32',
+    srcH: 'u32',
+    srcW: 'u32',
+    srcC: 'u32',
+    strideY: 'i32',
+    strideX: 'i32',
+    stepY: 'i32',
+    stepX: 'i32',
+    offsetY: 'i32',
+    offsetX: 'i32',
+    divY: 'i32',
+    divX: 'i32',
+    sums: 'u32',
+    ratio: 'u32',
+    filterCols: 'u32',
+    kRows: 'u32',
+    totalRows: 'u32',
+  },
+  bindings: depthwiseBindings,
+  workgroupSize: [64],
+  overrides: { HAS_BIAS: 'bool', ACTIVATION: 'u32', ALPHA: 'f32' },
+  entries: ['main'],
+  opCodes: { override: 'ACTIVATION', codes: unaryCodes },
+});
+
+/** The depthwise filter gradient, split over the batch. */
+export const depthwiseFilterKernel = defineKernel({
+  ...depthwiseKernel.decl,
+  bindings: { S: depthwiseBindings.S, F: depthwiseBindings.F, C: depthwiseBindings.C },
+  entries: ['filterGrad'],
+});
