@@ -112,15 +112,21 @@ export class BufferPool {
    * the device makes an invalid buffer that would fail every later command.
    */
   private classFor(bytes: number, op: string): number {
+    this.check(op, bytes);
     const exact = Math.max(16, Math.ceil(bytes / 16) * 16);
     const { maxBufferSize, maxStorageBufferBindingSize } = this.device.limits;
-    if (!(exact <= maxBufferSize)) throw new ResourceLimitError(op, bytes, 'maxBufferSize', maxBufferSize);
     let size = sizeClass(bytes);
     for (const limit of [maxStorageBufferBindingSize, maxBufferSize]) {
       const floor = Math.floor(limit / 16) * 16;
       if (exact <= floor && size > floor) size = floor;
     }
     return Math.max(size, exact);
+  }
+
+  /** Throws a ResourceLimitError naming `op` unless a buffer of `bytes` can exist on this device. */
+  check(op: string, bytes: number): void {
+    const max = this.device.limits.maxBufferSize;
+    if (!(Math.max(16, Math.ceil(bytes / 16) * 16) <= max)) throw new ResourceLimitError(op, bytes, 'maxBufferSize', max);
   }
 
   release(buffer: GPUBuffer): void {

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../errors';
 import { gatherKernel } from '../kernels/gather';
+import { checkBindable } from '../kernels/kernel';
 import { tensor } from '../tensor/create';
 import { sizeOf } from '../tensor/shape';
 import { emptyTensor, Tensor } from '../tensor/tensor';
@@ -29,9 +30,11 @@ export function gather(x: Operand, indices: Tensor | number[] | Float32Array, ax
   if (xt.shape[ax] > MAX_INDEXED) {
     throw new InvalidArgumentError(`gather: axis ${ax} has ${xt.shape[ax]} entries; float32 indices address at most ${MAX_INDEXED}.`);
   }
-  const owned = !(indices instanceof Tensor);
-  const it = indices instanceof Tensor ? asTensor(indices, 'gather', 'indices') : tensor(indices as number[]);
+  const given = indices instanceof Tensor ? asTensor(indices, 'gather', 'indices') : null;
+  const count = given ? given.size : (indices as ArrayLike<number>).length;
   const { outer, n, inner } = around(xt.shape, ax);
+  checkBindable('gather', xt.size, count, outer * count * inner);
+  const it = given ?? tensor(indices as number[]);
   const out = emptyTensor([...xt.shape.slice(0, ax), ...it.shape, ...xt.shape.slice(ax + 1)]);
   gatherKernel.launch({
     op: 'gather',
@@ -40,13 +43,14 @@ export function gather(x: Operand, indices: Tensor | number[] | Float32Array, ax
     groups: gatherKernel.threads(out.size),
   });
   const y = emit('gather', { axis: ax }, [xt, it], out);
-  if (owned) it.dispose();
+  if (!given) it.dispose();
   return y;
 }
 
 /** dx sums the cotangent rows back to the positions they came from; indices get none. */
 export const gatherVjp: VjpRule<'gather'> = (ct, { inputs: [x, indices], params: { axis } }) => {
   const { outer, n, inner } = around(x.shape, axis);
+  checkBindable('gather', ct.size, indices.size, x.size);
   const dx = emptyTensor(x.shape);
   gatherKernel.launch({
     op: 'gather',

@@ -3,6 +3,7 @@ import { fmt } from '../tensor/shape';
 import { emptyTensor, type Tensor } from '../tensor/tensor';
 import { encodeMatmul } from './matmul_kernel';
 import { asTensor, type Operand } from './operand';
+import { checkBindable } from '../kernels/kernel';
 import { unaryCodes } from '../kernels/unary';
 import { activationGradFromOutput, type FusableActivation, fusableActivations, isFusable } from './unary';
 import { emit, type VjpRule } from './primitive';
@@ -55,6 +56,7 @@ export function matmul(a: Operand, b: Operand, opts: MatmulOptions = {}): Tensor
   }
   const batch = Math.max(batchA, batchB);
   const outShape = at.rank === 3 || bt.rank === 3 ? [batch, M, N] : [M, N];
+  checkBindable('matmul', at.size, bt.size, batch * M * N, bias?.size ?? 0);
   const out = emptyTensor(outShape);
   encodeMatmul(at, bt, out, {
     batch,

@@ -1,5 +1,5 @@
 import { fillKernel, randomKernel } from '../kernels/create';
-import type { DType } from '../kernels/kernel';
+import { checkBindable, type DType } from '../kernels/kernel';
 import { copyElements, writeElements } from './copy';
 import { InvalidArgumentError, ShapeError } from '../errors';
 import { checkShape, fmt, type Shape, sizeOf } from './shape';
@@ -84,6 +84,7 @@ const SMALL_FILL = 1024;
 export function fill(shape: Shape, value: number): Tensor {
   checkShape(shape, 'fill');
   if (typeof value !== 'number') throw new InvalidArgumentError(`fill: value must be a number, got ${typeof value}.`);
+  if (sizeOf(shape) > SMALL_FILL) checkBindable('fill', sizeOf(shape));
   const t = emptyTensor(shape);
   // Small constants are uploaded in the command stream (a copy) rather than filled (a dispatch).
   if (t.size <= SMALL_FILL) writeElements(t, new Float32Array(t.size).fill(value), 'fill');
@@ -111,6 +112,7 @@ function random(op: string, shape: Shape, dist: 0 | 1 | 2, lo: number, hi: numbe
   }
   if (seed !== undefined && !Number.isFinite(seed)) throw new InvalidArgumentError(`${op}: seed must be a finite number, got ${seed}.`);
   const s = Math.floor(Math.abs(seed ?? freshSeed()));
+  checkBindable(op, sizeOf(shape));
   const t = emptyTensor(shape);
   randomKernel.launch({
     op,
