@@ -2,6 +2,7 @@
 //   dx_rc = (ct / rows) · (softmax_rc · Σ_c t_rc − t_rc),   softmax_rc = exp(x_rc − lse_r)
 // SPARSE: t is one-hot at the row's class index, so Σ_c t_rc = 1.
 // ct is the cotangent of the mean loss (a scalar buffer), so no broadcast pass is needed.
+// A row whose maximum is not finite gets NaN, as its loss does (float_bits.wgsl is appended).
 
 override SPARSE: bool = false;
 const WG: u32 = 64u;
@@ -23,7 +24,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   if (r >= p.rows) { return; }
   let base = r * p.classes;
   var m = x[base];
-  for (var c = 1u; c < p.classes; c++) { m = max(m, x[base + c]); }
+  for (var c = 1u; c < p.classes; c++) { m = max_or_nan(m, x[base + c]); }
+  if (!is_finite(m)) {
+    for (var c = 0u; c < p.classes; c++) { dx[base + c] = nan(); }
+    return;
+  }
   var s = 0.0;
   for (var c = 0u; c < p.classes; c++) { s += exp(x[base + c] - m); }
   let lse = m + log(s);

@@ -1,5 +1,6 @@
 import matmulSource from '../../shaders/matmul.wgsl';
 import matmulTiledSource from '../../shaders/matmul_tiled.wgsl';
+import { floatBits } from './float_bits';
 import { defineKernel } from './kernel';
 import { unaryCodes, unaryMath } from './unary';
 
@@ -33,7 +34,7 @@ const matmulTiledBindings = {
 export const matmulRegisterKernel = defineKernel({
   shader: 'matmul',
   source: matmulSource,
-  includes: [unaryMath],
+  includes: [unaryMath, floatBits],
   uniforms: matmulUniforms,
   bindings: matmulBindings,
   workgroupSize: ['WG_X', 'WG_Y', 1],
@@ -56,7 +57,7 @@ export const matmulRegisterKernel = defineKernel({
 export const matmulTiledKernel = defineKernel({
   shader: 'matmul_tiled',
   source: matmulTiledSource,
-  includes: [unaryMath],
+  includes: [unaryMath, floatBits],
   uniforms: matmulUniforms,
   bindings: matmulTiledBindings,
   workgroupSize: ['WG_X', 'WG_Y', 1],

@@ -1,6 +1,7 @@
 import math from '../../shaders/unary_math.wgsl';
 import unarySource from '../../shaders/unary.wgsl';
 import unaryGradSource from '../../shaders/unary_grad.wgsl';
+import { floatBits } from './float_bits';
 import { defineKernel } from './kernel';
 
 /**
@@ -36,7 +37,7 @@ export const unaryMath = math;
 export const unaryKernel = defineKernel({
   shader: 'unary',
   source: unarySource,
-  includes: [math],
+  includes: [math, floatBits],
   uniforms: { n: 'u32', alpha: 'f32', beta: 'f32' },
   bindings: { x: { access: 'read', dtype: 'float32' }, y: { access: 'read_write', dtype: 'float32' } },
   workgroupSize: [64],
@@ -50,7 +51,7 @@ export const unaryKernel = defineKernel({
 export const unaryGradKernel = defineKernel({
   shader: 'unary_grad',
   source: unaryGradSource,
-  includes: [math],
+  includes: [math, floatBits],
   uniforms: { n: 'u32', alpha: 'f32', beta: 'f32' },
   bindings: {
     x: { access: 'read', dtype: 'float32' },
