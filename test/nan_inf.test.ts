@@ -27,8 +27,11 @@ function agrees(actual: number, expected: number, rtol: number, atol: number): b
 const tables: string[] = [];
 afterAll(() => console.log(tables.join('\n\n')));
 
-/** Compares element by element, records the table, and fails listing every disagreement. */
-function compare(op: string, inputs: string[], actual: ArrayLike<number>, expected: ArrayLike<number>, rtol = 2e-5, atol = 1e-6): void {
+/**
+ * Compares element by element and fails listing every disagreement; records the table (input,
+ * webgrad, TensorFlow.js) unless `record` is false.
+ */
+function compare(op: string, inputs: string[], actual: ArrayLike<number>, expected: ArrayLike<number>, rtol = 2e-5, atol = 1e-6, record = true): void {
   expect(actual.length, op).toBe(expected.length);
   const width = Math.max(5, ...inputs.map((s) => s.length));
   const lines = [`${op}\n  ${'input'.padEnd(width)}  ${'webgrad'.padEnd(14)}  tfjs`];
@@ -39,8 +42,19 @@ function compare(op: string, inputs: string[], actual: ArrayLike<number>, expect
     lines.push(line);
     if (!ok) bad.push(line.trim());
   }
-  tables.push(lines.join('\n'));
+  if (record) tables.push(lines.join('\n'));
   expect(bad, `${op}: webgrad vs TensorFlow.js`).toEqual([]);
+}
+
+/** A binary op's table as a grid, a down and b across: webgrad's value, and TensorFlow.js's after ≠ where they differ. */
+function recordGrid(op: string, actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number): void {
+  const cell = (i: number) => {
+    const [w, t] = [show(actual[i]), show(expected[i])];
+    return ` ${(agrees(actual[i], expected[i], rtol, 1e-6) ? (w.length > 9 ? Number(w).toPrecision(4) : w) : `${w}≠${t}`).padStart(9)}`;
+  };
+  const lines = [`${op} (a down, b across; webgrad, which equals TensorFlow.js unless marked ≠)`, ` ${'a \\ b'.padStart(9)}${V.map((v) => ` ${show(v).padStart(9)}`).join('')}`];
+  V.forEach((u, r) => lines.push(` ${show(u).padStart(9)}${V.map((_, c) => cell(r * V.length + c)).join('')}`));
+  tables.push(lines.join('\n'));
 }
 
 const tfData = (t: tf.Tensor) => Float32Array.from(t.dataSync() as ArrayLike<number>);
@@ -120,7 +134,9 @@ describe('binary ops on every pair of those values', () => {
       const y = wg.tensor(b);
       const out = f(x, y);
       const expected = tf.tidy(() => tfData(ref(tf.tensor(a), tf.tensor(b))));
-      compare(op, labels, await out.data(), expected, rtol);
+      const values = await out.data();
+      recordGrid(op, values, expected, rtol ?? 2e-5);
+      compare(op, labels, values, expected, rtol, 1e-6, false);
       // The same with b a number (a uniform in the kernel) and with b a broadcast row.
       const column = wg.tensor(V);
       for (const [k, v] of V.entries()) {
@@ -128,8 +144,8 @@ describe('binary ops on every pair of those values', () => {
         const row = wg.tensor([v]);
         const byNumber = f(column, v);
         const byRow = f(column, row);
-        compare(`${op} (b = ${show(v)}, a number)`, V.map(show), await byNumber.data(), want, rtol);
-        compare(`${op} (b = [${show(v)}], broadcast)`, V.map(show), await byRow.data(), want, rtol);
+        compare(`${op} (b = ${show(v)}, a number)`, V.map(show), await byNumber.data(), want, rtol, 1e-6, false);
+        compare(`${op} (b = [${show(v)}], broadcast)`, V.map(show), await byRow.data(), want, rtol, 1e-6, false);
         for (const t of [row, byNumber, byRow]) t.dispose();
       }
       column.dispose();
