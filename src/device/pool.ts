@@ -78,12 +78,18 @@ export class BufferPool {
   liveBytes = 0;
   peakLiveBytes = 0;
   minBudget = MIN_POOL_BUDGET;
+  /** The device's limits, rounded down to whole 16-byte units. */
+  private readonly maxBuffer: number;
+  private readonly maxBinding: number;
 
   constructor(
     private readonly device: GPUDevice,
     /** Whether commands are being encoded now (a buffer they use must outlive their submit). */
     private readonly encoding: () => boolean,
-  ) {}
+  ) {
+    this.maxBuffer = Math.floor(device.limits.maxBufferSize / 16) * 16;
+    this.maxBinding = Math.floor(device.limits.maxStorageBufferBindingSize / 16) * 16;
+  }
 
   get pooledBytes(): number {
     return this.idle.bytes;
@@ -114,19 +120,16 @@ export class BufferPool {
   private classFor(bytes: number, op: string): number {
     this.check(op, bytes);
     const exact = Math.max(16, Math.ceil(bytes / 16) * 16);
-    const { maxBufferSize, maxStorageBufferBindingSize } = this.device.limits;
-    let size = sizeClass(bytes);
-    for (const limit of [maxStorageBufferBindingSize, maxBufferSize]) {
-      const floor = Math.floor(limit / 16) * 16;
-      if (exact <= floor && size > floor) size = floor;
-    }
-    return Math.max(size, exact);
+    const size = sizeClass(bytes);
+    if (exact <= this.maxBinding && size > this.maxBinding) return this.maxBinding;
+    return Math.min(size, this.maxBuffer);
   }
 
   /** Throws a ResourceLimitError naming `op` unless a buffer of `bytes` can exist on this device. */
   check(op: string, bytes: number): void {
-    const max = this.device.limits.maxBufferSize;
-    if (!(Math.max(16, Math.ceil(bytes / 16) * 16) <= max)) throw new ResourceLimitError(op, bytes, 'maxBufferSize', max);
+    if (!(Math.max(16, Math.ceil(bytes / 16) * 16) <= this.maxBuffer)) {
+      throw new ResourceLimitError(op, bytes, 'maxBufferSize', this.device.limits.maxBufferSize);
+    }
   }
 
   release(buffer: GPUBuffer): void {
@@ -167,6 +170,7 @@ export class StagingPool {
 
   constructor(private readonly device: GPUDevice) {}
 
+  /** A buffer of at least `bytes`, which the tensor read back already proved possible. */
   acquire(bytes: number): GPUBuffer {
     const size = Math.min(sizeClass(bytes), Math.max(Math.ceil(bytes / 16) * 16, Math.floor(this.device.limits.maxBufferSize / 16) * 16));
     const reused = this.idle.take(size);

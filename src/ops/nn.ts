@@ -33,8 +33,9 @@ export function logSoftmax(x: Operand, axis = -1): Tensor {
 }
 
 export function softmax(x: Operand, axis = -1): Tensor {
-  checkBindable('softmax', asTensor(x, 'softmax').size);
-  const ls = logSoftmax(x, axis);
+  const xt = asTensor(x, 'softmax');
+  checkBindable('softmax', xt.size);
+  const ls = logSoftmax(xt, axis);
   const out = exp(ls);
   ls.dispose();
   return out;
