@@ -10,7 +10,8 @@ const scope = globalThis as { require?: NodeRequire };
 scope.require ??= createRequire(import.meta.url);
 
 // webgrad's own lookup: Dawn from the `webgpu` package, its globals installed, SwiftShader where
-// the machine has no GPU. init() then finds this same object on navigator.gpu.
+// the machine has no GPU. init() then finds this same object on navigator.gpu, which also keeps it
+// alive for the whole process: Dawn aborts once it is collected while its devices live on.
 Object.defineProperty(globalThis, 'navigator', {
   value: { gpu: await findGpu(), userAgent: `Node.js ${process.version}` },
   configurable: true,

@@ -1,5 +1,7 @@
 // out = a ⊙ b with NumPy broadcasting, elementwise. OP selects ⊙ (codes: src/kernels/binary.ts);
-// an unknown code gives NaN.
+// an unknown code gives NaN. NaN and ±∞ come out as in TensorFlow.js: maximum and minimum
+// propagate NaN, comparisons with NaN are false, pow follows JavaScript's Math.pow; the bit tests
+// (is_nan ...) are in float_bits.wgsl, appended to this file.
 // Broadcasting reads each operand through strides that are 0 on broadcast dimensions.
 // A scalar operand comes in the uniform (SCALAR_A / SCALAR_B) instead of a buffer; its binding
 // then holds the other operand and is not read.
@@ -39,33 +41,40 @@ struct Params {
 @group(0) @binding(2) var<storage, read> b4: array<vec4f>;
 @group(0) @binding(3) var<storage, read_write> out4: array<vec4f>;
 
-// A quiet NaN. WGSL refuses NaN in constant expressions, so it comes from a variable.
-var<private> NAN_BITS: u32 = 0x7fc00000u;
-
-// xʸ as TensorFlow defines it: x⁰ = 1 for every x; a negative x takes integer exponents only
-// (its sign follows the exponent's parity) and gives NaN for others.
+// xʸ as TensorFlow.js computes it (JavaScript's Math.pow): x⁰ = 1 for every x, NaN included;
+// otherwise NaN in gives NaN, and so does (±1)^±∞. |x|^±∞ is 0 or ∞ by the side of 1 that |x| is
+// on; 0 and ∞ to a finite power are 0 or ∞ by the power's sign. A negative finite x takes integer
+// exponents only; a negative x (−0 and −∞ included) gives a negative result for odd ones.
 fn power(x: f32, y: f32) -> f32 {
   if (y == 0.0) { return 1.0; }
-  let r = pow(abs(x), y);
-  if (x >= 0.0) { return r; }
-  if (fract(y) != 0.0) { return bitcast<f32>(NAN_BITS); }
-  return select(r, -r, abs(y) % 2.0 == 1.0);
+  if (is_nan(x) || is_nan(y)) { return nan(); }
+  let ax = abs(x);
+  if (is_inf(y)) {
+    if (ax == 1.0) { return nan(); }
+    return select(0.0, infinity(false), (ax > 1.0) == (y > 0.0));
+  }
+  let integer = fract(y) == 0.0;
+  if (x < 0.0 && is_finite(x) && !integer) { return nan(); }
+  var r = pow(ax, y);
+  if (ax == 0.0 || is_inf(ax)) { r = select(0.0, infinity(false), (ax == 0.0) == (y < 0.0)); }
+  return select(r, -r, is_negative(x) && integer && abs(y) % 2.0 == 1.0);
 }
 
 fn apply(x: f32, y: f32) -> f32 {
+  let unordered = is_nan(x) || is_nan(y);
   switch OP {
-    case 0u: { return x + y; }                            // add
-    case 1u: { return x - y; }                            // sub
-    case 2u: { return x * y; }                            // mul
-    case 3u: { return x / y; }                            // div
-    case 4u: { return max(x, y); }                        // maximum
-    case 5u: { return min(x, y); }                        // minimum
-    case 6u: { return select(0.0, 1.0, x > y); }          // greater
-    case 7u: { return select(0.0, 1.0, x >= y); }         // greaterEqual
-    case 8u: { return select(0.0, 1.0, x < y); }          // less
-    case 9u: { return select(0.0, 1.0, x <= y); }         // lessEqual
-    case 10u: { return select(0.0, 1.0, x == y); }        // equal
-    case 11u: { return power(x, y); }                     // pow
+    case 0u: { return x + y; }                                     // add
+    case 1u: { return x - y; }                                     // sub
+    case 2u: { return x * y; }                                     // mul
+    case 3u: { return x / y; }                                     // div
+    case 4u: { return select(max(x, y), nan(), unordered); }       // maximum
+    case 5u: { return select(min(x, y), nan(), unordered); }       // minimum
+    case 6u: { return select(0.0, 1.0, x > y && !unordered); }     // greater
+    case 7u: { return select(0.0, 1.0, x >= y && !unordered); }    // greaterEqual
+    case 8u: { return select(0.0, 1.0, x < y && !unordered); }     // less
+    case 9u: { return select(0.0, 1.0, x <= y && !unordered); }    // lessEqual
+    case 10u: { return select(0.0, 1.0, x == y && !unordered); }   // equal
+    case 11u: { return power(x, y); }                              // pow
     default: { return bitcast<f32>(NAN_BITS); }
   }
 }

@@ -2,6 +2,8 @@
 //   loss_r = Σ_c t_c (lse_r − x_c),   lse_r = m_r + log Σ_c exp(x_c − m_r),   m_r = max_c x_c
 //   out[0] = (1/rows) Σ_r loss_r
 // Subtracting the row maximum keeps every exp in (0, 1], so logits of any size stay finite.
+// A row whose maximum is not finite (a NaN, +∞, or only −∞) has lse_r = NaN, as TensorFlow gives
+// (∞ − ∞ in x_c − m_r); the bit tests are in float_bits.wgsl, appended to this file.
 // SPARSE: labels hold one class index per row (float32 integers), t is one-hot at it, and
 // loss_r = lse_r − x_y. A label that is no class index (outside [0, C), fractional or NaN)
 // makes the loss NaN rather than scoring some class; fit and evaluate reject such labels
@@ -24,23 +26,26 @@ struct Params {
 
 var<workgroup> partial: array<f32, WG>;
 
+// lse_r = log Σ_c exp(x_c), NaN unless the row's maximum is finite.
+fn log_sum_exp(base: u32) -> f32 {
+  var m = x[base];
+  for (var c = 1u; c < p.classes; c++) { m = max_or_nan(m, x[base + c]); }
+  if (!is_finite(m)) { return nan(); }
+  var s = 0.0;
+  for (var c = 0u; c < p.classes; c++) { s += exp(x[base + c] - m); }
+  return m + log(s);
+}
+
 fn is_class(y: f32) -> bool {
   return y >= 0.0 && y < f32(p.classes) && y == floor(y);
 }
 
 fn row_loss(r: u32) -> f32 {
   let base = r * p.classes;
-  var m = x[base];
-  for (var c = 1u; c < p.classes; c++) { m = max(m, x[base + c]); }
-  var s = 0.0;
-  for (var c = 0u; c < p.classes; c++) { s += exp(x[base + c] - m); }
-  let lse = m + log(s);
+  let lse = log_sum_exp(base);
   if (SPARSE) {
     let y = labels[r];
-    if (!is_class(y)) {
-      var quiet_nan = 0x7fc00000u;   // a var: a NaN constant would be rejected at compile time
-      return bitcast<f32>(quiet_nan);
-    }
+    if (!is_class(y)) { return nan(); }
     return lse - x[base + u32(y)];
   }
   var loss = 0.0;

@@ -4,6 +4,7 @@
 // index (outside [0, C), fractional or NaN) makes the row's gradient NaN, as its loss is: an
 // update from it cannot come out finite.
 // ct is the cotangent of the mean loss (a scalar buffer), so no broadcast pass is needed.
+// A row whose maximum is not finite gets NaN, as its loss does (float_bits.wgsl is appended).
 
 override SPARSE: bool = false;
 const WG: u32 = 64u;
@@ -29,18 +30,21 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   if (r >= p.rows) { return; }
   let base = r * p.classes;
   var m = x[base];
-  for (var c = 1u; c < p.classes; c++) { m = max(m, x[base + c]); }
+  for (var c = 1u; c < p.classes; c++) { m = max_or_nan(m, x[base + c]); }
+  if (!is_finite(m)) {
+    for (var c = 0u; c < p.classes; c++) { dx[base + c] = nan(); }
+    return;
+  }
   var s = 0.0;
   for (var c = 0u; c < p.classes; c++) { s += exp(x[base + c] - m); }
   let lse = m + log(s);
   let scale = ct[0] / f32(p.rows);
   if (SPARSE) {
     let y = labels[r];
-    var quiet_nan = 0x7fc00000u;   // a var: a NaN constant would be rejected at compile time
     let valid = is_class(y);
     for (var c = 0u; c < p.classes; c++) {
       let t = select(0.0, 1.0, f32(c) == y);
-      dx[base + c] = select(bitcast<f32>(quiet_nan), scale * (exp(x[base + c] - lse) - t), valid);
+      dx[base + c] = select(nan(), scale * (exp(x[base + c] - lse) - t), valid);
     }
     return;
   }

@@ -2,10 +2,9 @@
 // `unaryCodes` in src/kernels/unary.ts. Appended to unary.wgsl, unary_grad.wgsl and both
 // matmul kernels (their epilogues), so a function cannot differ between its kernels.
 // Every f stays finite where the math is finite (no exp overflow in tanh, sigmoid or softplus
-// for large |x|). An unknown code gives NaN, never a silent identity.
-
-// A quiet NaN. WGSL refuses NaN in constant expressions, so it comes from a variable.
-var<private> NAN_BITS: u32 = 0x7fc00000u;
+// for large |x|), and gives what TensorFlow.js gives at NaN, ±∞ and ±0; NaN, is_nan and the
+// other bit tests come from float_bits.wgsl, appended too. An unknown code gives NaN, never a
+// silent identity.
 
 // erf(z), Abramowitz & Stegun 7.1.26: |error| < 1.5e-7, below f32 resolution near 1.
 fn erf_approx(z: f32) -> f32 {
@@ -27,15 +26,27 @@ fn sigmoid_of(v: f32) -> f32 {
   return select(e / (1.0 + e), 1.0 / (1.0 + e), v >= 0.0);
 }
 
+// log x with the edges that builtins may miss: log 0 = −∞, log of a negative = NaN, log ∞ = ∞.
+fn log_or_edge(v: f32) -> f32 {
+  let edge = select(nan(), infinity(true), v == 0.0);
+  return select(select(log(v), v, is_inf(v)), edge, v <= 0.0);
+}
+
 // y = f(v). a and b are the op's parameters: leakyRelu's slope, elu's scale, clip's bounds.
+// NaN in gives NaN out for every f but sign, whose NaN is 0 (as in TensorFlow.js); builtins such
+// as max and exp may lose a NaN, so it is put back here rather than trusted to each case.
 fn unary_f(op: u32, v: f32, a: f32, b: f32) -> f32 {
+  return select(unary_of_number(op, v, a, b), select(v, 0.0, op == 7u), is_nan(v));
+}
+
+fn unary_of_number(op: u32, v: f32, a: f32, b: f32) -> f32 {
   switch op {
     case 0u: { return v; }                                      // copy
     case 1u: { return -v; }                                     // neg
     case 2u: { return v * v; }                                  // square
     case 3u: { return sqrt(v); }                                // sqrt
     case 4u: { return exp(v); }                                 // exp
-    case 5u: { return log(v); }                                 // log
+    case 5u: { return log_or_edge(v); }                         // log
     case 6u: { return abs(v); }                                 // abs
     case 7u: { return sign(v); }                                // sign
     case 8u: { return max(v, 0.0); }                            // relu

@@ -1,6 +1,8 @@
 // out = cond ≠ 0 ? a : b, elementwise with NumPy broadcasting: each operand is read through
 // strides that are 0 on its broadcast dimensions. The unchosen operand never reaches the output,
 // so a NaN or infinity there does no harm (its gradient is 0 too, see src/ops/where.ts).
+// A condition is true unless ±0, NaN included (as casting it to bool does in TensorFlow.js): a
+// test of its bits, since a compiler that assumes finite math may make NaN ≠ 0 false.
 
 const WG: u32 = 64u;
 
@@ -39,5 +41,5 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     ia += c * dim(p.a_strides, u32(d));
     ib += c * dim(p.b_strides, u32(d));
   }
-  out[i] = select(b[ib], a[ia], cond[ic] != 0.0);
+  out[i] = select(b[ib], a[ia], (bitcast<u32>(cond[ic]) & 0x7fffffffu) != 0u);
 }

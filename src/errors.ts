@@ -40,6 +40,28 @@ export class InvalidArgumentError extends WebgradError {
   override name = 'InvalidArgumentError';
 }
 
+/**
+ * A size beyond one of the device's limits (a buffer larger than `maxBufferSize`, a kernel binding
+ * larger than `maxStorageBufferBindingSize`), found before any of the op's work is encoded: the
+ * rest of the batch runs as if the op had never been called. The message names the op, the size
+ * and the limit.
+ */
+export class ResourceLimitError extends InvalidArgumentError {
+  override name = 'ResourceLimitError';
+  constructor(
+    readonly op: string,
+    /** The bytes asked for. */
+    readonly bytes: number,
+    /** The WebGPU limit, e.g. 'maxStorageBufferBindingSize'. */
+    readonly limit: string,
+    /** Its value on this device, in bytes. */
+    readonly limitBytes: number,
+    what = 'a buffer',
+  ) {
+    super(`${op}: ${what} of ${bytes} bytes exceeds this device's ${limit} (${limitBytes} bytes).`);
+  }
+}
+
 /** A misuse of `GradientTape` (a second `gradient` on a non-persistent tape, a disposed tape). */
 export class GradientTapeError extends WebgradError {
   override name = 'GradientTapeError';

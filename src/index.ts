@@ -5,7 +5,7 @@ export { init, getDevice, type EngineInfo, type InitOptions } from './device/gpu
 export { sync } from './device/readback';
 export { profile, type KernelProfile } from './device/profiler';
 export { compileAllShaders } from './kernels/index';
-export { memory, type MemoryInfo } from './tensor/memory';
+export { memory, releaseMemory, type MemoryInfo } from './tensor/memory';
 export { Tensor, tidy, keep, type NestedArray } from './tensor/tensor';
 export { Variable, variable } from './tensor/variable';
 export { tensor, scalar, zeros, ones, fill, randomNormal, randomUniform, truncatedNormal } from './tensor/create';
@@ -45,5 +45,5 @@ export { loadModel } from './io/load';
 export type { ModelArtifacts, WeightSpec } from './io/artifacts';
 export {
   WebgradError, WebGPUUnavailableError, ShapeError, DisposedTensorError, DeviceLostError, InvalidArgumentError, GradientTapeError,
-  ShaderCompileError, ModelFormatError, ModelIOError, NonFiniteError, NotInitializedError, TrainingInProgressError,
+  ShaderCompileError, ModelFormatError, ModelIOError, NonFiniteError, NotInitializedError, TrainingInProgressError, ResourceLimitError,
 } from './errors';

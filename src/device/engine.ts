@@ -1,6 +1,6 @@
 import { DeviceLostError, NotInitializedError } from '../errors';
 import { Pipelines } from './pipelines';
-import { BufferPool } from './pool';
+import { BufferPool, StagingPool } from './pool';
 import { CommandStream } from './stream';
 import type { Profiler } from './profiler';
 
@@ -28,8 +28,8 @@ export class Engine {
   readonly pipelines: Pipelines;
   readonly stream: CommandStream;
   readonly features: ReadonlySet<string>;
-  /** Mappable buffers for readbacks, by size, reused across reads. */
-  readonly staging = new Map<number, GPUBuffer[]>();
+  /** Mappable buffers for readbacks, reused across reads. */
+  readonly staging: StagingPool;
   /** Why the device was lost, once it is. */
   lost: string | null = null;
   /** The profiler while `profile()` runs. */
@@ -52,7 +52,8 @@ export class Engine {
     readonly generation: number,
   ) {
     this.features = new Set(info.features);
-    this.pool = new BufferPool(device);
+    this.pool = new BufferPool(device, () => this.stream.encoding);
+    this.staging = new StagingPool(device);
     this.pipelines = new Pipelines(device);
     this.stream = new CommandStream(device, this);
     device.lost.then((lost) => {

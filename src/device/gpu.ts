@@ -4,14 +4,20 @@ import { Engine, type EngineInfo, engine, nextGeneration, replaceEngine } from '
 export type { EngineInfo };
 
 export interface InitOptions {
+  /**
+   * A device of your own. In Node, pass the `gpu` it came from too (or keep that object alive
+   * yourself for as long as the device is used): Dawn aborts the process once the GPU object
+   * that `create()` returned is garbage-collected while a device made from it lives on.
+   */
   device?: GPUDevice;
+  /** The GPU object to take an adapter from (or that `device` came from); the engine keeps it. */
   gpu?: GPU;
   powerPreference?: GPUPowerPreference;
 }
 
 /**
- * Node's own GPU object, made once for the process: Dawn's instance dies when it is
- * garbage-collected, taking every device made from it along.
+ * Node's own GPU object, made once and kept for the life of the process: Dawn's instance dies
+ * when it is garbage-collected, taking every device made from it along (an abort, not an error).
  */
 let nodeGpu: GPU | null = null;
 
@@ -84,9 +90,10 @@ function adapterName(info: GPUAdapterInfo | undefined): string {
 export async function init(opts: InitOptions = {}): Promise<EngineInfo> {
   let device = opts.device;
   let adapterInfo: GPUAdapterInfo | undefined;
-  let gpu: GPU | undefined;
+  // Held by the engine for as long as the device is in use (see InitOptions.device).
+  let gpu = opts.gpu;
   if (!device) {
-    gpu = opts.gpu ?? (await findGpu(opts));
+    gpu ??= await findGpu(opts);
     const adapter = await gpu.requestAdapter({ powerPreference: opts.powerPreference ?? 'high-performance' });
     if (!adapter) throw new WebGPUUnavailableError(NO_ADAPTER_HELP);
     adapterInfo = adapter.info;

@@ -62,6 +62,11 @@ export class Pipelines {
     return group;
   }
 
+  /** Drops every cached bind group (they hold the buffers they bind). */
+  forgetBindGroups(): void {
+    this.bindGroups.clear();
+  }
+
   /**
    * A 16-byte storage buffer of its own for binding `index`, to fill a binding that a dispatch
    * leaves unused (a multi-tensor kernel with fewer tensors than slots). One per binding, because

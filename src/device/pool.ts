@@ -1,48 +1,199 @@
-import { InvalidArgumentError } from '../errors';
+import { ResourceLimitError } from '../errors';
 
 /**
- * Storage buffers recycled by size class, so a training loop that makes the same shapes every
- * step creates no buffers after its first step. Classes are powers of two up to 1 MiB and
- * multiples of 1 MiB above, which bounds the waste at 2x for small buffers and 1 MiB for big ones.
+ * GPU buffers recycled by size class, so a training loop that makes the same shapes every step
+ * creates no buffers after its first step, and bounded, so that a program whose shapes keep
+ * changing (growing tensors, predictions at many batch sizes) does not hoard memory.
+ *
+ * Size classes: a request rounds up to 16 bytes, then to a multiple of 1/8 of its power of two
+ * (a request in [2ᵏ, 2ᵏ⁺¹) to a multiple of 2ᵏ⁻³), so from 128 bytes on less than 1/8 of a
+ * buffer goes unused, and nearby sizes still share a class.
  *
  * Reusing a buffer whose last reader is still queued is safe: every write to it is encoded (or
  * staged, see stream.ts) after that reader in queue order.
  */
 export function sizeClass(bytes: number): number {
   const b = Math.max(16, Math.ceil(bytes / 16) * 16);
-  if (b <= 1 << 20) return 2 ** Math.ceil(Math.log2(b));
-  return Math.ceil(b / (1 << 20)) * (1 << 20);
+  const step = Math.max(16, 2 ** (Math.floor(Math.log2(b)) - 3));
+  return Math.ceil(b / step) * step;
 }
 
-export class BufferPool {
-  private readonly free = new Map<number, GPUBuffer[]>();
-  pooledBytes = 0;
-  liveBytes = 0;
+/** The pool's budget at the least: idle buffers kept for reuse whatever the program's size. */
+export const MIN_POOL_BUDGET = 64 << 20;
 
-  constructor(private readonly device: GPUDevice) {}
+/**
+ * Idle buffers by size class, with the order they came back in: the ones idle longest go first
+ * when the set is over its budget.
+ */
+export class IdleBuffers {
+  private readonly bySize = new Map<number, GPUBuffer[]>();
+  /** Every idle buffer, least recently returned first (a Set iterates in insertion order). */
+  private readonly order = new Set<GPUBuffer>();
+  bytes = 0;
 
-  acquire(bytes: number): GPUBuffer {
-    const size = sizeClass(bytes);
-    // Checked here, before the device makes an invalid buffer that would fail every later command.
-    const max = this.device.limits.maxBufferSize;
-    if (!(size <= max)) throw new InvalidArgumentError(`A tensor of ${bytes} bytes is larger than this device's largest buffer (maxBufferSize ${max} bytes).`);
-    this.liveBytes += size;
-    const reused = this.free.get(size)?.pop();
-    if (reused) {
-      this.pooledBytes -= size;
-      return reused;
+  /** The most recently returned idle buffer of exactly `size` bytes, taken out of the set. */
+  take(size: number): GPUBuffer | undefined {
+    const buffer = this.bySize.get(size)?.pop();
+    if (buffer) {
+      this.order.delete(buffer);
+      this.bytes -= buffer.size;
     }
+    return buffer;
+  }
+
+  put(buffer: GPUBuffer): void {
+    let list = this.bySize.get(buffer.size);
+    if (!list) this.bySize.set(buffer.size, (list = []));
+    list.push(buffer);
+    this.order.add(buffer);
+    this.bytes += buffer.size;
+  }
+
+  /** Takes out the buffers idle longest until at most `budget` bytes remain, and returns them. */
+  trim(budget: number): GPUBuffer[] {
+    const out: GPUBuffer[] = [];
+    for (const buffer of this.order) {
+      if (this.bytes <= budget) break;
+      // Lists grow at their end, so the oldest buffer of a size is first in its list.
+      this.bySize.get(buffer.size)!.shift();
+      this.order.delete(buffer);
+      this.bytes -= buffer.size;
+      out.push(buffer);
+    }
+    return out;
+  }
+}
+
+/**
+ * Storage buffers for tensors. Idle ones are kept for reuse up to a byte budget: the larger of
+ * MIN_POOL_BUDGET and the most bytes tensors have held at once (since start or the last
+ * `releaseAll`). A steady loop returns at most that much between two uses of a buffer, so the
+ * budget never costs it a buffer it reuses, while shapes that keep changing cannot pile up
+ * buffers without end. Buffers over the budget are destroyed, the ones idle longest first.
+ */
+export class BufferPool {
+  private readonly idle = new IdleBuffers();
+  /** Buffers out of the pool for good, destroyed once no batch being encoded can refer to them. */
+  private retired: GPUBuffer[] = [];
+  liveBytes = 0;
+  peakLiveBytes = 0;
+  minBudget = MIN_POOL_BUDGET;
+  /** The device's limits, rounded down to whole 16-byte units. */
+  private readonly maxBuffer: number;
+  private readonly maxBinding: number;
+
+  constructor(
+    private readonly device: GPUDevice,
+    /** Whether commands are being encoded now (a buffer they use must outlive their submit). */
+    private readonly encoding: () => boolean,
+  ) {
+    this.maxBuffer = Math.floor(device.limits.maxBufferSize / 16) * 16;
+    this.maxBinding = Math.floor(device.limits.maxStorageBufferBindingSize / 16) * 16;
+  }
+
+  get pooledBytes(): number {
+    return this.idle.bytes;
+  }
+
+  get budget(): number {
+    return Math.max(this.minBudget, this.peakLiveBytes);
+  }
+
+  /** A buffer of at least `bytes`; `op` names who asks, in the error when it cannot exist. */
+  acquire(bytes: number, op = 'tensor'): GPUBuffer {
+    const size = this.classFor(bytes, op);
+    this.liveBytes += size;
+    if (this.liveBytes > this.peakLiveBytes) this.peakLiveBytes = this.liveBytes;
+    const reused = this.idle.take(size);
+    if (reused) return reused;
     return this.device.createBuffer({
       size,
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
     });
   }
 
+  /**
+   * The size class of `bytes`, kept within the device's limits: a request that fits one storage
+   * binding gets a buffer that fits one too (kernels bind whole buffers). Checked here, before
+   * the device makes an invalid buffer that would fail every later command.
+   */
+  private classFor(bytes: number, op: string): number {
+    this.check(op, bytes);
+    const exact = Math.max(16, Math.ceil(bytes / 16) * 16);
+    const size = sizeClass(bytes);
+    if (exact <= this.maxBinding && size > this.maxBinding) return this.maxBinding;
+    return Math.min(size, this.maxBuffer);
+  }
+
+  /** Throws a ResourceLimitError naming `op` unless a buffer of `bytes` can exist on this device. */
+  check(op: string, bytes: number): void {
+    if (!(Math.max(16, Math.ceil(bytes / 16) * 16) <= this.maxBuffer)) {
+      throw new ResourceLimitError(op, bytes, 'maxBufferSize', this.device.limits.maxBufferSize);
+    }
+  }
+
   release(buffer: GPUBuffer): void {
     this.liveBytes -= buffer.size;
-    let list = this.free.get(buffer.size);
-    if (!list) this.free.set(buffer.size, (list = []));
-    list.push(buffer);
-    this.pooledBytes += buffer.size;
+    this.idle.put(buffer);
+    if (this.idle.bytes > this.budget) this.retire(this.idle.trim(this.budget));
+  }
+
+  /** Destroys every idle buffer and restarts the budget from the bytes live now. */
+  releaseAll(): void {
+    this.retire(this.idle.trim(0));
+    this.peakLiveBytes = this.liveBytes;
+  }
+
+  private retire(buffers: GPUBuffer[]): void {
+    this.retired.push(...buffers);
+    if (!this.encoding()) this.destroyRetired();
+  }
+
+  /** Destroys the retired buffers; called when no batch being encoded can refer to them. */
+  destroyRetired(): void {
+    for (const buffer of this.retired) buffer.destroy();
+    this.retired = [];
+  }
+}
+
+/** Idle readback buffers kept at most, in bytes. */
+export const STAGING_BUDGET = 32 << 20;
+
+/**
+ * Mappable buffers that readbacks copy into, reused by size class. A readback holds one until its
+ * map is done; the idle ones are kept up to STAGING_BUDGET, the ones idle longest destroyed first.
+ */
+export class StagingPool {
+  private readonly idle = new IdleBuffers();
+  /** Bytes of every staging buffer that exists: idle, or held by a readback under way. */
+  bytes = 0;
+
+  constructor(private readonly device: GPUDevice) {}
+
+  /** A buffer of at least `bytes`, which the tensor read back already proved possible. */
+  acquire(bytes: number): GPUBuffer {
+    const size = Math.min(sizeClass(bytes), Math.max(Math.ceil(bytes / 16) * 16, Math.floor(this.device.limits.maxBufferSize / 16) * 16));
+    const reused = this.idle.take(size);
+    if (reused) return reused;
+    this.bytes += size;
+    return this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  }
+
+  /** Takes back an unmapped buffer. */
+  release(buffer: GPUBuffer): void {
+    this.idle.put(buffer);
+    this.destroy(this.idle.trim(STAGING_BUDGET));
+  }
+
+  /** Destroys every idle buffer (a mapped buffer cannot be in a batch, so at once). */
+  releaseAll(): void {
+    this.destroy(this.idle.trim(0));
+  }
+
+  private destroy(buffers: GPUBuffer[]): void {
+    for (const buffer of buffers) {
+      this.bytes -= buffer.size;
+      buffer.destroy();
+    }
   }
 }

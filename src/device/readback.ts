@@ -38,10 +38,8 @@ export async function readStorage(src: Storage, bytes: number): Promise<ArrayBuf
   if (bytes === 0) return new ArrayBuffer(0);
   const e = engine();
   const d = e.device;
-  const size = Math.ceil(bytes / 16) * 16;
-  const pool = e.staging;
-  const buffer = pool.get(size)?.pop() ?? d.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-  e.stream.copy(src.buffer, 0, buffer, 0, Math.min(size, src.buffer.size));
+  const buffer = e.staging.acquire(bytes);
+  e.stream.copy(src.buffer, 0, buffer, 0, Math.min(Math.ceil(bytes / 16) * 16, src.buffer.size));
   e.stream.flush();
   const stopPrompting = promptCompletionChecks(d);
   try {
@@ -56,9 +54,7 @@ export async function readStorage(src: Storage, bytes: number): Promise<ArrayBuf
   }
   const out = buffer.getMappedRange(0, bytes).slice(0);
   buffer.unmap();
-  let list = pool.get(size);
-  if (!list) pool.set(size, (list = []));
-  list.push(buffer);
+  e.staging.release(buffer);
   e.stream.throwGpuErrors();
   return out;
 }

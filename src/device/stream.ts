@@ -133,7 +133,12 @@ export class CommandStream {
     this.device.queue.writeBuffer(dst, 0, data.buffer, data.byteOffset, bytes);
   }
 
-  /** Submits everything encoded so far. Never waits. */
+  /** Whether a batch is being encoded (buffers it uses must not be destroyed before its submit). */
+  get encoding(): boolean {
+    return this.batch !== null;
+  }
+
+  /** Submits everything encoded so far, then destroys the buffers the pool retired meanwhile. Never waits. */
   flush(): void {
     const b = this.batch;
     if (!b) return;
@@ -141,6 +146,7 @@ export class CommandStream {
     this.endPass(b);
     if (b.arenaUsed > 0) this.device.queue.writeBuffer(this.arenaGpu, 0, this.arenaBytes.buffer, 0, Math.ceil(b.arenaUsed / 4) * 4);
     this.device.queue.submit([b.encoder.finish()]);
+    this.engine.pool.destroyRetired();
   }
 
   /** Surfaces validation errors the GPU reported asynchronously since the last readback. */

@@ -1,5 +1,6 @@
 import binarySource from '../../shaders/binary.wgsl';
 import whereSource from '../../shaders/where.wgsl';
+import { floatBits } from './float_bits';
 import { defineKernel } from './kernel';
 
 /** The functions of shaders/binary.wgsl by code (one `case` each). */
@@ -24,6 +25,7 @@ export type BinaryCode = keyof typeof binaryCodes;
 export const binaryKernel = defineKernel({
   shader: 'binary',
   source: binarySource,
+  includes: [floatBits],
   uniforms: { n: 'u32', rank: 'u32', scalar: 'f32', period: 'u32', shape: 'dims', a_strides: 'dims', b_strides: 'dims' },
   bindings: {
     a: { access: 'read', dtype: 'float32', vars: ['a', 'a4'] },

@@ -50,7 +50,7 @@ const registerOverrides = { WG_X: 'u32', WG_Y: 'u32', ROW_GROUPS: 'u32', COL_VEC
 export const conv2dKernel = defineKernel({
   shader: 'conv2d',
   source: conv2dSource,
-  includes: [unaryMath],
+  includes: unaryMath,
   uniforms: convUniforms,
   bindings: convBindings,
   workgroupSize: ['WG_X', 'WG_Y', 1],
@@ -76,7 +76,7 @@ export const conv2dFilterKernel = defineKernel({
 export const conv2dDirectKernel = defineKernel({
   shader: 'conv2d_direct',
   source: conv2dDirectSource,
-  includes: [unaryMath],
+  includes: unaryMath,
   uniforms: convUniforms,
   bindings: convBindings,
   workgroupSize: [64],
@@ -103,7 +103,7 @@ const depthwiseBindings = {
 export const depthwiseKernel = defineKernel({
   shader: 'depthwise',
   source: depthwiseSource,
-  includes: [unaryMath],
+  includes: unaryMath,
   uniforms: {
     M: 'u32',
     N: 'u32',

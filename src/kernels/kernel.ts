@@ -1,6 +1,6 @@
 import { engine } from '../device/engine';
 import { Storage } from '../device/storage';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError, ResourceLimitError } from '../errors';
 
 /**
  * A kernel is declared once, beside its WGSL: its bindings, its uniform struct, its workgroup
@@ -141,6 +141,26 @@ function uniformLayout(decl: UniformDecl): { writers: Writer[]; bytes: number } 
   return { writers, bytes: Math.max(16, roundUp(offset, align)) };
 }
 
+/**
+ * Throws a ResourceLimitError unless tensors of each of these element counts (4 bytes each, in
+ * buffers of whole 16-byte units) fit one storage binding on this device: kernels bind whole
+ * buffers. Ops call it with every operand and result before they allocate or encode anything, so
+ * an op that fails leaves nothing behind, neither a tensor nor a dispatch, and the rest of the
+ * batch runs as if it had never been called.
+ */
+export function checkBindable(op: string, ...elements: number[]): void {
+  for (const n of elements) {
+    if (!fitsBinding(n)) throw new ResourceLimitError(op, 4 * n, 'maxStorageBufferBindingSize', maxBindingBytes(), 'a tensor');
+  }
+}
+
+/** Whether a tensor of `elements` values fits one storage binding on this device. */
+export function fitsBinding(elements: number): boolean {
+  return !(Math.ceil(elements / 4) * 16 > maxBindingBytes());
+}
+
+const maxBindingBytes = (): number => engine().info.limits.maxStorageBufferBindingSize ?? Infinity;
+
 /** Splits `count` workgroups over x and y so neither exceeds the per-dimension limit. */
 export function grid(count: number): [number, number] {
   const groups = Math.max(1, Math.ceil(count));
@@ -233,7 +253,8 @@ export class Kernel<
 
   /**
    * Encodes one dispatch. Every binding is checked (alive, on this device, of the declared dtype,
-   * within the device's binding size) before anything is encoded.
+   * within the device's binding size) before anything is encoded; ops check sizes earlier still,
+   * with `checkBindable`, before they allocate their results.
    */
   launch(args: Launch<U, B, O, E>): void {
     const e = engine();
@@ -255,10 +276,8 @@ export class Kernel<
         }
         storage = bound.storageFor(args.op);
       }
-      if (4 * storage.size > maxBinding) {
-        throw new InvalidArgumentError(
-          `${args.op}: a tensor of ${4 * storage.size} bytes exceeds this device's maxStorageBufferBindingSize (${maxBinding} bytes).`,
-        );
+      if (storage.buffer.size > maxBinding) {
+        throw new ResourceLimitError(args.op, storage.buffer.size, 'maxStorageBufferBindingSize', maxBinding, `binding '${name}' of shaders/${this.name}.wgsl`);
       }
       buffers.push(storage.buffer);
     }

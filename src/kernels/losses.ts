@@ -2,12 +2,14 @@ import crossEntropySource from '../../shaders/cross_entropy.wgsl';
 import crossEntropyGradSource from '../../shaders/cross_entropy_grad.wgsl';
 import meanErrorSource from '../../shaders/mean_error.wgsl';
 import meanErrorGradSource from '../../shaders/mean_error_grad.wgsl';
+import { floatBits } from './float_bits';
 import { defineKernel } from './kernel';
 
 /** Mean softmax cross-entropy over rows, from logits and dense or sparse labels. */
 export const crossEntropyKernel = defineKernel({
   shader: 'cross_entropy',
   source: crossEntropySource,
+  includes: [floatBits],
   uniforms: { rows: 'u32', classes: 'u32' },
   bindings: {
     x: { access: 'read', dtype: 'float32' },
@@ -22,6 +24,7 @@ export const crossEntropyKernel = defineKernel({
 export const crossEntropyGradKernel = defineKernel({
   shader: 'cross_entropy_grad',
   source: crossEntropyGradSource,
+  includes: [floatBits],
   uniforms: { rows: 'u32', classes: 'u32' },
   bindings: {
     x: { access: 'read', dtype: 'float32' },

@@ -33,7 +33,7 @@ const matmulTiledBindings = {
 export const matmulRegisterKernel = defineKernel({
   shader: 'matmul',
   source: matmulSource,
-  includes: [unaryMath],
+  includes: unaryMath,
   uniforms: matmulUniforms,
   bindings: matmulBindings,
   workgroupSize: ['WG_X', 'WG_Y', 1],
@@ -56,7 +56,7 @@ export const matmulRegisterKernel = defineKernel({
 export const matmulTiledKernel = defineKernel({
   shader: 'matmul_tiled',
   source: matmulTiledSource,
-  includes: [unaryMath],
+  includes: unaryMath,
   uniforms: matmulUniforms,
   bindings: matmulTiledBindings,
   workgroupSize: ['WG_X', 'WG_Y', 1],

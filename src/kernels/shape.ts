@@ -1,5 +1,6 @@
 import permuteSource from '../../shaders/permute.wgsl';
 import reduceSource from '../../shaders/reduce.wgsl';
+import { floatBits } from './float_bits';
 import { defineKernel } from './kernel';
 
 /** out[i] = x[Σ coord_d · strides_d] over a contiguous output (transpose, broadcast). */
@@ -16,6 +17,7 @@ export const permuteKernel = defineKernel({
 export const reduceKernel = defineKernel({
   shader: 'reduce',
   source: reduceSource,
+  includes: [floatBits],
   uniforms: { outer: 'u32', r: 'u32', inner: 'u32' },
   bindings: { x: { access: 'read', dtype: 'float32' }, y: { access: 'read_write', dtype: 'float32' } },
   workgroupSize: [64],

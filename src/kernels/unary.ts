@@ -1,6 +1,7 @@
 import math from '../../shaders/unary_math.wgsl';
 import unarySource from '../../shaders/unary.wgsl';
 import unaryGradSource from '../../shaders/unary_grad.wgsl';
+import { floatBits } from './float_bits';
 import { defineKernel } from './kernel';
 
 /**
@@ -29,14 +30,18 @@ export const unaryCodes = {
 
 export type UnaryCode = keyof typeof unaryCodes;
 
-/** The WGSL that defines unary_f and unary_df. */
-export const unaryMath = math;
+/**
+ * The WGSL that defines unary_f and unary_df, with the NaN and infinity helpers they use: what a
+ * kernel that applies an elementwise function appends (the kernels of this file, both matmuls,
+ * the convolutions).
+ */
+export const unaryMath: readonly string[] = [math, floatBits];
 
 /** y = f(x). */
 export const unaryKernel = defineKernel({
   shader: 'unary',
   source: unarySource,
-  includes: [math],
+  includes: unaryMath,
   uniforms: { n: 'u32', alpha: 'f32', beta: 'f32' },
   bindings: { x: { access: 'read', dtype: 'float32' }, y: { access: 'read_write', dtype: 'float32' } },
   workgroupSize: [64],
@@ -50,7 +55,7 @@ export const unaryKernel = defineKernel({
 export const unaryGradKernel = defineKernel({
   shader: 'unary_grad',
   source: unaryGradSource,
-  includes: [math],
+  includes: unaryMath,
   uniforms: { n: 'u32', alpha: 'f32', beta: 'f32' },
   bindings: {
     x: { access: 'read', dtype: 'float32' },

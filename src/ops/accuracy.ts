@@ -1,5 +1,6 @@
 // Argmax accuracy in one dispatch (shaders/accuracy.wgsl): the fraction of rows whose predicted
 // class, the first maximum of yPred's last axis, is the true one.
+import { checkBindable } from '../kernels/kernel';
 import { accuracyKernel } from '../kernels/metrics';
 import { InvalidArgumentError, ShapeError } from '../errors';
 import { fmt, sameShape, sizeOf } from '../tensor/shape';
@@ -19,6 +20,7 @@ export function argmaxAccuracy(op: string, t: Tensor, p: Tensor, sparse: boolean
   const fits = sparse ? sameShape(t.shape, lead) || sameShape(t.shape, [...lead, 1]) : sameShape(t.shape, p.shape);
   if (!fits) throw new ShapeError(`${op}: yTrue ${fmt(t.shape)} does not fit yPred ${fmt(p.shape)}.`);
   if (rows === 0) throw new InvalidArgumentError(`${op}: the batch is empty.`);
+  checkBindable(op, t.size, p.size);
   const out = emptyTensor([]);
   accuracyKernel.launch({ op, constants: { SPARSE: sparse }, uniforms: { rows, classes }, bindings: { t, y: p, out }, groups: [1] });
   return out;

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '../errors';
 import { type BinaryCode, binaryCodes, binaryKernel } from '../kernels/binary';
-import { MAX_RANK } from '../kernels/kernel';
-import { broadcastShapes, broadcastStrides, sameShape } from '../tensor/shape';
+import { checkBindable, MAX_RANK } from '../kernels/kernel';
+import { broadcastShapes, broadcastStrides, sameShape, sizeOf } from '../tensor/shape';
 import { emptyTensor, type Tensor } from '../tensor/tensor';
 import { asTensor, checkOperand, type Operand } from './operand';
 import { emit, type VjpRule } from './primitive';
@@ -40,6 +40,7 @@ export function binary(op: BinaryOp, a: Operand, b: Operand): Tensor {
     const t = (typeof av === 'number' ? bv : av) as Tensor;
     const s = (typeof av === 'number' ? av : bv) as number;
     const scalarA = typeof av === 'number';
+    checkBindable(op, t.size);
     const out = emptyTensor(t.shape);
     binaryKernel.launch({
       op,
@@ -53,6 +54,7 @@ export function binary(op: BinaryOp, a: Operand, b: Operand): Tensor {
   }
   const shape = broadcastShapes(op, av.shape, bv.shape);
   if (shape.length > MAX_RANK) throw new InvalidArgumentError(`${op}: rank ${shape.length} exceeds the supported ${MAX_RANK}.`);
+  checkBindable(op, av.size, bv.size, sizeOf(shape));
   const out = emptyTensor(shape);
   const layout = chooseLayout(av.shape, bv.shape, shape);
   const period = layout === 2 ? bv.size : layout === 3 ? av.size : 0;

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, ShapeError } from '../errors';
+import { checkBindable } from '../kernels/kernel';
 import { crossEntropyGradKernel, crossEntropyKernel } from '../kernels/losses';
 import { fmt, sameShape, sizeOf } from '../tensor/shape';
 import { emptyTensor, type Tensor } from '../tensor/tensor';
@@ -29,6 +30,7 @@ export function softmaxCrossEntropyMean(labels: Tensor, logits: Tensor, sparse: 
   } else if (!sameShape(t.shape, x.shape)) {
     throw new ShapeError(`${op}: labels ${fmt(t.shape)} and logits ${fmt(x.shape)} must have one shape.`);
   }
+  checkBindable(op, x.size, t.size);
   const out = emptyTensor([]);
   crossEntropyKernel.launch({ op, constants: { SPARSE: sparse }, uniforms: { rows, classes }, bindings: { x, labels: t, out }, groups: [1] });
   return emit('crossEntropy', { sparse }, [x, t], out);
@@ -43,6 +45,7 @@ export const crossEntropyVjp: VjpRule<'crossEntropy'> = (ct, { inputs: [x, t], n
   const rows = x.size / classes;
   let dx: Tensor | null = null;
   if (needs[0]) {
+    checkBindable('crossEntropy', x.size, t.size);
     dx = emptyTensor(x.shape);
     crossEntropyGradKernel.launch({
       op: 'crossEntropy',

@@ -1,6 +1,7 @@
 // A check of many tensors for NaN and ±Infinity at the cost of one multiply, one reduction and a
 // few copies, whatever their number; labels that are no class index join it as NaN.
 import { engine } from '../device/engine';
+import { checkBindable } from '../kernels/kernel';
 import { concatFlat } from '../tensor/create';
 import { type Tensor, tidy } from '../tensor/tensor';
 import { add, equal, mul, sub } from './binary';
@@ -16,6 +17,7 @@ import { where } from './where';
  * one storage binding together are split into groups, one flag each, gathered by copies.
  */
 export function nonFiniteFlags(tensors: readonly Tensor[], op: string): Tensor {
+  checkBindable(op, ...tensors.map((t) => t.size));
   const maxFloats = Math.floor((engine().info.limits.maxStorageBufferBindingSize ?? 2 ** 27) / 4);
   const groups: Tensor[][] = [];
   let floats = Infinity;

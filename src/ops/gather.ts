@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../errors';
 import { gatherKernel } from '../kernels/gather';
+import { checkBindable } from '../kernels/kernel';
 import { tensor } from '../tensor/create';
 import { sizeOf } from '../tensor/shape';
 import { emptyTensor, Tensor } from '../tensor/tensor';
@@ -27,13 +28,15 @@ export function gather(x: Operand, indices: Tensor | number[] | Float32Array | I
     throw new InvalidArgumentError(`gather: axis ${axis} is out of range for x of rank ${xt.rank}.`);
   }
   const ax = axis < 0 ? axis + xt.rank : axis;
-  const owned = !(indices instanceof Tensor);
-  const it = indices instanceof Tensor ? asTensor(indices, 'gather', 'indices') : tensor(indices);
-  if (it.dtype === 'float32' && xt.shape[ax] > MAX_INDEXED) {
-    if (owned) it.dispose();
+  const given = indices instanceof Tensor ? asTensor(indices, 'gather', 'indices') : null;
+  const count = given ? given.size : (indices as ArrayLike<number>).length;
+  const intIndices = given ? given.dtype === 'int32' : indices instanceof Int32Array;
+  if (!intIndices && xt.shape[ax] > MAX_INDEXED) {
     throw new InvalidArgumentError(`gather: axis ${ax} has ${xt.shape[ax]} entries; float32 indices address at most ${MAX_INDEXED} (int32 indices address more).`);
   }
   const { outer, n, inner } = around(xt.shape, ax);
+  checkBindable('gather', xt.size, count, outer * count * inner);
+  const it = given ?? tensor(indices as ArrayLike<number>);
   const out = emptyTensor([...xt.shape.slice(0, ax), ...it.shape, ...xt.shape.slice(ax + 1)]);
   gatherKernel.launch({
     op: 'gather',
@@ -42,13 +45,14 @@ export function gather(x: Operand, indices: Tensor | number[] | Float32Array | I
     groups: gatherKernel.threads(out.size),
   });
   const y = emit('gather', { axis: ax }, [xt, it], out);
-  if (owned) it.dispose();
+  if (!given) it.dispose();
   return y;
 }
 
 /** dx sums the cotangent rows back to the positions they came from; indices get none. */
 export const gatherVjp: VjpRule<'gather'> = (ct, { inputs: [x, indices], params: { axis } }) => {
   const { outer, n, inner } = around(x.shape, axis);
+  checkBindable('gather', ct.size, indices.size, x.size);
   const dx = emptyTensor(x.shape);
   gatherKernel.launch({
     op: 'gather',

@@ -4,6 +4,7 @@ import { broadcastStrides, fmt, sizeOf } from '../tensor/shape';
 import { emptyTensor, type Tensor } from '../tensor/tensor';
 import { encodeMatmul } from './matmul_kernel';
 import { asTensor, type Operand } from './operand';
+import { checkBindable } from '../kernels/kernel';
 import { unaryCodes } from '../kernels/unary';
 import { activationGradFromOutput, type FusableActivation, fusableActivations, isFusable } from './unary';
 import { emit, type VjpRule } from './primitive';
@@ -70,6 +71,9 @@ export function matmul(a: Operand, b: Operand, opts: MatmulOptions = {}): Tensor
     throw new InvalidArgumentError(`matmul: activation '${String(activation)}' cannot be fused; use one of ${fusableActivations.join(', ')} (leakyRelu with alpha > 0).`);
   }
   const batch = sizeOf(batchShape);
+  // Sizes as bound: an operand repeated over the batch (see batchOperand) is bound whole.
+  const bound = (t: Tensor) => (repeatsOver(t, batchShape) ? batch * t.shape[t.rank - 2] * t.shape[t.rank - 1] : t.size);
+  checkBindable('matmul', bound(at), bound(bt), batch * M * N, bias?.size ?? 0);
   const out = emptyTensor([...batchShape, M, N]);
   const lhs = batchOperand(at, batchShape);
   const rhs = batchOperand(bt, batchShape);
@@ -93,12 +97,18 @@ export function matmul(a: Operand, b: Operand, opts: MatmulOptions = {}): Tensor
  * result, or (when its batch dimensions broadcast some but not all) a copy repeated to the result's.
  */
 function batchOperand(t: Tensor, batchShape: readonly number[]): { t: Tensor; shared: boolean } {
-  const own = t.shape.slice(0, -2);
-  if (sizeOf(own) === 1) return { t, shared: true };
-  const lead = batchShape.length - own.length;
-  if (own.every((d, i) => d === batchShape[lead + i]) && batchShape.slice(0, lead).every((d) => d === 1)) return { t, shared: false };
+  if (sizeOf(t.shape.slice(0, -2)) === 1) return { t, shared: true };
+  if (!repeatsOver(t, batchShape)) return { t, shared: false };
   const full = [...batchShape, ...t.shape.slice(-2)];
   return { t: stridedCopy('matmul', t, full, broadcastStrides(t.shape, full)), shared: false };
+}
+
+/** Whether `t`'s batch dimensions broadcast only partly against `batchShape`, so it must be repeated. */
+function repeatsOver(t: Tensor, batchShape: readonly number[]): boolean {
+  const own = t.shape.slice(0, -2);
+  if (sizeOf(own) === 1) return false;
+  const lead = batchShape.length - own.length;
+  return !(own.every((d, i) => d === batchShape[lead + i]) && batchShape.slice(0, lead).every((d) => d === 1));
 }
 
 /**

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, ShapeError } from '../errors';
+import { checkBindable } from '../kernels/kernel';
 import { meanErrorGradKernel, meanErrorKernel } from '../kernels/losses';
 import { fmt, sameShape } from '../tensor/shape';
 import { emptyTensor, type Tensor } from '../tensor/tensor';
@@ -17,6 +18,7 @@ export function meanError(pred: Tensor, target: Tensor, absolute: boolean): Tens
   const t = checkTensor(target, op, 'yTrue');
   if (!sameShape(p.shape, t.shape)) throw new ShapeError(`${op}: yTrue ${fmt(t.shape)} and yPred ${fmt(p.shape)} must have one shape.`);
   if (p.size === 0) throw new InvalidArgumentError(`${op}: the inputs are empty (${fmt(p.shape)}).`);
+  checkBindable(op, p.size);
   const out = emptyTensor([]);
   meanErrorKernel.launch({ op, constants: { ABSOLUTE: absolute }, uniforms: { n: p.size }, bindings: { pred: p, targets: t, out }, groups: [1] });
   return emit('meanError', { absolute }, [p, t], out);
@@ -24,6 +26,7 @@ export function meanError(pred: Tensor, target: Tensor, absolute: boolean): Tens
 
 /** dp = (ct/n)·2(p − t) or (ct/n)·sign(p − t), fused; dt = −dp. */
 export const meanErrorVjp: VjpRule<'meanError'> = (ct, { inputs: [p, t], needs, params: { absolute } }) => {
+  checkBindable('meanError', p.size);
   const dp = emptyTensor(p.shape);
   meanErrorGradKernel.launch({
     op: 'meanError',

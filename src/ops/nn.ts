@@ -1,4 +1,5 @@
 import { InvalidArgumentError, ShapeError } from '../errors';
+import { checkBindable, fitsBinding } from '../kernels/kernel';
 import { fmt, sameShape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import { add, sub } from './binary';
@@ -20,6 +21,7 @@ export function stopGradient(x: Operand): Tensor {
  */
 export function logSoftmax(x: Operand, axis = -1): Tensor {
   const xt = asTensor(x, 'logSoftmax');
+  checkBindable('logSoftmax', xt.size);
   const m = withoutRecording(() => max(xt, axis, true));
   const shifted = sub(xt, m);
   const e = exp(shifted);
@@ -31,7 +33,9 @@ export function logSoftmax(x: Operand, axis = -1): Tensor {
 }
 
 export function softmax(x: Operand, axis = -1): Tensor {
-  const ls = logSoftmax(x, axis);
+  const xt = asTensor(x, 'softmax');
+  checkBindable('softmax', xt.size);
+  const ls = logSoftmax(xt, axis);
   const out = exp(ls);
   ls.dispose();
   return out;
@@ -49,8 +53,18 @@ export function addN(tensors: Tensor[]): Tensor {
   if (ts.length === 1) return reshape(ts[0], ts[0].shape);
   if (ts.length === 2 && ts[0].size > 1) return add(ts[0], ts[1]);
   // Σ as one reduction over a stack (built by copies): one dispatch whatever the count. Scalars
-  // (penalties, losses) always go this way, so their sum costs the same for any count.
+  // (penalties, losses) always go this way, so their sum costs the same for any count. A stack
+  // too large for one storage binding is summed pairwise instead.
   const out = withoutRecording(() => {
+    if (!fitsBinding(ts.length * ts[0].size)) {
+      let total = add(ts[0], ts[1]);
+      for (const t of ts.slice(2)) {
+        const next = add(total, t);
+        total.dispose();
+        total = next;
+      }
+      return total;
+    }
     const stacked = stack(ts);
     const total = sum(stacked, 0);
     stacked.dispose();

@@ -4,7 +4,7 @@
 // gradient of a variable's L1/L2 penalty on the way when it is given one.
 import { Storage } from '../device/storage';
 import { WebgradError } from '../errors';
-import type { AnyKernel } from '../kernels/kernel';
+import { type AnyKernel, checkBindable } from '../kernels/kernel';
 import { adamKernel, rmspropKernel, rmspropMomentumKernel, sgdKernel, sgdMomentumKernel } from '../kernels/optimizers';
 import { copyElements } from '../tensor/copy';
 import type { Tensor } from '../tensor/tensor';
@@ -78,8 +78,10 @@ export function slotCount(u: UpdateRule): number {
 /** Encodes the update of every variable of `updates` by rule `u`, in as few dispatches as the bindings allow. */
 export function applyUpdate(u: UpdateRule, updates: readonly VariableUpdate[]): void {
   const kernel = kernelOf(u);
-  for (const { variable, slots } of updates) {
+  for (const { variable, gradient, slots } of updates) {
     if (slots.length !== kernel.slots) throw new WebgradError(`applyGradients: '${variable.name}' has ${slots.length} slots, the ${u.rule} update takes ${kernel.slots}.`);
+    // Every dispatch's bindings, checked before the first dispatch (or copy) is encoded.
+    checkBindable('applyGradients', variable.size, gradient.size, ...slots.map((s) => s.size));
   }
   // Each variable's bindings: the weight (written), the gradient (read), the slots (written).
   // WebGPU refuses a buffer bound twice in one dispatch where either binding is writable, so a

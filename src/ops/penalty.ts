@@ -1,7 +1,7 @@
 import { engine } from '../device/engine';
 import { Storage } from '../device/storage';
 import { InvalidArgumentError } from '../errors';
-import { grid } from '../kernels/kernel';
+import { checkBindable, grid } from '../kernels/kernel';
 import { penaltyGradKernel, penaltyPartialKernel, penaltyTotalKernel } from '../kernels/penalty';
 import { copyElements, writeElements } from '../tensor/copy';
 import { emptyTensor, type Tensor } from '../tensor/tensor';
@@ -123,17 +123,20 @@ export function penaltyTerms(xs: readonly Tensor[], factors: readonly PenaltyFac
       }
     }
   }
-  // Tensors are grouped so that each packed buffer fits one storage binding.
+  // Tensors are grouped so that each packed buffer (each tensor padded to whole vec4s) fits one
+  // storage binding; one that fits none alone stops the op before any group is encoded.
+  checkBindable('penalty', ...ts.map((t) => t.size));
   const maxBytes = engine().info.limits.maxStorageBufferBindingSize ?? 2 ** 27;
   const groups: number[][] = [];
   let bytes = Infinity;
   ts.forEach((t, i) => {
-    if (bytes + 4 * t.size > maxBytes) {
+    const padded = 16 * Math.ceil(t.size / 4);
+    if (bytes + padded > maxBytes) {
       groups.push([]);
       bytes = 0;
     }
     groups[groups.length - 1].push(i);
-    bytes += 4 * t.size;
+    bytes += padded;
   });
   const terms: Tensor[] = [];
   for (const group of groups) {

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../errors';
-import { grid } from '../kernels/kernel';
+import { checkBindable, grid } from '../kernels/kernel';
 import { reduceKernel } from '../kernels/shape';
 import { normalizeAxes, type Shape, sameShape, sizeOf, stridesOf } from '../tensor/shape';
 import { emptyTensor, type Tensor } from '../tensor/tensor';
@@ -78,6 +78,8 @@ function reduce(op: ReduceOp, x: Operand, axis: number | readonly number[] | und
   if (op === 'max' && axes.some((a) => xt.shape[a] === 0)) {
     throw new InvalidArgumentError(`max: cannot reduce an empty axis of shape [${xt.shape.join(',')}].`);
   }
+  // The result, and the gathered copy of scattered axes, are no larger than x.
+  checkBindable(op, xt.size);
   const raw = encodeReduce(op, xt, axes);
   const shape = reducedShape(xt.shape, axes, keepDims);
   const out = keepDims ? raw.view(shape) : raw;
@@ -91,6 +93,7 @@ export const max = (x: Operand, axis?: number | readonly number[], keepDims = fa
 /** Mean over `axis` (all by default): the sum times 1/count. */
 export function mean(x: Operand, axis?: number | readonly number[], keepDims = false): Tensor {
   const xt = asTensor(x, 'mean');
+  checkBindable('mean', xt.size);
   const axes = distinctAxes('mean', axis, xt.rank);
   const count = sizeOf(axes.map((a) => xt.shape[a]));
   const s = sum(xt, axes, keepDims);

@@ -1,4 +1,5 @@
-import { MAX_RANK } from '../kernels/kernel';
+import { engine } from '../device/engine';
+import { checkBindable, MAX_RANK } from '../kernels/kernel';
 import { permuteKernel } from '../kernels/shape';
 import { copyElements } from '../tensor/copy';
 import { InvalidArgumentError, ShapeError } from '../errors';
@@ -39,6 +40,7 @@ export const reshapeVjp: VjpRule<'reshape'> = (ct, { inputs: [x] }) => [reshape(
 /** Encodes out[i] = x[Σ coord_d · strides_d] for a contiguous `outShape`. */
 export function stridedCopy(op: string, x: Tensor, outShape: Shape, strides: number[]): Tensor {
   if (outShape.length > MAX_RANK) throw new InvalidArgumentError(`${op}: rank ${outShape.length} exceeds the supported ${MAX_RANK}.`);
+  checkBindable(op, x.size, sizeOf(outShape));
   const out = emptyTensor(outShape);
   permuteKernel.launch({
     op,
@@ -92,8 +94,9 @@ export function stack(tensors: Tensor[]): Tensor {
   if (ts.some((t) => !sameShape(t.shape, shape))) {
     throw new ShapeError(`stack: all tensors must have one shape, got ${ts.map((t) => fmt(t.shape)).join(', ')}.`);
   }
-  const out = emptyTensor([ts.length, ...shape]);
   const size = sizeOf(shape);
+  engine().pool.check('stack', 4 * ts.length * size);
+  const out = emptyTensor([ts.length, ...shape]);
   ts.forEach((t, i) => copyElements(t, 0, out, i * size, size, 'stack'));
   return emit('stack', {}, ts, out);
 }

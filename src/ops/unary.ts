@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors';
+import { checkBindable } from '../kernels/kernel';
 import { type UnaryCode, unaryCodes, unaryGradKernel, unaryKernel } from '../kernels/unary';
 import { emptyTensor, type Tensor } from '../tensor/tensor';
 import { asTensor, type Operand } from './operand';
@@ -18,6 +19,7 @@ export type UnaryOp = UnaryCode;
 export function unary(op: UnaryOp, x: Operand, alpha = 0, beta = 0): Tensor {
   const xt = asTensor(x, op);
   if (!Number.isFinite(alpha) || !Number.isFinite(beta)) throw new InvalidArgumentError(`${op}: parameters must be finite, got ${alpha} and ${beta}.`);
+  checkBindable(op, xt.size);
   const y = emptyTensor(xt.shape);
   unaryKernel.launch({
     op,
@@ -39,6 +41,7 @@ export const unaryVjp: VjpRule<'unary'> = (ct, { inputs: [x], output: y, params:
 };
 
 function unaryGrad(op: UnaryOp, alpha: number, beta: number, x: Tensor, y: Tensor, ct: Tensor): Tensor {
+  checkBindable(op, x.size);
   const dx = emptyTensor(x.shape);
   unaryGradKernel.launch({
     op,

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '../errors';
 import { whereKernel } from '../kernels/binary';
-import { MAX_RANK } from '../kernels/kernel';
-import { broadcastShapes, broadcastStrides } from '../tensor/shape';
+import { checkBindable, MAX_RANK } from '../kernels/kernel';
+import { broadcastShapes, broadcastStrides, sizeOf } from '../tensor/shape';
 import { emptyTensor, type Tensor } from '../tensor/tensor';
 import { asTensor, type Operand } from './operand';
 import { emit, type VjpRule } from './primitive';
@@ -16,6 +16,7 @@ export function where(cond: Operand, a: Operand, b: Operand): Tensor {
   const bt = asTensor(b, 'where', 'b');
   const shape = broadcastShapes('where', c.shape, broadcastShapes('where', at.shape, bt.shape));
   if (shape.length > MAX_RANK) throw new InvalidArgumentError(`where: rank ${shape.length} exceeds the supported ${MAX_RANK}.`);
+  checkBindable('where', c.size, at.size, bt.size, sizeOf(shape));
   const out = emptyTensor(shape);
   whereKernel.launch({
     op: 'where',

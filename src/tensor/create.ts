@@ -1,6 +1,6 @@
 import { InvalidArgumentError, ShapeError, show } from '../errors';
 import { fillKernel, randomKernel } from '../kernels/create';
-import type { DType } from '../kernels/kernel';
+import { checkBindable, type DType } from '../kernels/kernel';
 import { copyElements, writeElements } from './copy';
 import { checkShape, fmt, type Shape, sizeOf } from './shape';
 import { emptyTensor, type NestedArray, type Tensor } from './tensor';
@@ -89,6 +89,7 @@ const SMALL_FILL = 1024;
 export function fill(shape: Shape, value: number): Tensor {
   checkShape(shape, 'fill');
   if (typeof value !== 'number') throw new InvalidArgumentError(`fill: value must be a number, got ${typeof value}.`);
+  if (sizeOf(shape) > SMALL_FILL) checkBindable('fill', sizeOf(shape));
   const t = emptyTensor(shape);
   // Small constants are uploaded in the command stream (a copy) rather than filled (a dispatch).
   if (t.size <= SMALL_FILL) writeElements(t, new Float32Array(t.size).fill(value), 'fill');
@@ -142,6 +143,7 @@ function random(op: string, shape: Shape, dist: 0 | 1 | 2, lo: number, hi: numbe
     throw new InvalidArgumentError(`${op}: seed must be a finite number, got ${show(seed)}.`);
   }
   const [seedLo, seedHi] = seedWords(seed ?? freshSeed());
+  checkBindable(op, sizeOf(shape));
   const t = emptyTensor(shape);
   randomKernel.launch({
     op,

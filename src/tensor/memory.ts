@@ -6,13 +6,34 @@ export interface MemoryInfo {
   numTensors: number;
   /** Bytes of GPU buffers held by live tensors (size classes, see pool.ts). */
   numBytes: number;
-  /** Bytes of free buffers kept for reuse. */
+  /** Bytes of free buffers kept for reuse (at most `max(64 MiB, the peak of numBytes)`). */
   numPooledBytes: number;
+  /** Bytes of the mappable buffers that readbacks copy into (at most 32 MiB idle). */
+  numStagingBytes: number;
   /** Compute dispatches since `init()`. */
   numDispatches: number;
 }
 
 export function memory(): MemoryInfo {
   const e = engine();
-  return { numTensors: liveTensorCount(), numBytes: e.pool.liveBytes, numPooledBytes: e.pool.pooledBytes, numDispatches: e.stream.dispatchCount };
+  return {
+    numTensors: liveTensorCount(),
+    numBytes: e.pool.liveBytes,
+    numPooledBytes: e.pool.pooledBytes,
+    numStagingBytes: e.staging.bytes,
+    numDispatches: e.stream.dispatchCount,
+  };
+}
+
+/**
+ * Frees every GPU buffer that no tensor holds: the pool's idle buffers and the idle readback
+ * buffers (work already encoded is submitted first). Live tensors are untouched; the next steps
+ * make the buffers they need afresh. The pool's budget restarts from the bytes live now.
+ */
+export function releaseMemory(): void {
+  const e = engine();
+  e.stream.flush();
+  e.pool.releaseAll();
+  e.staging.releaseAll();
+  e.pipelines.forgetBindGroups();
 }
