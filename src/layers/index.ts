@@ -6,3 +6,4 @@ export { Layer, type AddWeightOptions, type CallOptions, type LayerArgs, type La
 export { Add, add, Average, average, Concatenate, concatenate, type ConcatenateArgs, Multiply, multiply } from './merge';
 export { Embedding, embedding, type EmbeddingArgs } from './embedding';
 export { LayerNormalization, layerNormalization, type LayerNormalizationArgs } from './normalization';
+export { Functional, InputLayer } from './functional';
