@@ -238,3 +238,34 @@ describe('fit of functional models against TensorFlow.js from the same weights',
     await compare(true);
   });
 });
+
+describe('saving functional models', () => {
+  it('TensorFlow.js loads a saved two-input, two-output model with a shared layer and predicts the same', async () => {
+    const a = wg.input({ shape: [3], name: 'a' });
+    const b = wg.input({ shape: [2], name: 'b' });
+    const shared = wg.layers.dense({ units: 4, activation: 'tanh' });
+    const left = shared.apply(wg.layers.dense({ units: 3 }).apply(a));
+    const right = shared.apply(wg.layers.concatenate().apply([b, wg.layers.dense({ units: 1 }).apply(b)]));
+    const h = wg.layers.average().apply([wg.layers.add().apply([left, right]), wg.layers.multiply().apply([left, right])]);
+    const m = wg.model({ inputs: [a, b], outputs: [wg.layers.dense({ units: 1 }).apply(h), wg.layers.layerNormalization().apply(h)] });
+    const tm = await tf.loadLayersModel(tf.io.fromMemory(await m.save()));
+    expect(tm.inputs.length).toBe(2);
+    const xa = randomArray(6, 51);
+    const xb = randomArray(4, 52);
+    const theirs = tm.predict([tf.tensor2d(xa, [2, 3]), tf.tensor2d(xb, [2, 2])]) as tf.Tensor[];
+    const ours = m.predict([wg.tensor(xa, [2, 3]), wg.tensor(xb, [2, 2])]) as wg.Tensor[];
+    for (let i = 0; i < 2; i++) expectClose(await ours[i].data(), (await theirs[i].data()) as Float32Array, 1e-4, 1e-5);
+  });
+
+  it('TensorFlow.js loads a saved model of int32 ids through an embedding and predicts the same', async () => {
+    const ids = wg.input({ shape: [4], dtype: 'int32', name: 'ids' });
+    const h = wg.layers.embedding({ inputDim: 9, outputDim: 3 }).apply(ids);
+    const m = wg.model({ inputs: ids, outputs: wg.layers.dense({ units: 2 }).apply(wg.layers.layerNormalization().apply(h)) });
+    const tm = await tf.loadLayersModel(tf.io.fromMemory(await m.save()));
+    const x = [[0, 8, 3, 3], [5, 1, 0, 7]];
+    const theirs = tm.predict(tf.tensor2d(x, undefined, 'int32')) as tf.Tensor;
+    const ours = m.predict(wg.tensor(x, undefined, 'int32'));
+    expect(ours.shape).toEqual(theirs.shape);
+    expectClose(await ours.data(), (await theirs.data()) as Float32Array, 1e-4, 1e-5);
+  });
+});
