@@ -49,7 +49,7 @@ export function input(args: InputArgs): SymbolicTensor {
   }
   if (dtype !== 'float32' && dtype !== 'int32') throw new InvalidArgumentError(`input: dtype must be 'float32' or 'int32', got ${String(dtype)}.`);
   const layer = new InputLayer({ batchInputShape: [null, ...shape], name, dtype });
-  const node: Node = { layer, inputs: [], arrayInput: false, outputs: [], arrayOutput: false };
+  const node: Node = { layer, inputs: [], arrayInput: false, callOptions: {}, outputs: [], arrayOutput: false };
   node.outputs = [new SymbolicTensor(layer.batchInputShape, dtype, node, 0, layer.name)];
   return node.outputs[0];
 }
@@ -180,7 +180,7 @@ export class Functional extends Model {
     try {
       for (const node of this.nodes) {
         const args = node.inputs.map((t) => values.get(t)!);
-        const y = node.layer.apply(node.arrayInput ? args : args[0], opts);
+        const y = node.layer.apply(node.arrayInput ? args : args[0], { ...node.callOptions, training: opts.training });
         const ys = Array.isArray(y) ? y : [y];
         made.push(...ys);
         if (ys.length !== node.outputs.length) {

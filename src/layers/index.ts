@@ -7,3 +7,4 @@ export { Add, add, Average, average, Concatenate, concatenate, type ConcatenateA
 export { Embedding, embedding, type EmbeddingArgs } from './embedding';
 export { LayerNormalization, layerNormalization, type LayerNormalizationArgs } from './normalization';
 export { Functional, InputLayer } from './functional';
+export { MultiHeadAttention, multiHeadAttention, type MultiHeadAttentionArgs, type MultiHeadAttentionCallOptions } from './attention';

@@ -185,7 +185,7 @@ export class Layer {
     callStack.push(training);
     try {
       if (!this.built) this.build(Array.isArray(x) ? x.map((t) => t.shape) : x.shape);
-      const y = this.call(x, { training });
+      const y = this.call(x, { ...opts, training });
       const outputs = Array.isArray(y) ? y : [y];
       if (outputs.length === 0 || !outputs.every((t) => t instanceof Tensor)) throw new InvalidArgumentError(`${this.name}.call must return a Tensor.`);
       if (!Array.isArray(y)) this.lastOutputShape = y.rank > 0 ? [null, ...y.shape.slice(1)] : [];
@@ -209,7 +209,10 @@ export class Layer {
    * losses are dropped.
    */
   private applySymbolic(inputs: SymbolicTensor | SymbolicTensor[], opts: CallOptions): SymbolicTensor | SymbolicTensor[] {
-    if (opts !== undefined && opts !== null) checkOptionKeys(`${this.name}.apply`, opts, ['training']);
+    const { training: _, ...callOptions } = opts ?? {};
+    for (const [key, value] of Object.entries(callOptions)) {
+      if (value instanceof Tensor || isSymbolic(value)) throw new InvalidArgumentError(`${this.name}.apply: option '${key}' cannot be a tensor in a functional model; make it an input of the layer.`);
+    }
     const list = Array.isArray(inputs) ? inputs : [inputs];
     const shapes = list.map((t) => t.shape);
     const shapeArg = Array.isArray(inputs) ? shapes : shapes[0];
@@ -231,7 +234,7 @@ export class Layer {
               const n = shape.reduce((a, b) => a * b, 1);
               return tensor(t.dtype === 'int32' ? new Int32Array(n) : new Float32Array(n), shape);
             });
-            const y = this.call(Array.isArray(inputs) ? probes : probes[0], { training: false });
+            const y = this.call(Array.isArray(inputs) ? probes : probes[0], { ...callOptions, training: false });
             arrayOutput = Array.isArray(y);
             const ys = Array.isArray(y) ? y : [y];
             outShapes = ys.map((t) => t.shape.map((d, i) => (i === 0 && list[0].shape[0] === null ? null : d)));
@@ -243,7 +246,7 @@ export class Layer {
         this.clearLosses(new Set());
       }
     }
-    const node: Node = { layer: this, inputs: list, arrayInput: Array.isArray(inputs), outputs: [], arrayOutput };
+    const node: Node = { layer: this, inputs: list, arrayInput: Array.isArray(inputs), callOptions, outputs: [], arrayOutput };
     node.outputs = outShapes!.map((shape, i) => new SymbolicTensor(shape, dtypes[i], node, i, outShapes!.length > 1 ? `${this.name}/${i}` : this.name));
     if (!arrayOutput) this.lastOutputShape = outShapes![0];
     return arrayOutput ? node.outputs : node.outputs[0];

@@ -12,6 +12,8 @@ export interface Node {
   readonly inputs: readonly SymbolicTensor[];
   /** The layer was applied to an array (a merge layer, a model with several inputs). */
   readonly arrayInput: boolean;
+  /** The options of the call besides `training` (which the model's own call decides). */
+  readonly callOptions: Readonly<Record<string, unknown>>;
   outputs: SymbolicTensor[];
   /** The layer returned an array (a model with several outputs). */
   arrayOutput: boolean;
