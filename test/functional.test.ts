@@ -163,6 +163,15 @@ describe('model({ inputs, outputs })', () => {
       expect(h.history.loss[0]).toBeGreaterThan(0);
     }
   });
+  it('a Sequential model starting with an embedding checks its ids too, and shuffles int32 ids', async () => {
+    const m = wg.sequential({ layers: [wg.layers.embedding({ inputDim: 4, outputDim: 2, inputShape: [2] }), wg.layers.dense({ units: 1 })] });
+    m.compile({ optimizer: 'sgd', loss: 'mse' });
+    const y = wg.zeros([3, 2, 1]);
+    await expect(m.fit(wg.tensor([[0, 1], [3, 4], [1, 1]]), y, { verbose: 0 })).rejects.toThrow(/id 4 in sample 1/);
+    await expect(m.evaluate(wg.tensor([[0, 1], [3, 2], [1, 1.5]]), y)).rejects.toThrow(/id 1.5 in sample 2/);
+    const h = await m.fit(wg.tensor([[0, 1], [3, 2], [1, 1]], undefined, 'int32'), y, { verbose: 0, batchSize: 2, epochs: 2 });
+    expect(h.history.loss.length).toBe(2);
+  });
 });
 
 describe('fit of functional models against TensorFlow.js from the same weights', () => {
