@@ -1,8 +1,8 @@
 import { checkOptionKeys, InvalidArgumentError, ShapeError } from '../errors';
 import { checkTensor } from '../ops/operand';
 import { penaltyTerms } from '../ops/penalty';
-import { sum } from '../ops/reduce';
 import { withoutRecording } from '../ops/primitive';
+import { sum } from '../ops/reduce';
 import { reshape } from '../ops/shape_ops';
 import { copyOf } from '../tensor/copy';
 import { tensor } from '../tensor/create';

@@ -1,7 +1,7 @@
 import { checkOptionKeys, InvalidArgumentError } from '../errors';
 import type { Tensor } from '../tensor/tensor';
-import { type CallOptions, Layer, type LayerConfig, type LayerShape } from './layer';
 import { Embedding } from './embedding';
+import { type CallOptions, Layer, type LayerConfig, type LayerShape } from './layer';
 import { Model } from './model';
 
 export interface SequentialArgs {
