@@ -266,6 +266,22 @@ describe('saving functional models', () => {
     for (let i = 0; i < 2; i++) expectClose(await ours[i].data(), (await theirs[i].data()) as Float32Array, 1e-4, 1e-5);
   });
 
+  it('loadWeights restores a saved functional model into one built by the same code; loadModel says it reads Sequential topologies', async () => {
+    const make = () => {
+      const a = wg.input({ shape: [3] });
+      const b = wg.input({ shape: [2] });
+      const shared = wg.layers.dense({ units: 2 });
+      return wg.model({ inputs: [a, b], outputs: wg.layers.layerNormalization().apply(wg.layers.add().apply([shared.apply(wg.layers.dense({ units: 3 }).apply(b)), shared.apply(a)])) });
+    };
+    const saved = make();
+    const artifacts = await saved.save();
+    const restored = make();
+    await restored.loadWeights(artifacts);
+    const want = await values(saved.getWeights());
+    (await values(restored.getWeights())).forEach((w, i) => expectClose(w, want[i], 0, 0));
+    await expect(wg.loadModel(artifacts)).rejects.toThrow(wg.ModelFormatError);
+  });
+
   it('TensorFlow.js loads a saved model of int32 ids through an embedding and predicts the same', async () => {
     const ids = wg.input({ shape: [4], dtype: 'int32', name: 'ids' });
     const h = wg.layers.embedding({ inputDim: 9, outputDim: 3 }).apply(ids);
