@@ -41,6 +41,8 @@ export { Layer, type CallOptions, type LayerArgs } from './layers/layer';
 export { Model } from './layers/model';
 export type { PrintFn } from './layers/summary';
 export { Sequential, sequential, type SequentialArgs } from './layers/sequential';
+export { Functional, type FunctionalArgs, input, type InputArgs, InputLayer, model } from './layers/functional';
+export { SymbolicTensor } from './layers/symbolic';
 export { loadModel } from './io/load';
 export type { ModelArtifacts, WeightSpec } from './io/artifacts';
 export {

@@ -148,7 +148,7 @@ describe('model.losses with convolution regularizers (Keras 3)', () => {
     const [kernel, bias, depthwise] = await Promise.all(model.weights.slice(0, 4).map((w) => w.data()));
     const x = wg.tensor(randomArray(2 * 6 * 6 * 2, 21), [2, 6, 6, 2]);
     model.apply(x);
-    const activity = model.layers[1].call(model.layers[0].call(x, {}), {});
+    const activity = model.layers[1].call(model.layers[0].call(x, {}), {}) as wg.Tensor;
     const expected = [
       0.05 * sumSq(await activity.data()), // the activity penalty of the last outermost apply
       0.01 * sumAbs(kernel) + 0.02 * sumSq(kernel),

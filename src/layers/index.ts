@@ -9,3 +9,8 @@ export {
   maxPooling2d, type GlobalPooling2DArgs, type Pooling2DArgs,
 } from './pooling';
 export { Flatten, Reshape, flatten, reshape, type FlattenArgs, type ReshapeArgs } from './reshape';
+export { Add, add, Average, average, Concatenate, concatenate, type ConcatenateArgs, Multiply, multiply } from './merge';
+export { Embedding, embedding, type EmbeddingArgs } from './embedding';
+export { LayerNormalization, layerNormalization, type LayerNormalizationArgs } from './normalization';
+export { Functional, InputLayer } from './functional';
+export { MultiHeadAttention, multiHeadAttention, type MultiHeadAttentionArgs, type MultiHeadAttentionCallOptions } from './attention';

@@ -1,14 +1,17 @@
 import { checkOptionKeys, InvalidArgumentError, ShapeError } from '../errors';
 import { checkTensor } from '../ops/operand';
 import { penaltyTerms } from '../ops/penalty';
+import { withoutRecording } from '../ops/primitive';
 import { sum } from '../ops/reduce';
 import { reshape } from '../ops/shape_ops';
 import { copyOf } from '../tensor/copy';
+import { tensor } from '../tensor/create';
 import { checkShape, fmt, sameShape, type Shape } from '../tensor/shape';
-import { keep, Tensor } from '../tensor/tensor';
+import { keep, Tensor, tidy } from '../tensor/tensor';
 import { Variable } from '../tensor/variable';
 import { get as getInitializer, type Initializer, type InitializerIdentifier } from './initializers';
 import { get as getRegularizer, L1L2, Regularizer, type RegularizerFn, type RegularizerLike, serialize as serializeRegularizer } from './regularizers';
+import { isSymbolic, type Node, SymbolicTensor } from './symbolic';
 
 /** An input shape as layers see it; the batch dimension may be unknown (null) before data arrives. */
 export type LayerShape = ReadonlyArray<number | null>;
@@ -125,17 +128,20 @@ export class Layer {
     this.activityRegularizer = getRegularizer(args.activityRegularizer);
     // However a subclass defines `build`, running it marks the layer built (Keras's build wrapper).
     const build = this.build;
-    this.build = (inputShape: LayerShape): void => {
+    this.build = (inputShape: LayerShape | LayerShape[]): void => {
       build.call(this, inputShape);
       this.built = true;
     };
   }
 
-  /** Creates the weights once the input shape is known. Runs once, before the first `call`. */
-  build(_inputShape: LayerShape): void {}
+  /**
+   * Creates the weights once the input shape is known (one shape per input when the layer is
+   * applied to an array). Runs once, before the first `call`.
+   */
+  build(_inputShape: LayerShape | LayerShape[]): void {}
 
   /** The computation. Subclasses override it; use `apply` to run a layer. */
-  call(_inputs: Tensor, _opts: CallOptions): Tensor {
+  call(_inputs: Tensor | Tensor[], _opts: CallOptions): Tensor | Tensor[] {
     throw new InvalidArgumentError(`${this.name}: a Layer subclass must implement call().`);
   }
 
@@ -153,17 +159,25 @@ export class Layer {
   }
 
   /** The output shape for an input shape, when the layer knows it without running (used to build ahead). */
-  computeOutputShape(_inputShape: LayerShape): LayerShape | undefined {
+  computeOutputShape(_inputShape: LayerShape | LayerShape[]): LayerShape | undefined {
     return undefined;
   }
 
   /**
    * Runs the layer: builds it on first use, calls `call`, and adds the activity penalty
    * `activityRegularizer(output)` to `losses` (not divided by the batch size, as in Keras 3). The outermost apply first clears the
-   * `addLoss` tensors of this layer and of every nested one.
+   * `addLoss` tensors of this layer and of every nested one. Given symbolic tensors (from
+   * `input()`), it builds the layer and returns symbolic outputs for `model({ inputs, outputs })`.
+   * A model with several outputs returns an array.
    */
-  apply(inputs: Tensor, opts: CallOptions = {}): Tensor {
-    const x = checkTensor(inputs, `${this.name}.apply`, 'inputs');
+  apply(inputs: SymbolicTensor | SymbolicTensor[], opts?: CallOptions): SymbolicTensor;
+  apply(inputs: Tensor, opts?: CallOptions): Tensor;
+  apply(inputs: Tensor[], opts?: CallOptions): Tensor;
+  apply(inputs: Tensor | Tensor[], opts?: CallOptions): Tensor | Tensor[];
+  apply(inputs: Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[], opts: CallOptions = {}): Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[] {
+    if (isSymbolic(inputs)) return this.applySymbolic(inputs, opts);
+    const op = `${this.name}.apply`;
+    const x = Array.isArray(inputs) ? inputs.map((t, i) => checkTensor(t, op, `inputs[${i}]`)) : checkTensor(inputs, op, 'inputs');
     if (opts?.training !== undefined && typeof opts.training !== 'boolean') {
       throw new InvalidArgumentError(`${this.name}.apply: training must be a boolean.`);
     }
@@ -171,20 +185,72 @@ export class Layer {
     if (callStack.length === 0) this.clearLosses(new Set());
     callStack.push(training);
     try {
-      if (!this.built) this.build(x.shape);
-      const y = this.call(x, { training });
-      if (!(y instanceof Tensor)) throw new InvalidArgumentError(`${this.name}.call must return a Tensor.`);
-      this.lastOutputShape = y.rank > 0 ? [null, ...y.shape.slice(1)] : [];
+      if (!this.built) this.build(Array.isArray(x) ? x.map((t) => t.shape) : x.shape);
+      const y = this.call(x, { ...opts, training });
+      const outputs = Array.isArray(y) ? y : [y];
+      if (outputs.length === 0 || !outputs.every((t) => t instanceof Tensor)) throw new InvalidArgumentError(`${this.name}.call must return a Tensor.`);
+      if (!Array.isArray(y)) this.lastOutputShape = y.rank > 0 ? [null, ...y.shape.slice(1)] : [];
       if (this.activityRegularizer) {
         // Keras 3 adds regularizer(output) as it is (tf.keras 2 divided it by the batch size).
-        const penalty = applyRegularizer(this.activityRegularizer, y);
-        this.addLoss(penalty);
-        penalty.dispose();
+        for (const out of outputs) {
+          const penalty = applyRegularizer(this.activityRegularizer, out);
+          this.addLoss(penalty);
+          penalty.dispose();
+        }
       }
       return y;
     } finally {
       callStack.pop();
     }
+  }
+
+  /**
+   * Builds the layer for symbolic inputs and returns its symbolic outputs. Their shapes come from
+   * `computeOutputShape`, or else from one untaped call on zeros (unknown dimensions as 1), whose
+   * losses are dropped.
+   */
+  private applySymbolic(inputs: SymbolicTensor | SymbolicTensor[], opts: CallOptions): SymbolicTensor | SymbolicTensor[] {
+    const { training: _, ...callOptions } = opts ?? {};
+    for (const [key, value] of Object.entries(callOptions)) {
+      if (value instanceof Tensor || isSymbolic(value)) throw new InvalidArgumentError(`${this.name}.apply: option '${key}' cannot be a tensor in a functional model; make it an input of the layer.`);
+    }
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    const shapes = list.map((t) => t.shape);
+    const shapeArg = Array.isArray(inputs) ? shapes : shapes[0];
+    if (!this.built) this.build(shapeArg);
+    let outShapes: LayerShape[];
+    let arrayOutput = false;
+    let dtypes: Array<Tensor['dtype']> = [];
+    const known = this.computeOutputShape(shapeArg);
+    if (known) {
+      outShapes = [known];
+      dtypes = ['float32'];
+    } else {
+      callStack.push(false);
+      try {
+        tidy(() =>
+          withoutRecording(() => {
+            const probes = list.map((t) => {
+              const shape = t.shape.map((d) => d ?? 1);
+              const n = shape.reduce((a, b) => a * b, 1);
+              return tensor(t.dtype === 'int32' ? new Int32Array(n) : new Float32Array(n), shape);
+            });
+            const y = this.call(Array.isArray(inputs) ? probes : probes[0], { ...callOptions, training: false });
+            arrayOutput = Array.isArray(y);
+            const ys = Array.isArray(y) ? y : [y];
+            outShapes = ys.map((t) => t.shape.map((d, i) => (i === 0 && list[0].shape[0] === null ? null : d)));
+            dtypes = ys.map((t) => t.dtype);
+          }),
+        );
+      } finally {
+        callStack.pop();
+        this.clearLosses(new Set());
+      }
+    }
+    const node: Node = { layer: this, inputs: list, arrayInput: Array.isArray(inputs), callOptions, outputs: [], arrayOutput };
+    node.outputs = outShapes!.map((shape, i) => new SymbolicTensor(shape, dtypes[i], node, i, outShapes!.length > 1 ? `${this.name}/${i}` : this.name));
+    if (!arrayOutput) this.lastOutputShape = outShapes![0];
+    return arrayOutput ? node.outputs : node.outputs[0];
   }
 
   get trainable(): boolean {

@@ -29,27 +29,35 @@ export class Model extends Layer {
   }
 
   /**
-   * Trains on (x, y); the loss minimized and reported is the compiled loss plus Σ `losses`.
+   * Trains on (x, y); the loss minimized and reported is the compiled loss (Σ lossWeight · loss
+   * over the outputs) plus Σ `losses`. A model with several inputs or outputs takes arrays for x
+   * and y, one entry per input and output in order.
    * Rejects, before any weight changes, non-finite data (NonFiniteError), labels that are no class
    * index when the loss reads y as sparse labels (InvalidArgumentError), and a second fit or
    * trainOnBatch while this model is training (TrainingInProgressError). Prints progress unless
    * `verbose: 0`.
    */
-  fit(x: Data, y: Data, opts?: FitOptions): Promise<History> {
+  fit(x: Data | Data[], y: Data | Data[], opts?: FitOptions): Promise<History> {
     return fitModel(this, this.compiled, x, y, opts);
   }
 
   /** The loss and metrics over (x, y), checked as `fit` checks them; may run while the model trains. */
-  evaluate(x: Data, y: Data, opts?: EvaluateOptions): Promise<Logs> {
+  evaluate(x: Data | Data[], y: Data | Data[], opts?: EvaluateOptions): Promise<Logs> {
     return evaluateModel(this, this.compiled, x, y, opts);
   }
 
-  predict(x: Data, opts?: PredictOptions): Tensor {
+  /**
+   * The outputs (training false) for every sample, batch by batch. A model with several inputs
+   * takes an array (one entry per input, in order); one with several outputs returns an array.
+   */
+  predict(x: Data, opts?: PredictOptions): Tensor;
+  predict(x: Data[], opts?: PredictOptions): Tensor | Tensor[];
+  predict(x: Data | Data[], opts?: PredictOptions): Tensor | Tensor[] {
     return predictModel(this, x, opts);
   }
 
   /** One training step on (x, y), checked as `fit` checks them; resolves to that batch's logs. */
-  trainOnBatch(x: Data, y: Data): Promise<Logs> {
+  trainOnBatch(x: Data | Data[], y: Data | Data[]): Promise<Logs> {
     return trainOnBatchModel(this, this.compiled, x, y);
   }
 

@@ -1,5 +1,6 @@
 import { checkOptionKeys, InvalidArgumentError } from '../errors';
 import type { Tensor } from '../tensor/tensor';
+import { Embedding } from './embedding';
 import { type CallOptions, Layer, type LayerConfig, type LayerShape } from './layer';
 import { Model } from './model';
 
@@ -51,6 +52,16 @@ export class Sequential extends Model {
     let shape: LayerShape | undefined = inputShape;
     for (const layer of this.layers) shape = shape && layer.computeOutputShape(shape);
     return shape;
+  }
+
+  /**
+   * The number of rows of the embedding the ids index when the first layer is one (or a model
+   * whose input feeds one), else null: fit and evaluate check such ids before training. @internal
+   */
+  get inputIdLimits(): Array<number | null> {
+    const first: Layer & { inputIdLimits?: Array<number | null> } | undefined = this.layers[0];
+    if (first instanceof Embedding) return [first.inputDim];
+    return [first?.inputIdLimits?.length === 1 ? first.inputIdLimits[0] : null];
   }
 
   /** Keras's Sequential config: the name and each layer's class name and config, in order. */

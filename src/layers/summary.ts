@@ -21,16 +21,21 @@ const count = (n: number) => n.toLocaleString('en-US');
 
 const params = (weights: ReadonlyArray<{ size: number }>) => weights.reduce((n, w) => n + w.size, 0);
 
+/** A model as the summary sees it: a Sequential's or functional model's `layers`, a functional model's `inputs`. */
+type Summarized = Layer & { layers?: Layer[]; inputs?: unknown[] };
+
 /**
  * The rows of the table: the layers of a Sequential with the shapes they compute from its input
- * shape, or a subclassed model's layers with the shapes of their most recent apply.
+ * shape, or a functional or subclassed model's layers with the shapes of their most recent apply
+ * (a functional model's, when it was made).
  */
-function rows(model: Layer & { layers?: Layer[] }): Array<[string, string, string]> {
+function rows(model: Summarized): Array<[string, string, string]> {
   const layers = Array.isArray(model.layers) ? model.layers : model.sublayers();
+  const stacked = Array.isArray(model.layers) && !Array.isArray(model.inputs);
   const first = layers[0]?.inputShape;
   let shape: LayerShape | undefined = first ? [null, ...first] : undefined;
   return layers.map((layer) => {
-    shape = Array.isArray(model.layers) && shape ? layer.computeOutputShape(shape) : undefined;
+    shape = stacked && shape ? layer.computeOutputShape(shape) : undefined;
     shape ??= layer.lastOutputShape;
     return [`${layer.name} (${layer.getClassName()})`, shapeText(shape), layer.built ? count(params(layer.weights)) : 'unbuilt'];
   });
@@ -52,7 +57,7 @@ function row(fields: readonly string[], ends: readonly number[]): string {
  * each shared weight counted once. `positions` are where the columns end, as fractions of
  * `lineLength` or in characters.
  */
-export function printSummary(model: Layer & { layers?: Layer[] }, lineLength = LINE_LENGTH, positions = POSITIONS, printFn: PrintFn = console.log): void {
+export function printSummary(model: Summarized, lineLength = LINE_LENGTH, positions = POSITIONS, printFn: PrintFn = console.log): void {
   if (!Number.isInteger(lineLength) || lineLength < 20) throw new InvalidArgumentError(`summary: lineLength must be an integer ≥ 20, got ${String(lineLength)}.`);
   if (!Array.isArray(positions) || positions.length !== 3 || !positions.every((p, i) => typeof p === 'number' && p > (positions[i - 1] ?? 0))) {
     throw new InvalidArgumentError('summary: positions must be 3 increasing numbers, the ends of the columns.');

@@ -9,7 +9,7 @@ import { tensor } from '../tensor/create';
 import { fmt, sameShape } from '../tensor/shape';
 import { emptyTensor, keep, Tensor, tidy } from '../tensor/tensor';
 import { checkCompiled, type Compiled } from './compile';
-import { asSamples, batchOf, checkFinite, type Data, pairOf, permutation, release, type Samples, splitRows } from './data';
+import { asSamples, batchOf, type CheckedInput, checkFinite, type Data, dataNames, entriesOf, floatIds, pairOf, permutation, release, type Samples, splitRows } from './data';
 import { sparseLabelClasses } from './labels';
 import { type Logs, logKeys, LogSums } from './logs';
 import { type EvaluateOptions, evaluateSettings, type FitOptions, fitSettings, type PredictOptions } from './options';
@@ -23,13 +23,13 @@ export interface History {
 }
 
 /** Evaluates rows [start, end) batch by batch, adding into `section` of `sums`, each batch submitted as it is encoded. */
-function evaluateRows(model: TrainableModel, c: Compiled, x: Tensor, y: Tensor, start: number, end: number, batchSize: number, sums: LogSums, section: number): void {
+function evaluateRows(model: TrainableModel, c: Compiled, x: Tensor[], y: Tensor[], start: number, end: number, batchSize: number, sums: LogSums, section: number): void {
   for (let s = start; s < end; s += batchSize) {
     const count = Math.min(batchSize, end - s);
     tidy(() =>
       withoutRecording(() => {
-        const xb = rowsOf(x, s, count, 'fit');
-        const yb = rowsOf(y, s, count, 'fit');
+        const xb = x.map((t) => rowsOf(t, s, count, 'fit'));
+        const yb = y.map((t) => rowsOf(t, s, count, 'fit'));
         logBatch(sums, section, c, yb, forward(model, c, xb, yb, false), count);
       }),
     );
@@ -73,25 +73,58 @@ async function asOnlyTraining<T>(op: string, model: TrainableModel, run: () => P
   }
 }
 
-export function fitModel(model: TrainableModel, c: Compiled | undefined, x: Data, y: Data, opts: FitOptions = {}): Promise<History> {
+/** The names of a model's inputs and outputs: its own, or one of each. */
+function namesOf(model: TrainableModel): { inputs: string[]; outputs: string[] } {
+  return { inputs: model.inputNames ?? ['input'], outputs: model.outputNames ?? ['output'] };
+}
+
+/**
+ * x and y as samples, one per input and output, with the checks every training call makes: what
+ * to check for finiteness and index ranges (labels of sparse losses, ids of embeddings), named.
+ */
+function dataOf(op: string, model: TrainableModel, x: Data | Data[], y: Data | Data[], prefix = ''): { xs: Samples[]; ys: Samples[]; xNames: string[]; yNames: string[] } {
+  const names = namesOf(model);
+  const xNames = dataNames(prefix, names.inputs, 'x');
+  const yNames = dataNames(prefix, names.outputs, 'y');
+  const [xs, ys] = pairOf(op, entriesOf(op, 'input', x, names.inputs), entriesOf(op, 'output', y, names.outputs), { x: xNames, y: yNames });
+  return { xs, ys, xNames, yNames };
+}
+
+/** The inputs of checkFinite for x and y, with the class count of each y and the id limit of each x. */
+function checked(model: TrainableModel, d: { xs: Samples[]; ys: Samples[]; xNames: string[]; yNames: string[] }, classes: Array<number | null>): CheckedInput[] {
+  const limits = model.inputIdLimits ?? [];
+  return [
+    ...d.xs.map((s, i): CheckedInput => [d.xNames[i], s.t, limits[i] ?? null, 'id']),
+    ...d.ys.map((s, i): CheckedInput => [d.yNames[i], s.t, classes[i]]),
+  ];
+}
+
+const tensorsOf = (samples: Samples[]) => samples.map((s) => s.t);
+
+export function fitModel(model: TrainableModel, c: Compiled | undefined, x: Data | Data[], y: Data | Data[], opts: FitOptions = {}): Promise<History> {
   return asOnlyTraining('fit', model, () => fit(model, c, x, y, opts));
 }
 
-async function fit(model: TrainableModel, c: Compiled | undefined, x: Data, y: Data, opts: FitOptions): Promise<History> {
+async function fit(model: TrainableModel, c: Compiled | undefined, x: Data | Data[], y: Data | Data[], opts: FitOptions): Promise<History> {
   const op = 'fit';
   const yieldIfBusy = eventLoopYielder();
-  const compiled = checkCompiled(op, c);
+  const compiled = checkCompiled(op, c, namesOf(model).outputs);
   const { epochs, initialEpoch, batchSize, shuffle, seed, validationData, validationSplit, callbacks, verbose } = fitSettings(opts);
-  const [xs, ys] = pairOf(op, x, y);
-  let vx: Samples | undefined;
-  let vy: Samples | undefined;
+  const data = dataOf(op, model, x, y);
+  const [xs, ys] = [tensorsOf(data.xs), tensorsOf(data.ys)];
+  let valData: ReturnType<typeof dataOf> | undefined;
   let sums: LogSums | undefined;
   let order: Tensor | null = null;
+  let floats: Array<Tensor | null> = [];
   try {
-    if (validationData) [vx, vy] = pairOf(op, validationData[0], validationData[1], ['validationData x', 'validationData y']);
-    const { trainRows, validation } = splitRows(xs.t, ys.t, vx && vy && [vx.t, vy.t], validationSplit);
-    const classes = sparseLabelClasses(model, compiled, xs.t, ys.t, Math.min(batchSize, trainRows));
-    await checkFinite(op, vx ? [['x', xs.t], ['y', ys.t, classes], ['validationData x', vx.t], ['validationData y', vy!.t, classes]] : [['x', xs.t], ['y', ys.t, classes]]);
+    if (validationData) valData = dataOf(op, model, validationData[0], validationData[1], 'validationData ');
+    const { trainRows, validation } = splitRows(xs, ys, valData && [tensorsOf(valData.xs), tensorsOf(valData.ys)], validationSplit);
+    const classes = sparseLabelClasses(model, compiled, xs, ys, Math.min(batchSize, trainRows));
+    await checkFinite(op, [...checked(model, data, classes), ...(valData ? checked(model, valData, classes) : [])]);
+    if (shuffle) {
+      floats = xs.map((t, i) => (t.dtype === 'int32' ? floatIds(op, data.xNames[i], t, model.inputIdLimits?.[i]) : null));
+    }
+    const shuffled = xs.map((t, i) => floats[i] ?? t);
     const steps = Math.ceil(trainRows / batchSize);
     const progress = new Progress(verbose, epochs, steps);
     sums = new LogSums(logKeys(compiled), validation ? 2 : 1);
@@ -115,7 +148,7 @@ async function fit(model: TrainableModel, c: Compiled | undefined, x: Data, y: D
         const start = b * batchSize;
         const count = Math.min(batchSize, trainRows - start);
         for (const cb of callbacks) await cb.onBatchBegin?.(b, { batch: b, size: count });
-        trainStep(model, compiled, () => batchOf(xs.t, ys.t, order, start, count), sums, 0);
+        trainStep(model, compiled, () => batchOf(shuffled, ys, order, start, count), sums, 0);
         seen += count;
         if (batchLogs) {
           const running = sums.means(await sums.sums.data(), 0, seen);
@@ -145,78 +178,97 @@ async function fit(model: TrainableModel, c: Compiled | undefined, x: Data, y: D
   } finally {
     order?.dispose();
     sums?.dispose();
-    release(xs, ys, vx, vy);
+    for (const t of floats) t?.dispose();
+    release(...data.xs, ...data.ys, ...(valData?.xs ?? []), ...(valData?.ys ?? []));
   }
 }
 
-export async function evaluateModel(model: TrainableModel, c: Compiled | undefined, x: Data, y: Data, opts?: EvaluateOptions): Promise<Logs> {
-  const compiled = checkCompiled('evaluate', c);
+export async function evaluateModel(model: TrainableModel, c: Compiled | undefined, x: Data | Data[], y: Data | Data[], opts?: EvaluateOptions): Promise<Logs> {
+  const compiled = checkCompiled('evaluate', c, namesOf(model).outputs);
   const { batchSize } = evaluateSettings('evaluate', opts);
-  const [xs, ys] = pairOf('evaluate', x, y);
+  const data = dataOf('evaluate', model, x, y);
+  const [xs, ys] = [tensorsOf(data.xs), tensorsOf(data.ys)];
   let sums: LogSums | undefined;
   try {
-    const classes = sparseLabelClasses(model, compiled, xs.t, ys.t, Math.min(batchSize, xs.t.shape[0]));
-    await checkFinite('evaluate', [['x', xs.t], ['y', ys.t, classes]]);
+    const n = xs[0].shape[0];
+    const classes = sparseLabelClasses(model, compiled, xs, ys, Math.min(batchSize, n));
+    await checkFinite('evaluate', checked(model, data, classes));
     sums = new LogSums(logKeys(compiled), 1);
-    const n = xs.t.shape[0];
-    evaluateRows(model, compiled, xs.t, ys.t, 0, n, batchSize, sums, 0);
+    evaluateRows(model, compiled, xs, ys, 0, n, batchSize, sums, 0);
     return sums.means(await sums.sums.data(), 0, n);
   } finally {
     sums?.dispose();
-    release(xs, ys);
+    release(...data.xs, ...data.ys);
   }
 }
 
 /** One step on one batch (no shuffling); resolves to that batch's logs. */
-export function trainOnBatchModel(model: TrainableModel, c: Compiled | undefined, x: Data, y: Data): Promise<Logs> {
+export function trainOnBatchModel(model: TrainableModel, c: Compiled | undefined, x: Data | Data[], y: Data | Data[]): Promise<Logs> {
   return asOnlyTraining('trainOnBatch', model, () => trainOnBatch(model, c, x, y));
 }
 
-async function trainOnBatch(model: TrainableModel, c: Compiled | undefined, x: Data, y: Data): Promise<Logs> {
-  const compiled = checkCompiled('trainOnBatch', c);
-  const [xs, ys] = pairOf('trainOnBatch', x, y);
+async function trainOnBatch(model: TrainableModel, c: Compiled | undefined, x: Data | Data[], y: Data | Data[]): Promise<Logs> {
+  const compiled = checkCompiled('trainOnBatch', c, namesOf(model).outputs);
+  const data = dataOf('trainOnBatch', model, x, y);
+  const [xs, ys] = [tensorsOf(data.xs), tensorsOf(data.ys)];
   let sums: LogSums | undefined;
   try {
-    const classes = sparseLabelClasses(model, compiled, xs.t, ys.t, xs.t.shape[0]);
-    await checkFinite('trainOnBatch', [['x', xs.t], ['y', ys.t, classes]]);
+    const classes = sparseLabelClasses(model, compiled, xs, ys, xs[0].shape[0]);
+    await checkFinite('trainOnBatch', checked(model, data, classes));
     sums = new LogSums(logKeys(compiled), 1);
     // No submit of its own: the readback's copy joins the step's batch, one submit in all.
-    trainStep(model, compiled, () => [xs.t, ys.t], sums, 0, false);
-    return sums.means(await sums.sums.data(), 0, xs.t.shape[0]);
+    trainStep(model, compiled, () => [xs, ys], sums, 0, false);
+    return sums.means(await sums.sums.data(), 0, xs[0].shape[0]);
   } finally {
     sums?.dispose();
-    release(xs, ys);
+    release(...data.xs, ...data.ys);
   }
 }
 
-/** The model's outputs (training false) for every sample, computed batch by batch. */
-export function predictModel(model: TrainableModel, x: Data, opts?: PredictOptions): Tensor {
+/** The model's outputs (training false) for every sample, computed batch by batch: one tensor per output. */
+export function predictModel(model: TrainableModel, x: Data, opts?: PredictOptions): Tensor;
+export function predictModel(model: TrainableModel, x: Data | Data[], opts?: PredictOptions): Tensor | Tensor[];
+export function predictModel(model: TrainableModel, x: Data | Data[], opts?: PredictOptions): Tensor | Tensor[] {
   const { batchSize } = evaluateSettings('predict', opts);
-  const xs = asSamples('predict', 'x', x);
-  let out: Tensor | null = null;
+  const inputNames = namesOf(model).inputs;
+  const entries = entriesOf('predict', 'input', x, inputNames);
+  const names = dataNames('', inputNames, 'x');
+  const xs: Samples[] = [];
+  let outs: Tensor[] | null = null;
   try {
-    const n = xs.t.shape[0];
-    if (n === 0) throw new InvalidArgumentError('predict: no samples to use.');
-    for (let s = 0; s < n; s += batchSize) {
-      const count = Math.min(batchSize, n - s);
-      const pred = tidy(() => withoutRecording(() => model.apply(rowsOf(xs.t, s, count, 'predict'), { training: false })));
-      if (!(pred instanceof Tensor)) throw new InvalidArgumentError('predict: the model returned something other than a Tensor.');
-      if (count === n) return pred;
-      try {
-        if (pred.rank < 1 || pred.shape[0] !== count || (out && !sameShape(pred.shape.slice(1), out.shape.slice(1)))) {
-          throw new ShapeError(`predict: the model returned ${fmt(pred.shape)} for a batch of ${count} samples.`);
-        }
-        out ??= emptyTensor([n, ...pred.shape.slice(1)]);
-        writeRows(out, s, pred, 'predict');
-      } finally {
-        pred.dispose();
+    for (const [i, v] of entries.entries()) {
+      xs.push(asSamples('predict', names[i], v));
+      if (xs[i].t.shape[0] !== xs[0].t.shape[0]) {
+        throw new ShapeError(`predict: ${names[0]} ${fmt(xs[0].t.shape)} and ${names[i]} ${fmt(xs[i].t.shape)} hold different numbers of samples.`);
       }
     }
-    return out!;
+    const n = xs[0].t.shape[0];
+    if (n === 0) throw new InvalidArgumentError('predict: no samples to use.');
+    let several = false;
+    for (let s = 0; s < n; s += batchSize) {
+      const count = Math.min(batchSize, n - s);
+      const out = tidy(() => withoutRecording(() => model.apply(xs.length === 1 ? rowsOf(xs[0].t, s, count, 'predict') : xs.map((v) => rowsOf(v.t, s, count, 'predict')), { training: false })));
+      several = Array.isArray(out);
+      const preds = Array.isArray(out) ? out : [out];
+      if (!preds.every((p) => p instanceof Tensor)) throw new InvalidArgumentError('predict: the model returned something other than a Tensor.');
+      if (count === n) return out;
+      try {
+        preds.forEach((pred, k) => {
+          if (pred.rank < 1 || pred.shape[0] !== count || (outs && !sameShape(pred.shape.slice(1), outs[k].shape.slice(1)))) {
+            throw new ShapeError(`predict: the model returned ${fmt(pred.shape)} for a batch of ${count} samples.`);
+          }
+        });
+        outs ??= preds.map((pred) => emptyTensor([n, ...pred.shape.slice(1)]));
+        preds.forEach((pred, k) => writeRows(outs![k], s, pred, 'predict'));
+      } finally {
+        for (const pred of preds) pred.dispose();
+      }
+    }
+    return several ? outs! : outs![0];
   } catch (e) {
-    out?.dispose();
+    for (const t of outs ?? []) t.dispose();
     throw e;
   } finally {
-    release(xs);
+    release(...xs);
   }
 }

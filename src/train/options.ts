@@ -22,7 +22,8 @@ export interface FitOptions {
   shuffle?: boolean;
   /** Makes the shuffles reproducible. */
   seed?: number;
-  validationData?: [Data, Data];
+  /** [x, y], each an array (one entry per input or output) for a model with several. */
+  validationData?: [Data | Data[], Data | Data[]];
   /** The last fraction of the samples, taken before shuffling, held out for validation. */
   validationSplit?: number;
   callbacks?: Callbacks | Callbacks[];
@@ -66,7 +67,7 @@ export interface FitSettings {
   batchSize: number;
   shuffle: boolean;
   seed: number | undefined;
-  validationData: [Data, Data] | undefined;
+  validationData: [Data | Data[], Data | Data[]] | undefined;
   validationSplit: number;
   callbacks: Callbacks[];
   verbose: Verbosity;

@@ -4,6 +4,8 @@
 import { GradientTape } from '../autodiff/tape';
 import { InvalidArgumentError } from '../errors';
 import { type PenaltyFactors, penaltyTermOf } from '../ops/penalty';
+import { mul } from '../ops/binary';
+import { addN } from '../ops/nn';
 import { mean, sum } from '../ops/reduce';
 import { reshape } from '../ops/shape_ops';
 import { submit } from '../tensor/copy';
@@ -16,7 +18,13 @@ import type { LogSums } from './logs';
 export interface TrainableModel {
   /** Named in error messages. */
   readonly name?: string;
-  apply(x: Tensor, opts?: { training?: boolean }): Tensor;
+  /** One tensor, or one per input; one tensor, or one per output. */
+  apply(x: Tensor | Tensor[], opts?: { training?: boolean }): Tensor | Tensor[];
+  /** The names of the inputs and outputs of a model with several (or named) ones, in order. */
+  readonly inputNames?: string[];
+  readonly outputNames?: string[];
+  /** For each input whose ids index an embedding directly, the number of its rows (else null). */
+  readonly inputIdLimits?: Array<number | null>;
   readonly trainableWeights: Variable[];
   readonly losses: Tensor[];
   /** Set to true (by a callback) to end `fit` after the current batch, as in Keras and TF.js. */
@@ -24,8 +32,10 @@ export interface TrainableModel {
 }
 
 export interface Forward {
+  /** The model's output (its first, when it has several). */
   pred: Tensor;
-  /** The compiled loss, a scalar. */
+  preds: Tensor[];
+  /** The compiled loss, a scalar: Σ lossWeight · loss over the outputs. */
   compiled: Tensor;
   /** model.losses, each as a scalar. The loss trained on and logged is compiled + Σ penalties. */
   penalties: Tensor[];
@@ -38,17 +48,34 @@ function asScalar(op: string, v: unknown): Tensor {
   return v.rank === 0 ? v : reshape(v, []);
 }
 
-export function forward(model: TrainableModel, c: Compiled, x: Tensor, y: Tensor, training: boolean): Forward {
-  const pred = model.apply(x, { training });
-  if (!(pred instanceof Tensor)) throw new InvalidArgumentError('fit: the model returned something other than a Tensor.');
-  const compiled = asScalar('fit', c.loss(y, pred));
+/** The model's outputs for the inputs `x` (one tensor each). */
+export function predictions(model: TrainableModel, x: Tensor[], training: boolean): Tensor[] {
+  const out = model.apply(x.length === 1 ? x[0] : x, { training });
+  const preds = Array.isArray(out) ? out : [out];
+  if (!preds.every((p) => p instanceof Tensor)) throw new InvalidArgumentError('fit: the model returned something other than a Tensor.');
+  return preds;
+}
+
+export function forward(model: TrainableModel, c: Compiled, x: Tensor[], y: Tensor[], training: boolean): Forward {
+  const preds = predictions(model, x, training);
+  if (preds.length !== y.length) throw new InvalidArgumentError(`fit: the model returned ${preds.length} outputs for ${y.length} targets.`);
+  let compiled: Tensor;
+  if (preds.length === 1 && !c.lossWeights) compiled = asScalar('fit', c.loss(y[0], preds[0]));
+  else {
+    const terms = preds.map((p, i) => {
+      const term = asScalar('fit', (c.losses?.[i] ?? c.loss)(y[i], p));
+      const weight = c.lossWeights?.[i] ?? 1;
+      return weight === 1 ? term : mul(term, weight);
+    });
+    compiled = terms.length === 1 ? terms[0] : addN(terms);
+  }
   const penalties = model.losses.map((l) => (l.rank === 0 ? l : l.size === 1 ? reshape(l, []) : sum(l)));
-  return { pred, compiled, penalties };
+  return { pred: preds[0], preds, compiled, penalties };
 }
 
 /** Adds the batch's loss, penalties and metrics, weighted by its `rows`, into `section` of `sums`. */
-export function logBatch(sums: LogSums, section: number, c: Compiled, y: Tensor, f: Forward, rows: number): void {
-  const metrics = c.metrics.map((m) => asScalar(m.name, m.fn(y, f.pred)));
+export function logBatch(sums: LogSums, section: number, c: Compiled, y: Tensor[], f: Forward, rows: number): void {
+  const metrics = c.metrics.map((m) => asScalar(m.name, m.fn(y[0], f.pred)));
   sums.add(section, f.compiled, metrics, f.penalties, rows);
 }
 
@@ -57,7 +84,7 @@ export function logBatch(sums: LogSums, section: number, c: Compiled, y: Tensor,
  * tidy alone, so the forward values (and any view of a weight) are freed before the optimizer
  * runs: its kernels then find each weight's buffer unshared and update it in place.
  */
-export function trainStep(model: TrainableModel, c: Compiled, batch: () => [Tensor, Tensor], sums: LogSums, section: number, submitAfter = true): void {
+export function trainStep(model: TrainableModel, c: Compiled, batch: () => [Tensor[], Tensor[]], sums: LogSums, section: number, submitAfter = true): void {
   tidy(() => {
     let vars: Variable[] = [];
     let folded = new Map<Variable, PenaltyFactors>();
@@ -73,7 +100,7 @@ export function trainStep(model: TrainableModel, c: Compiled, batch: () => [Tens
         const { fold, rest } = foldablePenalties(f.penalties, vars);
         folded = fold;
         const g = vars.length ? tape.gradient([f.compiled, ...rest], vars) : [];
-        logBatch(sums, section, c, y, f, x.shape[0]);
+        logBatch(sums, section, c, y, f, x[0].shape[0]);
         return g;
       } finally {
         tape.dispose();
