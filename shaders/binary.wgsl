@@ -75,7 +75,7 @@ fn apply(x: f32, y: f32) -> f32 {
     case 9u: { return select(0.0, 1.0, x <= y && !unordered); }    // lessEqual
     case 10u: { return select(0.0, 1.0, x == y && !unordered); }   // equal
     case 11u: { return power(x, y); }                              // pow
-    default: { return bitcast<f32>(NAN_BITS); }
+    default: { return nan(); }
   }
 }
 

@@ -67,6 +67,9 @@ override ACTIVATION: u32 = 0u;
 override ALPHA: f32 = 0.0; // leakyRelu slope, elu scale
 
 fn activate(v: vec4f) -> vec4f {
+  // The plain product skips the call altogether (ACTIVATION is a constant once the pipeline is
+  // built): measured in Chromium on SwiftShader, calling even the identity slowed 256² by a fifth.
+  if (ACTIVATION == 0u) { return v; }
   return vec4f(unary_f(ACTIVATION, v.x, ALPHA, 0.0), unary_f(ACTIVATION, v.y, ALPHA, 0.0),
                unary_f(ACTIVATION, v.z, ALPHA, 0.0), unary_f(ACTIVATION, v.w, ALPHA, 0.0));
 }

@@ -61,7 +61,7 @@ fn unary_of_number(op: u32, v: f32, a: f32, b: f32) -> f32 {
     case 14u: { return max(v, 0.0) + log1p_small(exp(-abs(v))); } // softplus = log(1 + e^v)
     case 15u: { return inverseSqrt(v); }                        // rsqrt = 1/√v
     case 16u: { return min(max(v, a), b); }                     // clipByValue to [a, b]
-    default: { return bitcast<f32>(NAN_BITS); }
+    default: { return nan(); }
   }
 }
 
@@ -89,6 +89,6 @@ fn unary_df(op: u32, v: f32, y: f32, a: f32, b: f32) -> f32 {
     case 14u: { return sigmoid_of(v); }                         // softplus' = σ(x)
     case 15u: { return -0.5 * y * y * y; }                      // rsqrt: d x^(-1/2) = -½ x^(-3/2) = -½ y³
     case 16u: { return select(0.0, 1.0, v >= a && v <= b); }    // clipByValue: clip: 1 inside [a, b], bounds included
-    default: { return bitcast<f32>(NAN_BITS); }
+    default: { return nan(); }
   }
 }

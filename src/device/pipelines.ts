@@ -15,7 +15,7 @@ export class Pipelines {
 
   constructor(private readonly device: GPUDevice) {}
 
-  /** The module of `shader` (a name for labels and errors, and its complete WGSL). */
+  /** The module of `shader` (a kernel's label, for caching, labels and errors, and its complete WGSL). */
   module(shader: string, code: string): GPUShaderModule {
     let m = this.modules.get(shader);
     if (!m) {

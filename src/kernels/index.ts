@@ -7,7 +7,7 @@ import { gatherKernel } from './gather';
 import { argMaxKernel, oneHotKernel } from './indices';
 import type { AnyKernel } from './kernel';
 import { crossEntropyGradKernel, crossEntropyKernel, meanErrorGradKernel, meanErrorKernel } from './losses';
-import { matmulRegisterKernel, matmulTiledKernel } from './matmul';
+import { matmulRegisterActivationKernel, matmulRegisterKernel, matmulTiledActivationKernel, matmulTiledKernel } from './matmul';
 import { accuracyKernel, epochSumsKernel } from './metrics';
 import { adamKernel, rmspropKernel, rmspropMomentumKernel, sgdKernel, sgdMomentumKernel } from './optimizers';
 import { penaltyGradKernel, penaltyPartialKernel, penaltyTotalKernel } from './penalty';
@@ -24,7 +24,9 @@ export const allKernels: readonly AnyKernel[] = [
   binaryKernel,
   whereKernel,
   matmulRegisterKernel,
+  matmulRegisterActivationKernel,
   matmulTiledKernel,
+  matmulTiledActivationKernel,
   permuteKernel,
   reduceKernel,
   fillKernel,
@@ -78,11 +80,11 @@ export async function checkShader(name: string, code: string): Promise<void> {
  * shader names.
  */
 export async function compileAllShaders(): Promise<string[]> {
-  const names: string[] = [];
+  const checked = new Set<string>();
   for (const k of allKernels) {
-    if (names.includes(k.name)) continue;
+    if (checked.has(k.code)) continue;
     await checkShader(k.name, k.code);
-    names.push(k.name);
+    checked.add(k.code);
   }
-  return names;
+  return [...new Set(allKernels.map((k) => k.name))];
 }

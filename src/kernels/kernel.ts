@@ -53,6 +53,8 @@ export interface KernelDecl<
 > {
   /** The file under shaders/, without `.wgsl`. */
   shader: string;
+  /** Tells apart declarations of one file built with other includes (labels and caches use it). */
+  variant?: string;
   /** Its WGSL text. */
   source: string;
   /** WGSL text appended to `source` (after it, so enable directives stay first): shared functions. */
@@ -207,6 +209,11 @@ export class Kernel<
     return this.decl.shader;
   }
 
+  /** The file name, and the variant where there is one: what pipelines and modules are cached by. */
+  get label(): string {
+    return this.decl.variant ? `${this.decl.shader}+${this.decl.variant}` : this.decl.shader;
+  }
+
   /** Workgroups for one invocation per element of `n` (a kernel of fixed workgroup size). */
   threads(n: number): [number, number] {
     if (this.fixedThreads === undefined) throw new Error(`${this.name}: its workgroup size is set at launch.`);
@@ -231,7 +238,7 @@ export class Kernel<
   }
 
   private pipeline(entry: string, constants: OverrideValues<O> | undefined, variant: string, types: readonly ElementType[]): GPUComputePipeline {
-    let key = `${this.decl.shader}${variant}:${entry}`;
+    let key = `${this.label}${variant}:${entry}`;
     if (constants) for (const name of this.overrideNames) key += `,${constants[name] ?? ''}`;
     const pipelines = engine().pipelines;
     return pipelines.pipeline(key, () => {
@@ -243,7 +250,7 @@ export class Kernel<
         label: key,
         layout: 'auto',
         compute: {
-          module: variant ? pipelines.module(`${this.decl.shader}${variant}`, this.variantCode(types)) : pipelines.module(this.decl.shader, this.code),
+          module: variant ? pipelines.module(`${this.label}${variant}`, this.variantCode(types)) : pipelines.module(this.label, this.code),
           entryPoint: entry,
           constants: values,
         },

@@ -1,7 +1,17 @@
 import matmulSource from '../../shaders/matmul.wgsl';
 import matmulTiledSource from '../../shaders/matmul_tiled.wgsl';
+import identity from '../../shaders/unary_identity.wgsl';
+import { floatBits } from './float_bits';
 import { defineKernel } from './kernel';
 import { unaryCodes, unaryMath } from './unary';
+
+/**
+ * Each matmul is declared twice: with an activation epilogue (unary_math.wgsl appended, ACTIVATION
+ * one of its codes) and plain (the identity's unary_f appended). The plain product carries none of
+ * the elementwise code: in Chromium on SwiftShader that code alone, never reached, slowed the
+ * register kernel at 256² from 5.3 to 4.2 GFLOP/s (bench/README.md).
+ */
+const plainEpilogue: readonly string[] = [identity, floatBits];
 
 const matmulUniforms = {
   M: 'u32',
@@ -29,11 +39,10 @@ const matmulTiledBindings = {
   bias: { access: 'read', dtype: 'float32' },
 } as const;
 
-/** C = op(A)·op(B) (+ bias, activation) in registers, for CPU adapters (shaders/matmul.wgsl). */
-export const matmulRegisterKernel = defineKernel({
+/** C = op(A)·op(B) (+ bias) in registers, for CPU adapters (shaders/matmul.wgsl). */
+const register = {
   shader: 'matmul',
   source: matmulSource,
-  includes: unaryMath,
   uniforms: matmulUniforms,
   bindings: matmulBindings,
   workgroupSize: ['WG_X', 'WG_Y', 1],
@@ -49,14 +58,12 @@ export const matmulRegisterKernel = defineKernel({
     ALPHA: 'f32',
   },
   entries: ['main'],
-  opCodes: { override: 'ACTIVATION', codes: unaryCodes },
-});
+} as const;
 
 /** The same product in workgroup-memory tiles, for GPUs (shaders/matmul_tiled.wgsl). */
-export const matmulTiledKernel = defineKernel({
+const tiled = {
   shader: 'matmul_tiled',
   source: matmulTiledSource,
-  includes: unaryMath,
   uniforms: matmulUniforms,
   bindings: matmulTiledBindings,
   workgroupSize: ['WG_X', 'WG_Y', 1],
@@ -75,5 +82,11 @@ export const matmulTiledKernel = defineKernel({
     ALPHA: 'f32',
   },
   entries: ['main', 'main4'],
-  opCodes: { override: 'ACTIVATION', codes: unaryCodes },
-});
+} as const;
+
+const activationCodes = { override: 'ACTIVATION', codes: unaryCodes } as const;
+
+export const matmulRegisterKernel = defineKernel({ ...register, includes: plainEpilogue });
+export const matmulRegisterActivationKernel = defineKernel({ ...register, variant: 'activation', includes: unaryMath, opCodes: activationCodes });
+export const matmulTiledKernel = defineKernel({ ...tiled, includes: plainEpilogue });
+export const matmulTiledActivationKernel = defineKernel({ ...tiled, variant: 'activation', includes: unaryMath, opCodes: activationCodes });

@@ -1,6 +1,6 @@
 import { engine } from '../device/engine';
 import type { AnyKernel } from '../kernels/kernel';
-import { matmulRegisterKernel, matmulTiledKernel } from '../kernels/matmul';
+import { matmulRegisterActivationKernel, matmulRegisterKernel, matmulTiledActivationKernel, matmulTiledKernel } from '../kernels/matmul';
 import type { Tensor } from '../tensor/tensor';
 
 /**
@@ -58,7 +58,11 @@ export function encodeMatmul(a: Tensor, b: Tensor, out: Tensor, d: MatmulDims, b
   };
   // An unused bias binding still needs a buffer: A is bound in its place (read-only aliasing is fine).
   const bindings = { A: a, B: b, C: out, bias: bias ?? a };
-  const kernel: AnyKernel = launch.shader === 'matmul' ? matmulRegisterKernel : matmulTiledKernel;
+  // A plain product runs the declaration that carries no elementwise code (see src/kernels/matmul.ts).
+  const kernel: AnyKernel =
+    launch.shader === 'matmul'
+      ? epilogue ? matmulRegisterActivationKernel : matmulRegisterKernel
+      : epilogue ? matmulTiledActivationKernel : matmulTiledKernel;
   const groups = [Math.ceil(d.N / launch.tile[1]), Math.ceil(d.M / launch.tile[0]), d.batch];
   // A grid dimension holds at most maxComputeWorkgroupsPerDimension workgroups; larger ones go in
   // chunks, each told its offset.
