@@ -4,7 +4,7 @@
 // arethetypeswrong, a strict TypeScript project, the Node examples, the browser example and the
 // README's code in a bundled page, and Node without the optional `webgpu` peer.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -71,6 +71,15 @@ describe('the packed package', () => {
     const pkg = JSON.parse(readFileSync(join(app, 'node_modules', PACKAGE_NAME, 'package.json'), 'utf8'));
     expect(pkg.peerDependenciesMeta.webgpu.optional).toBe(true);
     expect(pkg.dependencies.webgpu).toBeUndefined();
+  });
+
+  it('a browser-only install (no optional peer) stays under 20 MB: the package and its one dependency', () => {
+    const pkg = JSON.parse(readFileSync(join(app, 'node_modules', PACKAGE_NAME, 'package.json'), 'utf8'));
+    expect(Object.keys(pkg.dependencies ?? {})).toEqual(['@webgpu/types']);
+    const bytes = (dir: string): number =>
+      readdirSync(dir, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? bytes(join(dir, e.name)) : statSync(join(dir, e.name)).size), 0);
+    const total = bytes(join(bare, 'node_modules', PACKAGE_NAME)) + bytes(dirname(require.resolve('@webgpu/types/package.json')));
+    expect(total).toBeLessThan(20 * 2 ** 20);
   });
 
   it('arethetypeswrong finds no problem for an ESM-only package', () => {
