@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as wg from '../src';
 import { expectClose, randomArray } from './helpers';
+import { hessianRowSums, secondDerivativeRowSums } from './tf_reference';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -144,35 +145,8 @@ describe('higher-order gradients', () => {
   // cannot be one here: it has no gradient for the gradients of exp, sigmoid, tanh, elu, softmax,
   // greater or equal, and silently treats the outputs they save as constants.)
 
-  /** Σᵢ ∂²f/∂xᵢ∂xⱼ for each j: the derivative along the all-ones direction, then along xⱼ. */
-  function hessianRowSums(f: (x: number[]) => number, x: ArrayLike<number>, h = 1e-4): number[] {
-    const x0 = Array.from(x);
-    const alongOnes = (v: number[]): number => (f(v.map((u) => u + h)) - f(v.map((u) => u - h))) / (2 * h);
-    return x0.map((_, j) => {
-      const [plus, minus] = [[...x0], [...x0]];
-      plus[j] += h;
-      minus[j] -= h;
-      return (alongOnes(plus) - alongOnes(minus)) / (2 * h);
-    });
-  }
-
-  /** The same, by webgrad: an outer tape differentiates Σ of an inner tape's gradient. */
-  async function wgSecond(f: (x: wg.Tensor) => wg.Tensor, x: Float32Array): Promise<Float32Array> {
-    const xt = wg.tensor(x);
-    const outer = new wg.GradientTape();
-    outer.watch(xt);
-    const s = outer.record(() => {
-      const inner = new wg.GradientTape();
-      inner.watch(xt);
-      const y = inner.record(() => f(xt));
-      return wg.sum(inner.gradient(y, xt)!);
-    });
-    const d = outer.gradient(s, xt);
-    expect(d).not.toBeNull();
-    const out = await d!.data();
-    for (const t of [xt, s, d!]) t.dispose();
-    return out;
-  }
+  /** webgrad's Σ of the second derivatives of f at x, for a rank-1 x (see test/tf_reference.ts). */
+  const wgSecond = (f: (x: wg.Tensor) => wg.Tensor, x: Float32Array) => secondDerivativeRowSums(f, x, [x.length]);
 
   const sumOf = (v: number[]): number => v.reduce((acc, u) => acc + u, 0);
   const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));

@@ -74,7 +74,7 @@ export function expectThrowsBeforeWork(fn: () => unknown, type: new (...args: ne
   expect(after.numTensors).toBe(before.numTensors);
 }
 
-/** Σᵢ ∂²f/∂xᵢ∂xⱼ for each j, by central differences of a float64 function (see test/reliability.test.ts). */
+/** Σᵢ ∂²f/∂xᵢ∂xⱼ for each j, by central differences of a float64 function: the derivative along the all-ones direction, then along xⱼ. */
 export function hessianRowSums(f: (x: number[]) => number, x: ArrayLike<number>, h = 1e-4): number[] {
   const x0 = Array.from(x);
   const alongOnes = (v: number[]): number => (f(v.map((u) => u + h)) - f(v.map((u) => u - h))) / (2 * h);
