@@ -4,7 +4,6 @@ import { InvalidArgumentError, ShapeError, show } from '../errors';
 import { avgPool, maxPool } from '../ops/pool';
 import { max, mean } from '../ops/reduce';
 import { windowGeometry } from '../ops/window';
-import { fmt } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import { type CallOptions, Layer, type LayerArgs, type LayerConfig, type LayerShape } from './layer';
 
@@ -72,10 +71,6 @@ abstract class Pooling2D extends Layer {
   override getConfig(): LayerConfig {
     return { poolSize: this.poolSize, padding: this.padding, strides: this.strides, dataFormat: this.dataFormat, ...super.getConfig() };
   }
-
-  protected checkInput(x: Tensor): void {
-    if (x.rank !== 4) throw new ShapeError(`${this.name}: expects inputs of rank 4 [batch, height, width, channels], got shape ${fmt(x.shape)}.`);
-  }
 }
 
 /** The largest value of each window; the gradient flows to the first largest. */
@@ -85,7 +80,7 @@ export class MaxPooling2D extends Pooling2D {
     super('maxPooling2d', args);
   }
   override call(x: Tensor, _opts: CallOptions): Tensor {
-    this.checkInput(x);
+    checkRank4(this, x.shape);
     return maxPool(x, { poolSize: this.poolSize, strides: this.strides, padding: this.padding });
   }
 }
@@ -97,7 +92,7 @@ export class AveragePooling2D extends Pooling2D {
     super('averagePooling2d', args);
   }
   override call(x: Tensor, _opts: CallOptions): Tensor {
-    this.checkInput(x);
+    checkRank4(this, x.shape);
     return avgPool(x, { poolSize: this.poolSize, strides: this.strides, padding: this.padding });
   }
 }
@@ -118,10 +113,6 @@ abstract class GlobalPooling2D extends Layer {
   override getConfig(): LayerConfig {
     return { dataFormat: this.dataFormat, ...super.getConfig() };
   }
-
-  protected checkInput(x: Tensor): void {
-    if (x.rank !== 4) throw new ShapeError(`${this.name}: expects inputs of rank 4 [batch, height, width, channels], got shape ${fmt(x.shape)}.`);
-  }
 }
 
 /** [batch, height, width, channels] → [batch, channels]: the mean over height and width. */
@@ -131,7 +122,7 @@ export class GlobalAveragePooling2D extends GlobalPooling2D {
     super('globalAveragePooling2d', args);
   }
   override call(x: Tensor, _opts: CallOptions): Tensor {
-    this.checkInput(x);
+    checkRank4(this, x.shape);
     return mean(x, [1, 2]);
   }
 }
@@ -143,7 +134,7 @@ export class GlobalMaxPooling2D extends GlobalPooling2D {
     super('globalMaxPooling2d', args);
   }
   override call(x: Tensor, _opts: CallOptions): Tensor {
-    this.checkInput(x);
+    checkRank4(this, x.shape);
     return max(x, [1, 2]);
   }
 }
