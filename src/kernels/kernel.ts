@@ -180,6 +180,8 @@ export class Kernel<
 > {
   /** The complete WGSL the device compiles: the kernel's own file, then its includes. */
   readonly code: string;
+  /** The file name, and the variant where there is one: what pipelines and modules are cached by. */
+  readonly label: string;
   private readonly writers: Writer[];
   readonly uniformBytes: number;
   private readonly bindingNames: Array<keyof B & string>;
@@ -191,6 +193,7 @@ export class Kernel<
 
   constructor(readonly decl: KernelDecl<U, B, O, E>) {
     this.code = [decl.source, ...(decl.includes ?? [])].join('\n');
+    this.label = decl.variant ? `${decl.shader}+${decl.variant}` : decl.shader;
     ({ writers: this.writers, bytes: this.uniformBytes } = uniformLayout(decl.uniforms));
     this.bindingNames = Object.keys(decl.bindings) as Array<keyof B & string>;
     this.overrideNames = Object.keys(decl.overrides ?? {});
@@ -209,10 +212,7 @@ export class Kernel<
     return this.decl.shader;
   }
 
-  /** The file name, and the variant where there is one: what pipelines and modules are cached by. */
-  get label(): string {
-    return this.decl.variant ? `${this.decl.shader}+${this.decl.variant}` : this.decl.shader;
-  }
+
 
   /** Workgroups for one invocation per element of `n` (a kernel of fixed workgroup size). */
   threads(n: number): [number, number] {
