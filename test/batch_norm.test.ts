@@ -22,13 +22,21 @@ function bnWeights(features: number, seed: number): Float32Array[] {
 
 const data = async (ts: readonly wg.Tensor[]): Promise<Float32Array[]> => Promise.all(ts.map((t) => t.data()));
 
-/** Every weight of a webgrad model and its TensorFlow.js twin set to the same seeded values (BN variances positive). */
-function seedBoth(model: wg.Layer, twin: tf.LayersModel, seed: number): void {
-  const values = model.weights.map((w, i) => randomArray(w.size, seed + i, w.name.endsWith('variance') ? 0.5 : -0.5, w.name.endsWith('variance') ? 1.5 : 0.5));
-  model.setWeights(values.map((v, i) => wg.tensor(v, [...model.weights[i].shape])));
-  expect(twin.weights.map((w) => w.shape)).toEqual(model.weights.map((w) => w.shape));
-  twin.setWeights(values.map((v, i) => tf.tensor(v, twin.weights[i].shape)));
+/**
+ * Every weight of a webgrad Sequential and its TensorFlow.js twin set to the same seeded values,
+ * layer by layer (TensorFlow.js lists a model's weights trainable first, Keras 3 layer by layer);
+ * moving variances positive.
+ */
+function seedBoth(model: wg.Sequential, twin: tf.Sequential, seed: number): void {
+  model.layers.forEach((layer, l) => {
+    const values = layer.weights.map((w, i) => randomArray(w.size, seed + 10 * l + i, w.name.endsWith('variance') ? 0.5 : -0.5, w.name.endsWith('variance') ? 1.5 : 0.5));
+    layer.setWeights(values.map((v, i) => wg.tensor(v, [...layer.weights[i].shape])));
+    twin.layers[l].setWeights(values.map((v, i) => tf.tensor(v, twin.layers[l].weights[i].shape)));
+  });
 }
+
+/** A Sequential's weights layer by layer, as TensorFlow.js holds them. */
+const tfWeights = (twin: tf.Sequential): Float32Array[] => twin.layers.flatMap((l) => l.getWeights().map((w) => w.dataSync() as Float32Array));
 
 /**
  * Float64 batch normalization of x (shape) over every axis but `axis`: the output, and the batch
@@ -99,4 +107,131 @@ describe('layers.batchNormalization forward', () => {
       layer.dispose();
     });
   }
+});
+
+describe('layers.batchNormalization gradients', () => {
+  /** TensorFlow.js ops: batch normalization over `axes` with the batch statistics (training). */
+  const tfTraining = (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, axes: number[], view: number[]): tf.Tensor => {
+    const { mean, variance } = tf.moments(x, axes, true);
+    return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-3))), tf.reshape(gamma, view)), tf.reshape(beta, view));
+  };
+
+  const cases: Array<[string, number[], number]> = [
+    ['rank 4 NHWC', [3, 4, 3, 2], -1],
+    ['rank 2', [7, 4], -1],
+    ['rank 4 on axis 1', [2, 3, 3, 4], 1],
+  ];
+  for (const [name, shape, axis] of cases) {
+    it(`${name}, training: d/d input, gamma and beta as TensorFlow.js's tf.grads`, async () => {
+      const featureAxis = (axis + shape.length) % shape.length;
+      const features = shape[featureAxis];
+      const view = shape.map((d, i) => (i === featureAxis ? d : 1));
+      const axes = shape.map((_, i) => i).filter((i) => i !== featureAxis);
+      const weights = bnWeights(features, 30);
+      const x = randomArray(size(shape), 31, -1, 2);
+      const w = randomArray(size(shape), 32);
+
+      const layer = wg.layers.batchNormalization({ axis });
+      layer.build([null, ...shape.slice(1)]);
+      layer.setWeights(weights.map((v) => wg.tensor(v, [features])));
+      const xs = wg.tensor(x, shape);
+      const tape = new wg.GradientTape();
+      tape.watch(xs);
+      const loss = tape.record(() => wg.sum(wg.mul(layer.apply(xs, { training: true }), wg.tensor(w, shape))));
+      const grads = tape.gradient(loss, [xs, layer.gamma!, layer.beta!]);
+      tape.dispose();
+
+      const tfGrads = tf.grads((tx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tfTraining(tx, g, b, axes, view), tf.tensor(w, shape))))(
+        [tf.tensor(x, shape), tf.tensor(weights[0]), tf.tensor(weights[1])],
+      );
+      for (let k = 0; k < 3; k++) {
+        expect(grads[k]!.shape).toEqual(tfGrads[k].shape);
+        expectClose(await grads[k]!.data(), tfGrads[k].dataSync(), 1e-4, 1e-5);
+      }
+      expect(layer.movingMean!.trainable).toBe(false);
+      layer.dispose();
+    });
+  }
+
+  it('inference: dx = dy·gamma/√(moving variance + ε), dbeta = Σ dy', async () => {
+    const shape = [5, 3];
+    const weights = bnWeights(3, 40);
+    const layer = wg.layers.batchNormalization({ epsilon: 0.01 });
+    layer.build([null, 3]);
+    layer.setWeights(weights.map((v) => wg.tensor(v, [3])));
+    const xs = wg.tensor(randomArray(15, 41), shape);
+    const w = randomArray(15, 42);
+    const tape = new wg.GradientTape();
+    tape.watch(xs);
+    const loss = tape.record(() => wg.sum(wg.mul(layer.apply(xs), wg.tensor(w, shape))));
+    const [dx, dbeta] = tape.gradient(loss, [xs, layer.beta!]);
+    tape.dispose();
+    expectClose(await dx!.data(), Array.from(w, (wi, i) => wi * weights[0][i % 3] / Math.sqrt(weights[3][i % 3] + 0.01)), 1e-5, 1e-6);
+    expectClose(await dbeta!.data(), [0, 1, 2].map((c) => w.reduce((s, wi, i) => (i % 3 === c ? s + wi : s), 0)), 1e-5, 1e-5);
+    layer.dispose();
+  });
+
+  it('second derivatives through the batch statistics, as central differences of the float64 function', async () => {
+    const shape = [4, 3];
+    const weights = bnWeights(3, 50);
+    const w = randomArray(12, 51);
+    const layer = wg.layers.batchNormalization();
+    layer.build([null, 3]);
+    layer.setWeights(weights.map((v) => wg.tensor(v, [3])));
+    // f(x) = Σ w·BN(x)²: the squares keep the second derivative from vanishing.
+    const f = (x: wg.Tensor): wg.Tensor => wg.sum(wg.mul(wg.square(layer.apply(x, { training: true })), wg.tensor(w, shape)));
+    const reference = (x: number[]): number =>
+      batchNormF64(x, shape, 1, weights[0], weights[1], 1e-3).y.reduce((s, yi, i) => s + w[i] * yi * yi, 0);
+    const x = randomArray(12, 52, -1, 2);
+    expectClose(await secondDerivativeRowSums(f, x, shape), hessianRowSums(reference, x), 2e-3, 2e-3);
+    layer.dispose();
+  });
+});
+
+describe('layers.batchNormalization in training', () => {
+  const makeModels = (seed: number) => {
+    const model = wg.sequential({
+      layers: [
+        wg.layers.dense({ units: 4, inputShape: [3] }),
+        wg.layers.batchNormalization({ momentum: 0.9 }),
+        wg.layers.dense({ units: 2, activation: 'tanh' }),
+      ],
+    });
+    const twin = tf.sequential({
+      layers: [
+        tf.layers.dense({ units: 4, inputShape: [3] }),
+        tf.layers.batchNormalization({ momentum: 0.9 }),
+        tf.layers.dense({ units: 2, activation: 'tanh' }),
+      ],
+    });
+    seedBoth(model, twin, seed);
+    model.compile({ optimizer: wg.optimizers.sgd({ learningRate: 0.1 }), loss: 'meanSquaredError' });
+    twin.compile({ optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError' });
+    return { model, twin };
+  };
+  const xValues = randomArray(12 * 3, 60, -2, 2);
+  const yValues = randomArray(12 * 2, 61);
+
+  it("trainOnBatch moves the statistics and the weights as TensorFlow.js's trainOnBatch", async () => {
+    const { model, twin } = makeModels(70);
+    const logs = await model.trainOnBatch(wg.tensor(xValues, [12, 3]), wg.tensor(yValues, [12, 2]));
+    const tfLoss = (await twin.trainOnBatch(tf.tensor(xValues, [12, 3]), tf.tensor(yValues, [12, 2]))) as number;
+    expectClose([logs.loss], [tfLoss], 1e-5, 1e-6);
+    const ours = await data(model.getWeights());
+    tfWeights(twin).forEach((w, i) => expectClose(ours[i], w, 1e-4, 1e-5));
+    expect(model.weights.map((w) => w.name.split('/')[1])).toEqual(['kernel', 'bias', 'gamma', 'beta', 'moving_mean', 'moving_variance', 'kernel', 'bias']);
+    model.dispose();
+  });
+
+  it("fit moves the statistics every batch, as TensorFlow.js's fit: the same losses and weights after two epochs", async () => {
+    const { model, twin } = makeModels(80);
+    const before = await data(model.getWeights());
+    const history = await model.fit(wg.tensor(xValues, [12, 3]), wg.tensor(yValues, [12, 2]), { epochs: 2, batchSize: 4, shuffle: false, verbose: 0 });
+    const tfHistory = await twin.fit(tf.tensor(xValues, [12, 3]), tf.tensor(yValues, [12, 2]), { epochs: 2, batchSize: 4, shuffle: false, verbose: 0 });
+    expectClose(history.history.loss, tfHistory.history.loss as number[], 1e-4, 1e-6);
+    const ours = await data(model.getWeights());
+    tfWeights(twin).forEach((w, i) => expectClose(ours[i], w, 1e-4, 1e-5));
+    expect(Array.from(ours[4])).not.toEqual(Array.from(before[4]));
+    model.dispose();
+  });
 });
