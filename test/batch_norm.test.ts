@@ -22,6 +22,9 @@ function bnWeights(features: number, seed: number): Float32Array[] {
 
 const data = async (ts: readonly wg.Tensor[]): Promise<Float32Array[]> => Promise.all(ts.map((t) => t.data()));
 
+/** The values of scalar tensors. */
+const scalars = async (ts: readonly wg.Tensor[]): Promise<number[]> => (await data(ts)).map((d) => d[0]);
+
 /**
  * Every weight of a webgrad Sequential and its TensorFlow.js twin set to the same seeded values,
  * layer by layer (TensorFlow.js lists a model's weights trainable first, Keras 3 layer by layer);
@@ -31,7 +34,7 @@ function seedBoth(model: wg.Sequential, twin: tf.Sequential, seed: number): void
   model.layers.forEach((layer, l) => {
     const values = layer.weights.map((w, i) => randomArray(w.size, seed + 10 * l + i, w.name.endsWith('variance') ? 0.5 : -0.5, w.name.endsWith('variance') ? 1.5 : 0.5));
     layer.setWeights(values.map((v, i) => wg.tensor(v, [...layer.weights[i].shape])));
-    twin.layers[l].setWeights(values.map((v, i) => tf.tensor(v, twin.layers[l].weights[i].shape)));
+    twin.layers[l].setWeights(values.map((v, i) => tf.tensor(v, twin.layers[l].weights[i].shape as number[])));
   });
 }
 
@@ -232,6 +235,289 @@ describe('layers.batchNormalization in training', () => {
     const ours = await data(model.getWeights());
     tfWeights(twin).forEach((w, i) => expectClose(ours[i], w, 1e-4, 1e-5));
     expect(Array.from(ours[4])).not.toEqual(Array.from(before[4]));
+    model.dispose();
+  });
+});
+
+describe('layers.batchNormalization modes, penalties and predictions', () => {
+  const xValues = randomArray(8 * 3, 90, -2, 2);
+  const yValues = randomArray(8 * 3, 91);
+
+  /** A one-layer model of a batch normalization with seeded weights. */
+  const bnModel = (args: wg.layers.BatchNormalizationArgs = {}) => {
+    const layer = wg.layers.batchNormalization({ inputShape: [3], momentum: 0.5, ...args });
+    const model = wg.sequential({ layers: [layer] });
+    const weights = bnWeights(3, 92);
+    layer.setWeights(weights.map((v) => wg.tensor(v, [3])));
+    model.compile({ optimizer: wg.optimizers.sgd({ learningRate: 0.1 }), loss: 'meanSquaredError' });
+    return { layer, model, weights };
+  };
+
+  it('trainable = false runs in inference mode (Keras 3): training applies and fit leave every weight as it was', async () => {
+    const { layer, model, weights } = bnModel();
+    layer.trainable = false;
+    expect(model.trainableWeights).toHaveLength(0);
+    expect(model.nonTrainableWeights).toHaveLength(4);
+    const y = layer.apply(wg.tensor(xValues, [8, 3]), { training: true });
+    expectClose(await y.data(), batchNormF64(xValues, [8, 3], 1, weights[0], weights[1], 1e-3, [weights[2], weights[3]]).y, 1e-5, 1e-5);
+    await model.fit(wg.tensor(xValues, [8, 3]), wg.tensor(yValues, [8, 3]), { epochs: 2, batchSize: 4, verbose: 0 });
+    (await data(model.getWeights())).forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(weights[i])));
+
+    // Freezing the model that holds it freezes it too; unfreezing brings back the batch statistics.
+    layer.trainable = true;
+    const outer = wg.sequential({ layers: [model] });
+    outer.trainable = false;
+    layer.apply(wg.tensor(xValues, [8, 3]), { training: true });
+    expect(Array.from(await layer.movingMean!.data())).toEqual(Array.from(weights[2]));
+    outer.trainable = true;
+    const trained = layer.apply(wg.tensor(xValues, [8, 3]), { training: true });
+    expectClose(await trained.data(), batchNormF64(xValues, [8, 3], 1, weights[0], weights[1], 1e-3).y, 1e-5, 1e-5);
+    expect(Array.from(await layer.movingMean!.data())).not.toEqual(Array.from(weights[2]));
+    model.dispose();
+  });
+
+  it('gamma and beta regularizers in model.losses: recomputed on read, eager safe, none when frozen', async () => {
+    const { layer, model } = bnModel({ gammaRegularizer: wg.regularizers.l2(0.1), betaRegularizer: wg.regularizers.l1(0.2) });
+    const expected = (g: Float32Array, b: Float32Array) => [0.1 * g.reduce((s, v) => s + v * v, 0), 0.2 * b.reduce((s, v) => s + Math.abs(v), 0)];
+    expectClose(await scalars(model.losses), expected(await layer.gamma!.data(), await layer.beta!.data()), 1e-5, 1e-6);
+    layer.gamma!.assign(wg.tensor([1, -2, 3]));
+    expectClose(await scalars(model.losses), expected(Float32Array.from([1, -2, 3]), await layer.beta!.data()), 1e-5, 1e-6);
+    const tape = new wg.GradientTape();
+    const total = tape.record(() => wg.addN(model.losses));
+    const [dGamma] = tape.gradient(total, [layer.gamma!]);
+    tape.dispose();
+    expectClose(await dGamma!.data(), [0.2, -0.4, 0.6], 1e-5, 1e-6);
+    // fit trains on the compiled loss plus the penalties, and logs both.
+    const history = await model.fit(wg.tensor(xValues, [8, 3]), wg.tensor(yValues, [8, 3]), { epochs: 1, batchSize: 8, verbose: 0 });
+    expect(history.history.loss[0]).toBeGreaterThan(expected(Float32Array.from([1, -2, 3]), new Float32Array(3))[0]);
+    layer.trainable = false;
+    expect(model.losses).toHaveLength(0);
+    model.dispose();
+  });
+
+  it('predict and evaluate use the moving statistics and leave them alone', async () => {
+    const { model, weights } = bnModel();
+    const x = wg.tensor(xValues, [8, 3]);
+    const expected = batchNormF64(xValues, [8, 3], 1, weights[0], weights[1], 1e-3, [weights[2], weights[3]]).y;
+    const predicted = model.predict(x, { batchSize: 3 });
+    expectClose(await predicted.data(), expected, 1e-5, 1e-5);
+    const logs = await model.evaluate(x, wg.tensor(yValues, [8, 3]), { batchSize: 5 });
+    expectClose([logs.loss], [expected.reduce((s, v, i) => s + (v - yValues[i]) ** 2, 0) / expected.length], 1e-5, 1e-6);
+    (await data(model.getWeights())).forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(weights[i])));
+    model.dispose();
+  });
+
+  it('summary and countParams count the moving statistics as non-trainable parameters (Keras)', () => {
+    const model = wg.sequential({ layers: [wg.layers.dense({ units: 5, inputShape: [3] }), wg.layers.batchNormalization({ name: 'bn' }), wg.layers.batchNormalization({ center: false })] });
+    const lines: string[] = [];
+    model.summary((line) => lines.push(line));
+    expect(model.countParams()).toBe(20 + 4 * 5 + 3 * 5);
+    expect(model.layers[1].countParams()).toBe(20);
+    expect(lines.find((l) => l.startsWith('bn '))?.trim()).toMatch(/^bn \(BatchNormalization\)\s+\(None, 5\)\s+20$/);
+    expect(lines).toContain('Trainable params: 35');
+    expect(lines).toContain('Total params: 55');
+    expect(lines).toContain('Non-trainable params: 20');
+    expect(model.layers[2].weights.map((w) => w.name.split('/')[1])).toEqual(['gamma', 'moving_mean', 'moving_variance']);
+    model.dispose();
+  });
+});
+
+describe('layers.batchNormalization in the TensorFlow.js layers-model format', () => {
+  const tfArtifacts = async (model: tf.LayersModel): Promise<wg.ModelArtifacts> => {
+    let saved: wg.ModelArtifacts | undefined;
+    await model.save(
+      tf.io.withSaveHandler(async (a) => {
+        saved = a as wg.ModelArtifacts;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    return saved!;
+  };
+  const predictTf = (model: tf.LayersModel, x: Float32Array, shape: number[]): Float32Array =>
+    tf.tidy(() => (model.predict(tf.tensor(x, shape)) as tf.Tensor).dataSync() as Float32Array);
+  const predictWg = async (model: wg.Model, x: Float32Array, shape: number[]): Promise<Float32Array> => model.predict(wg.tensor(x, shape)).data();
+  const topologyLayers = (a: wg.ModelArtifacts) => (a.modelTopology as { config: { layers: Array<{ class_name: string; config: Record<string, unknown> }> } }).config.layers;
+
+  it('webgrad → TensorFlow.js: the same predictions (moving statistics), penalties and configs', async () => {
+    const model = wg.sequential({
+      layers: [
+        wg.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', inputShape: [5, 5, 2] }),
+        wg.layers.batchNormalization({ name: 'bn_conv', momentum: 0.8, epsilon: 0.01, gammaRegularizer: wg.regularizers.l2(0.05), betaRegularizer: wg.regularizers.l1(0.02) }),
+        wg.layers.flatten(),
+        wg.layers.dense({ units: 4 }),
+        wg.layers.batchNormalization({ name: 'bn_dense', center: false, movingVarianceInitializer: wg.initializers.constant({ value: 2 }) }),
+      ],
+    });
+    model.compile({ optimizer: wg.optimizers.sgd({ learningRate: 0.05 }), loss: 'meanSquaredError' });
+    const x = randomArray(6 * 50, 100);
+    await model.fit(wg.tensor(x, [6, 5, 5, 2]), wg.tensor(randomArray(24, 101), [6, 4]), { epochs: 2, batchSize: 3, verbose: 0 });
+    const artifacts = await model.save();
+    expect(artifacts.weightSpecs!.map((s) => s.name).filter((n) => n.startsWith('bn_conv'))).toEqual(['bn_conv/gamma', 'bn_conv/beta', 'bn_conv/moving_mean', 'bn_conv/moving_variance']);
+    const config = topologyLayers(artifacts)[1].config;
+    expect(config).toMatchObject({ axis: -1, momentum: 0.8, epsilon: 0.01, center: true, scale: true, beta_constraint: null, gamma_constraint: null });
+    expect(Object.keys(config)).toEqual(expect.arrayContaining(['beta_initializer', 'gamma_initializer', 'moving_mean_initializer', 'moving_variance_initializer', 'beta_regularizer', 'gamma_regularizer']));
+
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+    expect(loaded.layers.map((l) => l.getClassName())).toEqual(['Conv2D', 'BatchNormalization', 'Flatten', 'Dense', 'BatchNormalization']);
+    const predicted = await predictWg(model, x, [6, 5, 5, 2]);
+    expect(predicted.every(Number.isFinite)).toBe(true);
+    expectClose(predictTf(loaded, x, [6, 5, 5, 2]), predicted, 1e-5, 1e-5);
+    expectClose(loaded.calculateLosses().map((l) => l.dataSync()[0]).sort(), (await scalars(model.losses)).sort(), 1e-5, 1e-7);
+    model.dispose();
+  });
+
+  it('TensorFlow.js → webgrad: the same predictions, then training goes on as it does in TensorFlow.js', async () => {
+    const twin = tf.sequential({
+      layers: [
+        tf.layers.dense({ units: 4, inputShape: [3] }),
+        tf.layers.batchNormalization({ momentum: 0.7, gammaRegularizer: tf.regularizers.l2({ l2: 0.01 }) }),
+        tf.layers.activation({ activation: 'relu' }),
+        tf.layers.dense({ units: 2 }),
+      ],
+    });
+    twin.layers.forEach((l, k) => l.setWeights(l.getWeights().map((w, i) => tf.tensor(randomArray(w.size, 110 + 10 * k + i, 0.2, 1), w.shape))));
+    const model = await wg.loadModel(await tfArtifacts(twin));
+    const x = randomArray(8 * 3, 120, -2, 2);
+    const y = randomArray(8 * 2, 121);
+    expectClose(await predictWg(model, x, [8, 3]), predictTf(twin, x, [8, 3]), 1e-5, 1e-5);
+    const bn = model.layers[1] as wg.layers.BatchNormalization;
+    expect([bn.momentum, bn.epsilon, bn.axis, bn.weights.length]).toEqual([0.7, 1e-3, -1, 4]);
+
+    model.compile({ optimizer: wg.optimizers.sgd({ learningRate: 0.1 }), loss: 'meanSquaredError' });
+    twin.compile({ optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError' });
+    const history = await model.fit(wg.tensor(x, [8, 3]), wg.tensor(y, [8, 2]), { epochs: 2, batchSize: 4, shuffle: false, verbose: 0 });
+    const tfHistory = await twin.fit(tf.tensor(x, [8, 3]), tf.tensor(y, [8, 2]), { epochs: 2, batchSize: 4, shuffle: false, verbose: 0 });
+    expectClose(history.history.loss, tfHistory.history.loss as number[], 1e-4, 1e-6);
+    expectClose(await predictWg(model, x, [8, 3]), predictTf(twin, x, [8, 3]), 1e-4, 1e-5);
+    model.dispose();
+  });
+
+  it("Keras 2's one-element axis list loads; renormalization and several axes are refused by name", async () => {
+    const artifacts = structuredClone(await tfArtifacts(tf.sequential({ layers: [tf.layers.batchNormalization({ inputShape: [2, 3] })] })));
+    const config = topologyLayers(artifacts)[0].config;
+    config.axis = [2];
+    const model = await wg.loadModel(artifacts);
+    expect((model.layers[0] as wg.layers.BatchNormalization).axis).toBe(2);
+    model.dispose();
+    config.axis = [1, 2];
+    await expect(wg.loadModel(artifacts)).rejects.toThrowError(/BatchNormalization.*axis \[1,2\] is not supported/);
+    config.axis = -1;
+    config.renorm = true;
+    await expect(wg.loadModel(artifacts)).rejects.toThrowError(wg.ModelFormatError);
+    await expect(wg.loadModel(artifacts)).rejects.toThrowError(/renorm true is not supported/);
+  });
+});
+
+describe('a CNN with batch normalization', () => {
+  // The convolution has no bias, as usual before batch normalization (which cancels a bias).
+  it('conv2d + batchNormalization + maxPooling2d + dense: fit gives the losses TensorFlow.js gives from the same weights', async () => {
+    const model = wg.sequential({
+      layers: [
+        wg.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', useBias: false, inputShape: [6, 6, 2] }),
+        wg.layers.batchNormalization({ momentum: 0.9 }),
+        wg.layers.activation({ activation: 'relu' }),
+        wg.layers.maxPooling2d({ poolSize: 2 }),
+        wg.layers.flatten(),
+        wg.layers.dense({ units: 3, activation: 'softmax' }),
+      ],
+    });
+    const twin = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', useBias: false, inputShape: [6, 6, 2] }),
+        tf.layers.batchNormalization({ momentum: 0.9 }),
+        tf.layers.activation({ activation: 'relu' }),
+        tf.layers.maxPooling2d({ poolSize: 2 }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 3, activation: 'softmax' }),
+      ],
+    });
+    seedBoth(model, twin, 130);
+    const n = 12;
+    const x = randomArray(n * 72, 131);
+    const labels = Array.from({ length: n }, (_, i) => (i * 7) % 3);
+    const oneHot = Float32Array.from({ length: n * 3 }, (_, k) => (labels[Math.floor(k / 3)] === k % 3 ? 1 : 0));
+    model.compile({ optimizer: wg.optimizers.sgd({ learningRate: 0.1 }), loss: 'categoricalCrossentropy' });
+    twin.compile({ optimizer: tf.train.sgd(0.1), loss: 'categoricalCrossentropy' });
+    const opts = { epochs: 3, batchSize: 4, shuffle: false, verbose: 0 } as const;
+    const history = await model.fit(wg.tensor(x, [n, 6, 6, 2]), wg.tensor(oneHot, [n, 3]), opts);
+    const tfHistory = await twin.fit(tf.tensor(x, [n, 6, 6, 2]), tf.tensor(oneHot, [n, 3]), opts);
+    expectClose(history.history.loss, tfHistory.history.loss as number[], 1e-4, 1e-5);
+    expect(history.history.loss[2]).toBeLessThan(history.history.loss[0]);
+    const ours = await data(model.getWeights());
+    tfWeights(twin).forEach((w, i) => expectClose(ours[i], w, 1e-3, 1e-4));
+    model.dispose();
+  });
+});
+
+describe('typed errors before any GPU work', () => {
+  it('options: a non-integer axis, momentum outside [0, 1], epsilon ≤ 0, unknown keys', () => {
+    expect(() => wg.layers.batchNormalization({ axis: 1.5 })).toThrow(wg.InvalidArgumentError);
+    expect(() => wg.layers.batchNormalization({ axis: [1] as never })).toThrow(/axis must be an integer/);
+    expect(() => wg.layers.batchNormalization({ momentum: 1.5 })).toThrow(/momentum must be a number in \[0, 1\]/);
+    expect(() => wg.layers.batchNormalization({ epsilon: 0 })).toThrow(/epsilon must be a positive number/);
+    expect(() => wg.layers.batchNormalization({ center: 1 as never })).toThrow(/center must be a boolean/);
+    expect(() => wg.layers.batchNormalization({ betaConstraint: 'nonNeg' } as never)).toThrow(/betaConstraint/);
+    expect(() => wg.layers.batchNormalization({ movingMeanInitializer: 'nope' })).toThrow(wg.InvalidArgumentError);
+  });
+
+  it('an axis outside the input, the batch axis, a rank or feature count other than the built ones', () => {
+    const x2 = wg.zeros([2, 3]);
+    expectThrowsBeforeWork(() => wg.layers.batchNormalization({ axis: 2 }).apply(x2), wg.ShapeError, /axis 2 is out of range for inputs of shape \[2,3\]/);
+    expectThrowsBeforeWork(() => wg.layers.batchNormalization({ axis: -3 }).apply(x2), wg.ShapeError, /out of range/);
+    expectThrowsBeforeWork(() => wg.layers.batchNormalization({ axis: 0 }).apply(x2), wg.ShapeError, /batch axis 0/);
+    const x1 = wg.zeros([4]);
+    expectThrowsBeforeWork(() => wg.layers.batchNormalization().apply(x1), wg.ShapeError, /out of range/);
+    const layer = wg.layers.batchNormalization();
+    layer.build([null, 4, 4, 3]);
+    const wrongChannels = wg.zeros([2, 4, 4, 5]);
+    expectThrowsBeforeWork(() => layer.apply(wrongChannels), wg.ShapeError, /built for inputs of rank 4 with 3 features on axis 3, got shape \[2,4,4,5\]/);
+    expectThrowsBeforeWork(() => layer.apply(x2), wg.ShapeError, /rank 4/);
+    expectThrowsBeforeWork(() => layer.apply(wrongChannels, { training: true }), wg.ShapeError, /built for/);
+    expect(() => wg.sequential({ layers: [wg.layers.dense({ units: 3, inputShape: [2] }), wg.layers.batchNormalization({ axis: 1 }), wg.layers.batchNormalization({ axis: 2 })] })).toThrow(wg.ShapeError);
+  });
+});
+
+describe('layers.dropout on any rank', () => {
+  it('rank 4 NHWC: each value kept and scaled by 1/(1 − rate) or zeroed, the gradient through the same mask', async () => {
+    const shape = [2, 4, 4, 3];
+    const layer = wg.layers.dropout({ rate: 0.25, seed: 5 });
+    const values = randomArray(size(shape), 140, 1, 2);
+    const x = wg.tensor(values, shape);
+    const tape = new wg.GradientTape();
+    tape.watch(x);
+    const y = tape.record(() => layer.apply(x, { training: true }));
+    const [dx] = tape.gradient(y, [x], wg.ones(shape));
+    expect(y.shape).toEqual(shape);
+    const out = await y.data();
+    const grad = await dx!.data();
+    tape.dispose();
+    let kept = 0;
+    out.forEach((v, i) => {
+      if (v === 0) expect(grad[i]).toBe(0);
+      else {
+        kept++;
+        expectClose([v, grad[i]], [values[i] / 0.75, 1 / 0.75], 1e-6, 1e-6);
+      }
+    });
+    expect(kept / out.length).toBeGreaterThan(0.6);
+    expect(kept / out.length).toBeLessThan(0.9);
+    expect(Array.from(await layer.apply(x).data())).toEqual(Array.from(values));
+  });
+
+  it('inside a CNN that fits: conv2d, dropout on its rank-4 output, batch normalization, dense', async () => {
+    const model = wg.sequential({
+      layers: [
+        wg.layers.conv2d({ filters: 2, kernelSize: 2, inputShape: [4, 4, 1], activation: 'relu' }),
+        wg.layers.dropout({ rate: 0.3, seed: 1 }),
+        wg.layers.batchNormalization(),
+        wg.layers.flatten(),
+        wg.layers.dense({ units: 1 }),
+      ],
+    });
+    model.compile({ optimizer: wg.optimizers.adam({ learningRate: 0.02 }), loss: 'meanSquaredError' });
+    const history = await model.fit(wg.tensor(randomArray(8 * 16, 150), [8, 4, 4, 1]), wg.tensor(randomArray(8, 151), [8, 1]), { epochs: 5, batchSize: 4, verbose: 0 });
+    expect(history.history.loss.every(Number.isFinite)).toBe(true);
+    expect(history.history.loss[4]).toBeLessThan(history.history.loss[0]);
     model.dispose();
   });
 });
