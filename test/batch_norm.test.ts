@@ -1,7 +1,7 @@
 // layers.batchNormalization against TensorFlow.js's CPU backend (its layer, its ops, its fit and
 // trainOnBatch from the same weights) and plain formulas; and dropout on inputs of any rank.
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import * as wg from '../src';
 import { expectClose, randomArray, size } from './helpers';
 import { expectThrowsBeforeWork, hessianRowSums, secondDerivativeRowSums } from './tf_reference';
@@ -236,6 +236,44 @@ describe('layers.batchNormalization in training', () => {
     tfWeights(twin).forEach((w, i) => expectClose(ours[i], w, 1e-4, 1e-5));
     expect(Array.from(ours[4])).not.toEqual(Array.from(before[4]));
     model.dispose();
+  });
+});
+
+describe('layers.batchNormalization in the training step', () => {
+  it('moves its statistics within the step: no readback or submit of its own, fixed dispatches per epoch, flat memory', async () => {
+    const x = wg.tensor(randomArray(16 * 3, 160), [16, 3]);
+    const y = wg.tensor(randomArray(16, 161), [16, 1]);
+    const run = async (withNormalization: boolean) => {
+      const model = wg.sequential({
+        layers: [wg.layers.dense({ units: 4, inputShape: [3] }), ...(withNormalization ? [wg.layers.batchNormalization()] : []), wg.layers.dense({ units: 1 })],
+      });
+      model.compile({ optimizer: wg.optimizers.sgd({ learningRate: 0.05 }), loss: 'meanSquaredError' });
+      await model.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0 });
+      const maps = vi.spyOn(GPUBuffer.prototype, 'mapAsync');
+      const submits = vi.spyOn(GPUQueue.prototype, 'submit');
+      const perEpoch: Array<{ tensors: number; bytes: number; dispatches: number }> = [];
+      const onEpochEnd = () => {
+        const m = wg.memory();
+        perEpoch.push({ tensors: m.numTensors, bytes: m.numBytes, dispatches: m.numDispatches });
+      };
+      await model.fit(x, y, { epochs: 3, batchSize: 4, verbose: 0, callbacks: { onEpochEnd } });
+      const counts = { readbacks: maps.mock.calls.length, submits: submits.mock.calls.length };
+      maps.mockRestore();
+      submits.mockRestore();
+      expect(new Set(perEpoch.map((e) => e.tensors)).size).toBe(1);
+      expect(new Set(perEpoch.map((e) => e.bytes)).size).toBe(1);
+      const d = perEpoch.slice(1).map((e, i) => e.dispatches - perEpoch[i].dispatches);
+      expect(d[0]).toBe(d[1]);
+      model.dispose();
+      return { ...counts, dispatchesPerEpoch: d[0] };
+    };
+    const plain = await run(false);
+    const normalized = await run(true);
+    expect(plain.submits).toBeGreaterThanOrEqual(4 * 3);
+    expect(plain.readbacks).toBeGreaterThan(0);
+    expect(normalized.readbacks).toBe(plain.readbacks);
+    expect(normalized.submits).toBe(plain.submits);
+    expect(normalized.dispatchesPerEpoch).toBeGreaterThan(plain.dispatchesPerEpoch);
   });
 });
 
