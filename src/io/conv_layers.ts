@@ -1,10 +1,12 @@
 // Rebuilds the convolutional layers (Conv1D, Conv2D, DepthwiseConv2D, the pooling layers,
-// Flatten, Reshape) from their saved Keras / TensorFlow.js configs (already in camelCase).
-import type { ModelFormatError } from '../errors';
+// Flatten, Reshape) and BatchNormalization from their saved Keras / TensorFlow.js configs
+// (already in camelCase).
+import { type ModelFormatError, show } from '../errors';
 import type { ActivationIdentifier } from '../layers/activations';
 import { Conv1D, Conv2D, DepthwiseConv2D } from '../layers/conv';
 import type { Initializer } from '../layers/initializers';
 import type { Layer, LayerArgs } from '../layers/layer';
+import { BatchNormalization } from '../layers/normalization';
 import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D } from '../layers/pooling';
 import type { RegularizerLike } from '../layers/regularizers';
 import { Flatten, Reshape } from '../layers/reshape';
@@ -24,6 +26,7 @@ export interface ConfigReader {
 /** The class names read here. */
 export const convolutionClassNames = [
   'Conv1D', 'Conv2D', 'DepthwiseConv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'Flatten', 'Reshape',
+  'BatchNormalization',
 ] as const;
 
 /** A saved value passed on as it is (the layer's constructor checks it); null means absent. */
@@ -92,6 +95,28 @@ export function readConvolutionLayer(className: string, config: Config, base: La
       return r.construct(label, () => new Flatten({ ...base, dataFormat: given<'channelsLast'>(config.dataFormat) }));
     case 'Reshape':
       return r.construct(label, () => new Reshape({ ...base, targetShape: config.targetShape as number[] }));
+    case 'BatchNormalization': {
+      r.unsupported(config, label, ['betaConstraint', 'gammaConstraint', 'virtualBatchSize', 'adjustment']);
+      if (config.renorm === true) throw r.fail(label, 'renorm true is not supported by webgrad.');
+      // tf.keras 2 wrote the axis as a list once the layer was built: [3].
+      const axis = Array.isArray(config.axis) && config.axis.length === 1 ? config.axis[0] : config.axis;
+      if (axis !== undefined && axis !== null && !Number.isInteger(axis)) throw r.fail(label, `axis ${show(config.axis)} is not supported: webgrad normalizes one feature axis.`);
+      const args = {
+        ...base,
+        axis: given<number>(axis),
+        momentum: given<number>(config.momentum),
+        epsilon: given<number>(config.epsilon),
+        center: given<boolean>(config.center),
+        scale: given<boolean>(config.scale),
+        betaInitializer: r.initializer(config.betaInitializer, `${label}.beta_initializer`),
+        gammaInitializer: r.initializer(config.gammaInitializer, `${label}.gamma_initializer`),
+        movingMeanInitializer: r.initializer(config.movingMeanInitializer, `${label}.moving_mean_initializer`),
+        movingVarianceInitializer: r.initializer(config.movingVarianceInitializer, `${label}.moving_variance_initializer`),
+        betaRegularizer: r.regularizer(config.betaRegularizer, `${label}.beta_regularizer`),
+        gammaRegularizer: r.regularizer(config.gammaRegularizer, `${label}.gamma_regularizer`),
+      };
+      return r.construct(label, () => new BatchNormalization(args));
+    }
   }
   return undefined;
 }

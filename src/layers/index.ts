@@ -11,6 +11,8 @@ export {
 export { Flatten, Reshape, flatten, reshape, type FlattenArgs, type ReshapeArgs } from './reshape';
 export { Add, add, Average, average, Concatenate, concatenate, type ConcatenateArgs, Multiply, multiply } from './merge';
 export { Embedding, embedding, type EmbeddingArgs } from './embedding';
-export { LayerNormalization, layerNormalization, type LayerNormalizationArgs } from './normalization';
+export {
+  BatchNormalization, batchNormalization, type BatchNormalizationArgs, LayerNormalization, layerNormalization, type LayerNormalizationArgs,
+} from './normalization';
 export { Functional, InputLayer } from './functional';
 export { MultiHeadAttention, multiHeadAttention, type MultiHeadAttentionArgs, type MultiHeadAttentionCallOptions } from './attention';
