@@ -65,8 +65,6 @@ export interface OptimizerOptions extends ClipOptions {
   weightDecay?: number;
 }
 
-const commonKeys = ['learningRate', 'weightDecay', ...clipKeys] as const;
-
 /** An optimizer's configuration, TensorFlow.js style; a schedule as `{ className, config }` (or itself when it is any other function). */
 export type OptimizerConfig = Record<string, number | boolean | SerializedSchedule | LearningRateSchedule>;
 
@@ -238,7 +236,7 @@ export class SGD extends Optimizer {
   readonly nesterov: boolean;
 
   constructor(options: SgdOptions = {}) {
-    const opts = checkedOptions('sgd', options, [...commonKeys, 'momentum', 'nesterov']);
+    const opts = checkedOptions('sgd', options, ['learningRate', 'momentum', 'nesterov', 'weightDecay', ...clipKeys]);
     super('sgd', opts.learningRate ?? 0.01, opts.weightDecay ?? 0, opts);
     this.momentum = hyper('sgd', 'momentum', opts.momentum ?? 0, { min: 0, max: 1 });
     if (typeof (opts.nesterov ?? false) !== 'boolean') throw new InvalidArgumentError('sgd: nesterov must be a boolean.');
@@ -266,7 +264,7 @@ export class Adam extends Optimizer {
   readonly epsilon: number;
 
   constructor(options: AdamOptions = {}, name = 'adam', defaultDecay = 0) {
-    const opts = checkedOptions(name, options, [...commonKeys, 'beta1', 'beta2', 'epsilon']);
+    const opts = checkedOptions(name, options, ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay', ...clipKeys]);
     super(name, opts.learningRate ?? 0.001, opts.weightDecay ?? defaultDecay, opts);
     this.beta1 = hyper(name, 'beta1', opts.beta1 ?? 0.9, { min: 0, below: 1 });
     this.beta2 = hyper(name, 'beta2', opts.beta2 ?? 0.999, { min: 0, below: 1 });
@@ -302,7 +300,7 @@ export class RMSprop extends Optimizer {
   readonly epsilon: number;
 
   constructor(options: RmspropOptions = {}) {
-    const opts = checkedOptions('rmsprop', options, [...commonKeys, 'rho', 'momentum', 'epsilon']);
+    const opts = checkedOptions('rmsprop', options, ['learningRate', 'rho', 'momentum', 'epsilon', 'weightDecay', ...clipKeys]);
     super('rmsprop', opts.learningRate ?? 0.001, opts.weightDecay ?? 0, opts);
     this.rho = hyper('rmsprop', 'rho', opts.rho ?? 0.9, { min: 0, max: 1 });
     this.momentum = hyper('rmsprop', 'momentum', opts.momentum ?? 0, { min: 0, max: 1 });
