@@ -114,10 +114,8 @@ export function applyUpdate(u: UpdateRule, updates: readonly VariableUpdate[]): 
     // Every dispatch's bindings, checked before the first dispatch (or copy) is encoded.
     checkBindable('applyGradients', variable.size, gradient.size, ...slots.map((s) => s.size));
   }
-  const byNorm = u.clip?.mode === 'norm' || u.clip?.mode === 'global';
-  if (byNorm) checkBindable('applyGradients', LANES * updates.reduce((n, { variable }) => n + chunksOf(variable.size), 0));
-  // Read before any update is encoded: the norms are those of this step's gradients at the weights before it.
-  const scales = byNorm ? clipScales(updates, u.clip!) : null;
+  // Encoded before any update: the norms are those of this step's gradients at the weights before it.
+  const scales = u.clip && u.clip.mode !== 'value' ? clipScales(updates, u.clip) : null;
   // Each variable's bindings: the weight (written), the gradient (read), the slots (written).
   // WebGPU refuses a buffer bound twice in one dispatch where either binding is writable, so a
   // variable whose storage clashes with what the group binds already starts a new dispatch.
@@ -179,6 +177,7 @@ const chunksOf = (size: number) => Math.ceil(size / 4 / CHUNK_VEC4S);
 function clipScales(updates: readonly VariableUpdate[], clip: GradientClip): Storage {
   const chunks = updates.map((u) => chunksOf(u.variable.size));
   const allChunks = chunks.reduce((a, b) => a + b, 0);
+  checkBindable('applyGradients', LANES * allChunks);
   const partials = new Storage(LANES * Math.max(allChunks, 1));
   const uniforms = { base: 0, chunks: 0, segments: 0, clip: clip.limit };
   let base = 0;
@@ -203,7 +202,8 @@ function clipScales(updates: readonly VariableUpdate[], clip: GradientClip): Sto
   }
   // Segment k adds the partials of chunks [bounds[k], bounds[k + 1]).
   const global = clip.mode === 'global';
-  const bounds = global ? [0, allChunks] : [0, ...chunks.map((_, k) => chunks.slice(0, k + 1).reduce((a, b) => a + b, 0))];
+  let at = 0;
+  const bounds = global ? [0, allChunks] : [0, ...chunks.map((c) => (at += c))];
   const segments = bounds.length - 1;
   const table = new Storage(bounds.length);
   writeElements(table, new Uint32Array(bounds), 'applyGradients');

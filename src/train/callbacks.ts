@@ -67,7 +67,7 @@ export class EarlyStopping implements Callbacks {
   wait = 0;
   /** The epoch training was stopped at (0: it was not). */
   stoppedEpoch = 0;
-  /** The best monitored value so far (±Infinity before the first). */
+  /** The best monitored value so far: NaN until the first epoch ends, then ±Infinity until a value is watched. */
   best = NaN;
   bestEpoch = 0;
   private bestWeights: Tensor[] | null = null;
