@@ -64,7 +64,7 @@ describe('misspelled options', () => {
     ['constant', () => wg.initializers.constant({ val: 1 } as never), /did you mean 'value'\?/],
     ['loss options', () => wg.losses.binaryCrossentropy(wg.zeros([2, 1]), wg.zeros([2, 1]), { from_logits: true } as never), /did you mean 'fromLogits'\?/],
     ['compile', () => wg.sequential().compile({ optimizer: 'sgd', loss: 'mse', metric: ['mae'] } as never), /^compile: unknown option 'metric'; did you mean 'metrics'\?/],
-    ['a far-off key gets no guess', () => wg.optimizers.adam({ zzzzzzzz: 1 } as never), /^adam: unknown option 'zzzzzzzz'\. Valid options: learningRate, beta1, beta2, epsilon, weightDecay\.$/],
+    ['a far-off key gets no guess', () => wg.optimizers.adam({ zzzzzzzz: 1 } as never), /^adam: unknown option 'zzzzzzzz'\. Valid options: learningRate, beta1, beta2, epsilon, weightDecay, clipnorm, clipvalue, globalClipnorm\.$/],
     ['a misspelled optimizer name', () => wg.sequential().compile({ optimizer: 'adma', loss: 'mse' }), /did you mean 'adam'\?/],
     ['a misspelled loss name', () => wg.sequential().compile({ optimizer: 'sgd', loss: 'meanSquareError' }), /did you mean 'meanSquaredError'\?/],
   ];

@@ -9,7 +9,9 @@ import type { AnyKernel } from './kernel';
 import { crossEntropyGradKernel, crossEntropyKernel, meanErrorGradKernel, meanErrorKernel } from './losses';
 import { matmulRegisterActivationKernel, matmulRegisterKernel, matmulTiledActivationKernel, matmulTiledKernel } from './matmul';
 import { accuracyKernel, epochSumsKernel } from './metrics';
-import { adamKernel, rmspropKernel, rmspropMomentumKernel, sgdKernel, sgdMomentumKernel } from './optimizers';
+import {
+  adamKernel, adamNormKernel, gradNormPartialKernel, gradNormScaleKernel, rmspropKernel, rmspropMomentumKernel, rmspropMomentumNormKernel, sgdKernel, sgdMomentumKernel, sgdNormKernel,
+} from './optimizers';
 import { penaltyGradKernel, penaltyPartialKernel, penaltyTotalKernel } from './penalty';
 import { regionKernel } from './region';
 import { avgPoolGradKernel, avgPoolKernel, maxPoolGradKernel, maxPoolKernel } from './pool';
@@ -42,10 +44,15 @@ export const allKernels: readonly AnyKernel[] = [
   accuracyKernel,
   epochSumsKernel,
   sgdKernel,
+  sgdNormKernel,
   sgdMomentumKernel,
   adamKernel,
+  adamNormKernel,
   rmspropKernel,
   rmspropMomentumKernel,
+  rmspropMomentumNormKernel,
+  gradNormPartialKernel,
+  gradNormScaleKernel,
   regionKernel,
   oneHotKernel,
   argMaxKernel,

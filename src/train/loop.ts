@@ -137,6 +137,7 @@ async function fit(model: TrainableModel, c: Compiled | undefined, x: Data | Dat
     if ('stopTraining' in model) model.stopTraining = false;
     let logs: Logs = {};
     const batchLogs = callbacks.some((cb) => cb.onBatchEnd); // the only reason to read back per batch
+    for (const cb of callbacks) cb.setModel?.(model);
     for (const cb of callbacks) await cb.onTrainBegin?.({});
     for (let epoch = initialEpoch; epoch < epochs; epoch++) {
       for (const cb of callbacks) await cb.onEpochBegin?.(epoch, {});

@@ -1,13 +1,18 @@
 // Keras 3 optimizers: their hyperparameters, checks and slots. The update itself is one fused
 // kernel per few variables (src/ops/optimizer_update.ts); training can also fold the gradient of a
-// variable's L1/L2 penalty into its update (step.ts).
+// variable's L1/L2 penalty into its update (step.ts). Gradient clipping (clipnorm, clipvalue,
+// globalClipnorm) happens inside those kernels; the learning rate may follow a schedule.
 import { checkOptionKeys, didYouMean, InvalidArgumentError, ShapeError, show } from '../errors';
-import { applyUpdate, slotCount, type UpdateRule } from '../ops/optimizer_update';
+import { applyUpdate, type GradientClip, slotCount, type UpdateRule } from '../ops/optimizer_update';
 import type { PenaltyFactors } from '../ops/penalty';
 import { zeros } from '../tensor/create';
 import { fmt, sameShape } from '../tensor/shape';
 import { keep, Tensor } from '../tensor/tensor';
 import { Variable } from '../tensor/variable';
+import { type LearningRateSchedule, scheduleConfig, type SerializedSchedule } from './schedules';
+
+export * as schedules from './schedules';
+export type { LearningRateSchedule } from './schedules';
 
 /** Checks a hyperparameter: a finite number within [min, max] (or below `below`). */
 function hyper(op: string, name: string, v: unknown, range: { min?: number; max?: number; below?: number } = {}): number {
@@ -21,6 +26,47 @@ function hyper(op: string, name: string, v: unknown, range: { min?: number; max?
   }
   return v;
 }
+
+/** A learning rate: a number, or a schedule of the iteration count (checked to be a function). */
+function learningRateOf(op: string, v: unknown): number | LearningRateSchedule {
+  if (typeof v === 'function') return v as LearningRateSchedule;
+  if (typeof v !== 'number') throw new InvalidArgumentError(`${op}: learningRate must be a finite number or a schedule (step) => number, got ${v === null ? 'null' : typeof v}.`);
+  return hyper(op, 'learningRate', v);
+}
+
+/** Keras 3's gradient clipping options; at most one may be set. */
+export interface ClipOptions {
+  /** Rescales each variable's gradient g to g·clipnorm / max(‖g‖, clipnorm). */
+  clipnorm?: number | null;
+  /** Clamps each gradient element to [−clipvalue, clipvalue]. */
+  clipvalue?: number | null;
+  /** Rescales every gradient by globalClipnorm / max(‖all gradients‖, globalClipnorm). */
+  globalClipnorm?: number | null;
+}
+
+const clipModes = { clipnorm: 'norm', clipvalue: 'value', globalClipnorm: 'global' } as const;
+const clipKeys = Object.keys(clipModes) as Array<keyof ClipOptions>;
+
+/** The clipping the options ask for, checked: one option at most (as Keras 3), a finite limit > 0. */
+function clipOf(op: string, opts: ClipOptions): GradientClip | undefined {
+  const given = clipKeys.filter((k) => opts[k] !== undefined && opts[k] !== null);
+  if (given.length > 1) throw new InvalidArgumentError(`${op}: only one of clipnorm, clipvalue and globalClipnorm may be set (as in Keras 3), got ${given.join(' and ')}.`);
+  if (given.length === 0) return undefined;
+  const key = given[0];
+  const limit = opts[key];
+  if (typeof limit !== 'number' || !Number.isFinite(limit) || limit <= 0) throw new InvalidArgumentError(`${op}: ${key} must be a finite number > 0, got ${String(limit)}.`);
+  return { mode: clipModes[key], limit };
+}
+
+/** The options every optimizer takes. */
+export interface OptimizerOptions extends ClipOptions {
+  /** A number, or a schedule `(step) => number` of the iteration count (from 0), e.g. `schedules.cosineDecay(...)`. */
+  learningRate?: number | LearningRateSchedule;
+  weightDecay?: number;
+}
+
+/** An optimizer's configuration, TensorFlow.js style; a schedule as `{ className, config }` (or itself when it is any other function). */
+export type OptimizerConfig = Record<string, number | boolean | SerializedSchedule | LearningRateSchedule>;
 
 /** Names people carry over from Keras 2 and TensorFlow.js, mapped to webgrad's. */
 const optionAliases = { lr: 'learningRate', useNesterov: 'nesterov' };
@@ -39,9 +85,9 @@ function checkedOptions<T extends object>(op: string, opts: T | undefined, keys:
  * Options from an options object, or from TensorFlow.js's positional arguments (the learning rate
  * first, as in `tf.train.adam(0.01)`); mixing the two would drop one silently, so it throws.
  */
-function fromArguments<T extends object>(op: string, config: T | number | undefined, positional: Partial<T>): T {
+function fromArguments<T extends object>(op: string, config: T | number | LearningRateSchedule | undefined, positional: Partial<T>): T {
   const given = Object.fromEntries(Object.entries(positional).filter(([, v]) => v !== undefined)) as Partial<T>;
-  if (typeof config === 'number') return { learningRate: config, ...given } as T;
+  if (typeof config === 'number' || typeof config === 'function') return { learningRate: config, ...given } as T;
   if (config === undefined || config === null) return given as T;
   if (Object.keys(given).length > 0) {
     throw new InvalidArgumentError(`${op}: give an options object or TensorFlow.js's positional arguments (learning rate first), not both.`);
@@ -57,29 +103,45 @@ export abstract class Optimizer {
   iterations = 0;
   /** Keras's decoupled weight decay: w ← w − w·weightDecay·lr before each update (0: none). */
   readonly weightDecay: number;
-  private lr: number;
+  /** Keras 3's gradient clipping, if any (inside the update kernels). */
+  readonly clip: GradientClip | undefined;
+  private lr: number | LearningRateSchedule;
   private readonly slots = new Map<Variable, Tensor[]>();
 
   protected constructor(
     /** The Keras / TensorFlow.js name: 'sgd', 'adam', 'adamw', 'rmsprop'. */
     readonly name: string,
-    learningRate: number,
+    learningRate: number | LearningRateSchedule,
     weightDecay: number,
+    clip: ClipOptions = {},
   ) {
-    this.lr = hyper(name, 'learningRate', learningRate);
+    this.lr = learningRateOf(name, learningRate);
     this.weightDecay = hyper(name, 'weightDecay', weightDecay, { min: 0 });
+    this.clip = clipOf(name, clip);
   }
 
+  /** The rate the next update uses: the number set, or the schedule at the current iteration count. */
   get learningRate(): number {
-    return this.lr;
+    if (typeof this.lr === 'number') return this.lr;
+    const v = this.lr(this.iterations);
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      throw new InvalidArgumentError(`${this.name}: the learning rate schedule returned ${String(v)} at step ${this.iterations}; it must return a finite number.`);
+    }
+    return v;
   }
 
-  set learningRate(v: number) {
-    this.lr = hyper(this.name, 'learningRate', v);
+  /** A number, or a schedule `(step) => number`. */
+  set learningRate(v: number | LearningRateSchedule) {
+    this.lr = learningRateOf(this.name, v);
   }
 
-  /** The update rule and its hyperparameters for step `t` (from 1). */
-  protected abstract rule(t: number): UpdateRule;
+  /** The schedule the learning rate follows, if it follows one. */
+  get learningRateSchedule(): LearningRateSchedule | undefined {
+    return typeof this.lr === 'function' ? this.lr : undefined;
+  }
+
+  /** The update rule and its hyperparameters for step `t` (from 1) at learning rate `lr`. */
+  protected abstract rule(t: number, lr: number): UpdateRule;
 
   /**
    * Updates each variable by its gradient; null gradients are skipped (as in Keras). Takes
@@ -106,7 +168,8 @@ export abstract class Optimizer {
     const live = pairs.filter((pair): pair is [Tensor, Variable] => pair[0] !== null);
     if (live.length === 0) throw new InvalidArgumentError(`${this.name}.applyGradients: no gradient was provided for any variable.`);
     const t = this.iterations + 1;
-    const rule = this.rule(t);
+    // The schedule sees the iteration count before this update (Keras's `iterations`), from 0.
+    const rule: UpdateRule = { ...this.rule(t, this.learningRate), clip: this.clip };
     const slots = slotCount(rule);
     applyUpdate(rule, live.map(([gradient, variable]) => ({ variable, gradient, slots: this.slotsOf(variable, slots), penalty: penalties?.get(variable) })));
     this.iterations = t;
@@ -150,8 +213,10 @@ export abstract class Optimizer {
   }
 
   /** The hyperparameters, TensorFlow.js style. */
-  getConfig(): Record<string, number | boolean> {
-    return { learningRate: this.lr, ...(this.weightDecay ? { weightDecay: this.weightDecay } : {}) };
+  getConfig(): OptimizerConfig {
+    const lr = typeof this.lr === 'number' ? this.lr : (scheduleConfig(this.lr) ?? this.lr);
+    const clip = this.clip ? { [clipKeys.find((k) => clipModes[k] === this.clip!.mode)!]: this.clip.limit } : {};
+    return { learningRate: lr, ...(this.weightDecay ? { weightDecay: this.weightDecay } : {}), ...clip };
   }
 
   /** Frees the slots (a later update starts them from zero again). */
@@ -161,11 +226,9 @@ export abstract class Optimizer {
   }
 }
 
-export interface SgdOptions {
-  learningRate?: number;
+export interface SgdOptions extends OptimizerOptions {
   momentum?: number;
   nesterov?: boolean;
-  weightDecay?: number;
 }
 
 export class SGD extends Optimizer {
@@ -173,28 +236,26 @@ export class SGD extends Optimizer {
   readonly nesterov: boolean;
 
   constructor(options: SgdOptions = {}) {
-    const opts = checkedOptions('sgd', options, ['learningRate', 'momentum', 'nesterov', 'weightDecay']);
-    super('sgd', opts.learningRate ?? 0.01, opts.weightDecay ?? 0);
+    const opts = checkedOptions('sgd', options, ['learningRate', 'momentum', 'nesterov', 'weightDecay', ...clipKeys]);
+    super('sgd', opts.learningRate ?? 0.01, opts.weightDecay ?? 0, opts);
     this.momentum = hyper('sgd', 'momentum', opts.momentum ?? 0, { min: 0, max: 1 });
     if (typeof (opts.nesterov ?? false) !== 'boolean') throw new InvalidArgumentError('sgd: nesterov must be a boolean.');
     this.nesterov = opts.nesterov ?? false;
   }
 
-  protected rule(): UpdateRule {
-    return { rule: 'sgd', learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov, decay: this.weightDecay * this.learningRate };
+  protected rule(_t: number, lr: number): UpdateRule {
+    return { rule: 'sgd', learningRate: lr, momentum: this.momentum, nesterov: this.nesterov, decay: this.weightDecay * lr };
   }
 
-  override getConfig(): Record<string, number | boolean> {
+  override getConfig(): OptimizerConfig {
     return { ...super.getConfig(), momentum: this.momentum, nesterov: this.nesterov };
   }
 }
 
-export interface AdamOptions {
-  learningRate?: number;
+export interface AdamOptions extends OptimizerOptions {
   beta1?: number;
   beta2?: number;
   epsilon?: number;
-  weightDecay?: number;
 }
 
 export class Adam extends Optimizer {
@@ -203,19 +264,19 @@ export class Adam extends Optimizer {
   readonly epsilon: number;
 
   constructor(options: AdamOptions = {}, name = 'adam', defaultDecay = 0) {
-    const opts = checkedOptions(name, options, ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay']);
-    super(name, opts.learningRate ?? 0.001, opts.weightDecay ?? defaultDecay);
+    const opts = checkedOptions(name, options, ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay', ...clipKeys]);
+    super(name, opts.learningRate ?? 0.001, opts.weightDecay ?? defaultDecay, opts);
     this.beta1 = hyper(name, 'beta1', opts.beta1 ?? 0.9, { min: 0, below: 1 });
     this.beta2 = hyper(name, 'beta2', opts.beta2 ?? 0.999, { min: 0, below: 1 });
     this.epsilon = hyper(name, 'epsilon', opts.epsilon ?? 1e-7, { min: 0 });
   }
 
-  protected rule(t: number): UpdateRule {
-    const alpha = (this.learningRate * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
-    return { rule: 'adam', alpha, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, decay: this.weightDecay * this.learningRate };
+  protected rule(t: number, lr: number): UpdateRule {
+    const alpha = (lr * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
+    return { rule: 'adam', alpha, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, decay: this.weightDecay * lr };
   }
 
-  override getConfig(): Record<string, number | boolean> {
+  override getConfig(): OptimizerConfig {
     return { ...super.getConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
   }
 }
@@ -227,12 +288,10 @@ export class AdamW extends Adam {
   }
 }
 
-export interface RmspropOptions {
-  learningRate?: number;
+export interface RmspropOptions extends OptimizerOptions {
   rho?: number;
   momentum?: number;
   epsilon?: number;
-  weightDecay?: number;
 }
 
 export class RMSprop extends Optimizer {
@@ -241,34 +300,34 @@ export class RMSprop extends Optimizer {
   readonly epsilon: number;
 
   constructor(options: RmspropOptions = {}) {
-    const opts = checkedOptions('rmsprop', options, ['learningRate', 'rho', 'momentum', 'epsilon', 'weightDecay']);
-    super('rmsprop', opts.learningRate ?? 0.001, opts.weightDecay ?? 0);
+    const opts = checkedOptions('rmsprop', options, ['learningRate', 'rho', 'momentum', 'epsilon', 'weightDecay', ...clipKeys]);
+    super('rmsprop', opts.learningRate ?? 0.001, opts.weightDecay ?? 0, opts);
     this.rho = hyper('rmsprop', 'rho', opts.rho ?? 0.9, { min: 0, max: 1 });
     this.momentum = hyper('rmsprop', 'momentum', opts.momentum ?? 0, { min: 0, max: 1 });
     this.epsilon = hyper('rmsprop', 'epsilon', opts.epsilon ?? 1e-7, { min: 0 });
   }
 
-  protected rule(): UpdateRule {
-    return { rule: 'rmsprop', learningRate: this.learningRate, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, decay: this.weightDecay * this.learningRate };
+  protected rule(_t: number, lr: number): UpdateRule {
+    return { rule: 'rmsprop', learningRate: lr, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, decay: this.weightDecay * lr };
   }
 
-  override getConfig(): Record<string, number | boolean> {
+  override getConfig(): OptimizerConfig {
     return { ...super.getConfig(), rho: this.rho, momentum: this.momentum, epsilon: this.epsilon };
   }
 }
 
 /** `sgd({ learningRate: 0.1, momentum: 0.9 })`, or `sgd(0.1)` as in TensorFlow.js. */
-export function sgd(config?: SgdOptions | number): SGD {
+export function sgd(config?: SgdOptions | number | LearningRateSchedule): SGD {
   return new SGD(fromArguments('sgd', config, {}));
 }
 
 /** `adam({ learningRate: 0.01 })`, or TensorFlow.js's `adam(learningRate, beta1?, beta2?, epsilon?)`. */
-export function adam(config?: AdamOptions | number, beta1?: number, beta2?: number, epsilon?: number): Adam {
+export function adam(config?: AdamOptions | number | LearningRateSchedule, beta1?: number, beta2?: number, epsilon?: number): Adam {
   return new Adam(fromArguments('adam', config, { beta1, beta2, epsilon }));
 }
 
 /** `adamw({ learningRate: 0.01, weightDecay: 0.004 })`, or `adamw(0.01)`. */
-export function adamw(config?: AdamOptions | number): AdamW {
+export function adamw(config?: AdamOptions | number | LearningRateSchedule): AdamW {
   return new AdamW(fromArguments('adamw', config, {}));
 }
 
@@ -277,7 +336,7 @@ export function adamw(config?: AdamOptions | number): AdamW {
  * `rmsprop(learningRate, decay?, momentum?, epsilon?, centered?)`, whose `decay` is Keras's `rho`.
  * Centered RMSprop is not implemented.
  */
-export function rmsprop(config?: RmspropOptions | number, decay?: number, momentum?: number, epsilon?: number, centered?: boolean): RMSprop {
+export function rmsprop(config?: RmspropOptions | number | LearningRateSchedule, decay?: number, momentum?: number, epsilon?: number, centered?: boolean): RMSprop {
   if (centered !== undefined && centered !== false) throw new InvalidArgumentError('rmsprop: centered RMSprop is not supported.');
   return new RMSprop(fromArguments('rmsprop', config, { rho: decay, momentum, epsilon }));
 }

@@ -1,11 +1,23 @@
 // The options of fit, evaluate and predict: their types, defaults and checks, which all run before
 // any GPU work that could change a weight.
 import { checkOptionKeys, InvalidArgumentError } from '../errors';
+import type { Tensor } from '../tensor/tensor';
 import type { Data } from './data';
 import type { Logs } from './logs';
+import type { TrainableModel } from './step';
+
+/** The model `fit` hands to a callback's `setModel`: the Model being trained, which has all of these. */
+export interface CallbackModel extends TrainableModel {
+  stopTraining?: boolean;
+  /** Copies of all its weights' values, in order. */
+  getWeights?(): Tensor[];
+  setWeights?(values: Tensor[]): void;
+}
 
 /** Each may return a promise; fit awaits it. */
 export interface Callbacks {
+  /** Called by fit before training with the model trained (Keras's `set_model`). */
+  setModel?(model: CallbackModel): void;
   onTrainBegin?(logs: Logs): void | Promise<void>;
   onEpochBegin?(epoch: number, logs: Logs): void | Promise<void>;
   onBatchBegin?(batch: number, logs: Logs): void | Promise<void>;
@@ -104,7 +116,7 @@ export function evaluateSettings(op: string, opts: EvaluateOptions | PredictOpti
 
 function checkCallbacks(cbs: Callbacks | Callbacks[] | undefined): Callbacks[] {
   const list = cbs === undefined ? [] : Array.isArray(cbs) ? cbs : [cbs];
-  const hooks = ['onTrainBegin', 'onEpochBegin', 'onBatchBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'] as const;
+  const hooks = ['setModel', 'onTrainBegin', 'onEpochBegin', 'onBatchBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'] as const;
   for (const cb of list) {
     if (cb === null || typeof cb !== 'object') throw new InvalidArgumentError('fit: callbacks must be objects with onEpochEnd, onBatchEnd, ... methods.');
     // A plain object holds nothing but hooks, so a misspelled one is caught; an instance of a
