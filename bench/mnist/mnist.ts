@@ -208,6 +208,14 @@ function plotLosses(s: Session) {
   lossChart.update(x, [mnist.batchPredictionLoss, mnist.batchRegularizationLoss.map((v) => (v > 0 ? v : null))]);
 }
 
+/** Held-out accuracy of the untrained model: the accuracy plot starts from it at epoch 0. */
+let untrainedAccuracy = 0;
+
+function plotAccuracy() {
+  const x = [0, ...mnist.testAccuracy.map((_, i) => i + 1)];
+  accuracyChart.update(x, [[null, ...mnist.trainAccuracy], [untrainedAccuracy, ...mnist.testAccuracy]]);
+}
+
 let pauseRequested = false;
 
 /** Trains for the epochs the page asks for, with the plots following along through callbacks. */
@@ -248,8 +256,7 @@ async function train(s: Session) {
         mnist.regularizationLoss.push(logs.regularizationLoss);
         mnist.trainAccuracy.push(logs.accuracy);
         mnist.testAccuracy.push(testAccuracy);
-        const x = mnist.testAccuracy.map((_, i) => i + 1);
-        accuracyChart.update(x, [mnist.trainAccuracy, mnist.testAccuracy]);
+        plotAccuracy();
         $('stats').textContent =
           `epoch ${mnist.epoch} · ${mnist.trainSamples} training digits · prediction loss ${fmt(mnist.predictionLoss.at(-1)!)} · ` +
           `regularization loss ${fmt(logs.regularizationLoss)} · accuracy ${pct(logs.accuracy)} training, ` +
@@ -295,12 +302,12 @@ async function reset() {
   }
   session = startSession();
   lossChart.update([], [[], []]);
-  accuracyChart.update([], [[], []]);
   // One prediction builds the layers: the untrained filters and guesses show at once.
-  const testAccuracy = await showTest(session);
+  untrainedAccuracy = await showTest(session);
+  plotAccuracy();
   await showFilters(session);
   await classifyDrawing();
-  $('stats').textContent = `${session.xTrain.shape[0]} training digits · epoch 0 · ${pct(testAccuracy)} of ${TEST} held-out digits right before training`;
+  $('stats').textContent = `${session.xTrain.shape[0]} training digits · epoch 0 · ${pct(untrainedAccuracy)} of ${TEST} held-out digits right before training`;
   showState('ready');
 }
 
