@@ -98,6 +98,12 @@ const accuracyChart = lineChart($('chart-accuracy'), {
   ],
 });
 
+/** A positive whole number typed in a field or a URL, or `fallback` for anything else. */
+function wholeNumber(text: string, fallback: number): number {
+  const n = Math.floor(Number(text));
+  return Number.isFinite(n) && n >= 1 ? n : fallback;
+}
+
 /** mnist.bin: N·784 pixel bytes, then N label bytes. */
 interface Digits {
   pixels: Uint8Array;
@@ -152,7 +158,7 @@ function buildModel(l2: number): wg.Sequential {
 }
 
 function startSession(): Session {
-  const samples = Math.min(Math.max(1, Math.floor(Number(samplesSelect.value))), digits.count - TEST);
+  const samples = Math.min(wholeNumber(samplesSelect.value, digits.count - TEST), digits.count - TEST);
   const model = buildModel(Number(l2Select.value));
   model.compile({
     optimizer: wg.optimizers.adam({ learningRate }),
@@ -220,7 +226,7 @@ let pauseRequested = false;
 
 /** Trains for the epochs the page asks for, with the plots following along through callbacks. */
 async function train(s: Session) {
-  const epochs = Math.max(1, Math.floor(Number(epochsInput.value)));
+  const epochs = wholeNumber(epochsInput.value, 1);
   // fit's batch logs are means over the epoch so far; the batch's own value is the difference
   // of running sums: (m_b·seen_b − m_{b−1}·seen_{b−1}) / count_b.
   let before = { loss: 0, regularizationLoss: 0, seen: 0 };
