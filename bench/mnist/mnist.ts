@@ -33,7 +33,7 @@ export interface MnistState {
   /** Per batch, for the live plot: the batch's own prediction and regularization loss. */
   batchPredictionLoss: number[];
   batchRegularizationLoss: number[];
-  /** Seconds spent in fit, all runs together. */
+  /** Seconds in fit (its callbacks included), all runs together. */
   trainSeconds: number;
   /** The digit on the pad as the network saw it (784 values), its class probabilities and the best class. */
   drawn: { pixels: number[]; probabilities: number[]; predicted: number } | null;
