@@ -1,10 +1,12 @@
 // Builds the pages into `outdir`: bench.js (webgrad, TensorFlow.js and jax-js side by side),
-// demo.js (training with live plots), webgrad.js (the library alone, for check.html: a blank
-// page for the browser tests and for trying webgrad from the console), and the HTML and CSS.
+// demo.js (training with live plots), mnist.js and mnist.bin (a CNN on real digits), webgrad.js
+// (the library alone, for check.html: a blank page for the browser tests and for trying webgrad
+// from the console), and the HTML and CSS.
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { writeDigits } from '../bench/mnist/data.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -20,7 +22,7 @@ export async function buildPages(outdir = join(root, 'bench/dist')) {
     loader: { '.wgsl': 'text' },
     sourcemap: true,
     logLevel: 'warning',
-    entryPoints: { bench: 'bench/page.ts', demo: 'bench/demo/demo.ts', webgrad: 'src/index.ts' },
+    entryPoints: { bench: 'bench/page.ts', demo: 'bench/demo/demo.ts', mnist: 'bench/mnist/mnist.ts', webgrad: 'src/index.ts' },
     outdir,
     platform: 'browser',
     target: 'es2022',
@@ -31,10 +33,12 @@ export async function buildPages(outdir = join(root, 'bench/dist')) {
   for (const [from, to] of [
     ['bench/index.html', 'index.html'],
     ['bench/demo/demo.html', 'demo.html'],
+    ['bench/mnist/mnist.html', 'mnist.html'],
     ['bench/check.html', 'check.html'],
     ['bench/style.css', 'style.css'],
   ]) {
     copyFileSync(join(root, from), join(outdir, to));
   }
+  writeDigits(root, join(outdir, 'mnist.bin'));
   return outdir;
 }

@@ -19,6 +19,13 @@ interface ReadmeScript {
   penaltyGrads: Array<wg.Tensor | null>;
   restored: wg.Sequential;
   xTrain: wg.Tensor;
+  xImages: wg.Tensor;
+  kinds: number[];
+  conv: wg.Layer;
+  cnn: wg.Sequential;
+  cnnHistory: wg.History;
+  cnnPenalty: wg.Tensor;
+  convGrads: Array<wg.Tensor | null>;
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'webgrad-readme-'));
@@ -28,7 +35,7 @@ async function runReadme(): Promise<{ script: ReadmeScript; printed: unknown[][]
   const src = fileURLToPath(new URL('../src/index.ts', import.meta.url));
   const code = readmeCode().replaceAll(`'${PACKAGE_NAME}'`, JSON.stringify(src));
   const file = join(dir, 'readme.mjs');
-  writeFileSync(file, `${code}\nexport { w, dw, loss, history, model, penalty, penaltyGrads, restored, xTrain };\n`);
+  writeFileSync(file, `${code}\nexport { w, dw, loss, history, model, penalty, penaltyGrads, restored, xTrain, xImages, kinds, conv, cnn, cnnHistory, cnnPenalty, convGrads };\n`);
   const printed: unknown[][] = [];
   const epochLines: string[] = [];
   // fit's own progress (verbose 1: one line per epoch outside a terminal) is kept apart.
@@ -48,7 +55,7 @@ describe('README code', () => {
 
   it('runs as one script and prints what it computes', async () => {
     run = await runReadme();
-    expect(run.printed).toHaveLength(4);
+    expect(run.printed).toHaveLength(6);
     expect(run.epochLines).toHaveLength(20);
     expect(run.epochLines[19]).toMatch(/^Epoch 20\/20 .*loss/);
     expect(run.printed[0][0]).toEqual(await run.script.loss.data());
@@ -82,10 +89,36 @@ describe('README code', () => {
     expect(run.printed[2][1]).toEqual([[4, 32], null, [32, 3], null]);
   });
 
+  it('the CNN learns bars, reports its kernel penalty, and its losses reach the conv kernel', async () => {
+    const { xImages, kinds, conv, cnn, cnnHistory, cnnPenalty, convGrads } = run.script;
+    const { regularizationLoss, accuracy } = cnnHistory.history;
+    expect(xImages.shape).toEqual([256, 12, 12, 1]);
+    expect(run.printed[3]).toEqual([regularizationLoss, accuracy.at(-1)]);
+    expect(regularizationLoss).toHaveLength(10);
+    expect(regularizationLoss.every((v) => v > 0 && Number.isFinite(v))).toBe(true);
+    // Above chance (1/2) by far, on fit's count and on predictions checked here.
+    expect(accuracy.at(-1)!).toBeGreaterThan(0.9);
+    const p = await cnn.predict(xImages).data();
+    const right = kinds.filter((k, i) => (p[2 * i + 1] > p[2 * i] ? 1 : 0) === k).length;
+    expect(right / kinds.length).toBeGreaterThan(0.9);
+
+    // Penalty 1e-3·ΣK² over the conv kernel alone, its gradient 2e-3·K; the bias has none.
+    const [kernel] = conv.trainableWeights;
+    expect(kernel.shape).toEqual([3, 3, 1, 4]);
+    const k = await kernel.data();
+    expectClose(await cnnPenalty.data(), [1e-3 * k.reduce((s, v) => s + v * v, 0)], 1e-5, 1e-9);
+    expectClose(await convGrads[0]!.data(), Array.from(k, (v) => 2e-3 * v), 1e-5, 1e-9);
+    expect(convGrads[1]).toBeNull();
+    expect(run.printed[4]).toEqual([await cnnPenalty.data(), [[3, 3, 1, 4], null]]);
+    // fit's last figure is the penalty averaged over the last epoch's steps: near its value after them.
+    const [now] = await cnnPenalty.data();
+    expect(Math.abs(regularizationLoss.at(-1)! - now)).toBeLessThan(0.25 * now);
+  });
+
   it('the saved and loaded model predicts exactly as the original', async () => {
     const { model, restored, xTrain } = run.script;
     const [a, b] = await Promise.all([model.predict(xTrain).data(), restored.predict(xTrain).data()]);
     expect(b).toEqual(a);
-    expect(run.printed[3]).toEqual(['restored predictions differ by', 0]);
+    expect(run.printed[5]).toEqual(['restored predictions differ by', 0]);
   });
 });
