@@ -114,7 +114,7 @@ export function readFunctional(value: Config, path: string, r: GraphReader): Fun
           const call = e.calls[e.made.length];
           const xs = call.inputs.map((ref) => tensorOf(ref, call.at));
           const options = Object.fromEntries(Object.entries(call.options).map(([k, v]) => [k, isRef(v) ? tensorOf(v, call.at) : v]));
-          const y = r.construct(`${call.at} (${e.label})`, () => e.layer.apply(call.array ? xs : xs[0], options));
+          const y = r.construct(call.at, () => e.layer.apply(call.array ? xs : xs[0], options));
           e.made.push(Array.isArray(y) ? y : [y]);
           progress = true;
         }
