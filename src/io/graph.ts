@@ -132,6 +132,9 @@ export function readFunctional(value: Config, path: string, r: GraphReader): Fun
     const model = r.construct(path, () => new Functional({ inputs, outputs: outputs.length === 1 ? outputs[0] : outputs, name: modelName as string | undefined }));
     const unused = entries.filter((e) => !model.layers.includes(e.layer));
     if (unused.length) throw r.fail(unused[0].label, 'this layer leads to none of the model\'s outputs.');
+    // As in Keras and TensorFlow.js, the layers (and so the weights, for getWeights and setWeights) keep the file's order.
+    const order = new Map(entries.map((e, i) => [e.layer, i]));
+    model.layers.sort((x, y) => order.get(x)! - order.get(y)!);
     if (config.trainable === false) model.trainable = false;
     return model;
   } catch (e) {
