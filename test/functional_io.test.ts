@@ -117,7 +117,8 @@ function attentionModel() {
   const mha = wg.layers.multiHeadAttention({ numHeads: 2, keyDim: 3, valueDim: 2, name: 'mha', kernelRegularizer: wg.regularizers.l2({ l2: 0.01 }) });
   const attended = mha.apply([x, x], { attentionMask: mask });
   const causal = mha.apply([attended, x], { useCausalMask: true });
-  const h = wg.layers.add().apply([x, attended, causal]);
+  // A merge of one tensor is saved as one entry, and still read as a list.
+  const h = wg.layers.add().apply([wg.layers.concatenate().apply([x]), attended, causal]);
   const out = wg.layers.dense({ units: 1, name: 'head' }).apply(wg.layers.flatten().apply(h));
   return wg.model({ inputs: [tokens, mask], outputs: out, name: 'attender' });
 }

@@ -6,6 +6,7 @@
 import { MultiHeadAttention } from '../layers/attention';
 import { firstNodeIndex, Functional, input } from '../layers/functional';
 import type { Layer, LayerShape } from '../layers/layer';
+import { Add, Average, Concatenate, Multiply } from '../layers/merge';
 import type { SymbolicTensor } from '../layers/symbolic';
 import type { ConfigReader } from './conv_layers';
 
@@ -203,7 +204,8 @@ function readCall(node: unknown, at: string, layer: Layer, r: GraphReader): Call
       if (extra !== undefined && extra !== null && !isObject(extra)) throw r.fail(`${at}[${i}]`, 'kwargs must be an object.');
       kwargs = { ...kwargs, ...(extra as Config | undefined) };
     });
-    array = node.length > 1;
+    // A merge layer takes a list even of one tensor.
+    array = node.length > 1 || [Add, Average, Concatenate, Multiply].some((c) => layer instanceof c);
   } else {
     throw r.fail(at, `must be a non-empty list of [layer name, node index, tensor index, kwargs] or Keras 3's { args, kwargs }, got ${JSON.stringify(node)}.`);
   }
