@@ -3,10 +3,10 @@ import { Activation } from '../layers/activation';
 import type { ActivationIdentifier } from '../layers/activations';
 import { Dense } from '../layers/dense';
 import { Dropout } from '../layers/dropout';
+import type { Functional } from '../layers/functional';
 import { deserialize as deserializeInitializer, type Initializer } from '../layers/initializers';
 import type { Layer, LayerArgs, LayerConfig, LayerShape } from '../layers/layer';
 import { deserialize as deserializeRegularizer, type RegularizerLike } from '../layers/regularizers';
-import type { Functional } from '../layers/functional';
 import { Sequential } from '../layers/sequential';
 import { convolutionClassNames, readConvolutionLayer } from './conv_layers';
 import { type GraphReader, readFunctional } from './graph';
@@ -27,9 +27,8 @@ const isArgumentError = (e: unknown): e is Error => e instanceof InvalidArgument
  * Rebuilds a model saved by webgrad, by TensorFlow.js, or by Keras through `tensorflowjs_converter`:
  * a Sequential or a functional model (graphs of several inputs and outputs, shared layers, models
  * nested either way), with its activations, initializers, regularizers, `trainable` flags and
- * weights. Everything is checked
- * (the weight blob first, then every layer config, then every weight's name and shape) before the
- * model is handed out; on any error, what was built is freed and a ModelFormatError (or, for
+ * weights. Everything is checked (the weight blob first, then every layer config and call, then
+ * every weight's name and shape) before the model is handed out; on any error, what was built is freed and a ModelFormatError (or, for
  * storage that cannot be read, a ModelIOError) says what and where.
  */
 export async function loadModel(source: ModelArtifacts | string): Promise<Sequential | Functional> {
