@@ -106,6 +106,6 @@ describe('README code', () => {
     const expected = 1e-2 * kernel.reduce((s, v) => s + v * v, 0);
     expectClose(await sharedPenalty.data(), [expected], 1e-5, 1e-7);
     expectClose(await dShared!.data(), Array.from(kernel, (v) => 2e-2 * v), 1e-5, 1e-7);
-    expect(run.printed[4]).toEqual([loss.at(-1), 1, (await sharedPenalty.data())[0]]);
+    expect(run.printed[4]).toEqual([loss.at(-1), 1, (await sharedPenalty.data())[0], [4, 8]]);
   });
 });
