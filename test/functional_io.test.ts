@@ -81,6 +81,15 @@ describe('TensorFlow.js → webgrad', () => {
     expect((m as wg.Sequential).layers[0]).toBeInstanceOf(wg.Functional);
     const xs = randomArray(12, 7);
     expectClose(await m.predict(wg.tensor(xs, [4, 3])).data(), (await (tm.predict(tf.tensor2d(xs, [4, 3])) as tf.Tensor).data()) as Float32Array, 1e-4, 1e-5);
+    // Training goes on from the loaded weights as it does in TensorFlow.js.
+    const ys = randomArray(8, 9);
+    m.compile({ optimizer: wg.optimizers.sgd({ learningRate: 0.1 }), loss: 'meanSquaredError' });
+    tm.compile({ optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError' });
+    const ours = await m.fit(wg.tensor(xs, [4, 3]), wg.tensor(ys, [4, 2]), { epochs: 2, batchSize: 2, shuffle: false, verbose: 0 });
+    const theirs = await tm.fit(tf.tensor2d(xs, [4, 3]), tf.tensor2d(ys, [4, 2]), { epochs: 2, batchSize: 2, shuffle: false, verbose: 0 });
+    expectClose(ours.history.loss as number[], theirs.history.loss as number[], 1e-4, 1e-6);
+    const want = await Promise.all(tm.getWeights().map((w) => w.data()));
+    (await values(m.getWeights())).forEach((w, i) => expectClose(w, want[i] as Float32Array, 1e-4, 1e-6));
   });
 });
 
