@@ -102,6 +102,7 @@ describe('README code', () => {
     expect(pair.layers.filter((l) => l === shared)).toHaveLength(1);
     // Its kernel [4, 8] and bias [8] once, then the head's kernel [16, 1] and bias [1].
     expect(pair.weights.map((v) => v.shape)).toEqual([[4, 8], [8], [16, 1], [1]]);
+    expect(pair.trainableWeights[0]).toBe(shared.trainableWeights[0]);
     const kernel = await shared.trainableWeights[0].data();
     const expected = 1e-2 * kernel.reduce((s, v) => s + v * v, 0);
     expectClose(await sharedPenalty.data(), [expected], 1e-5, 1e-7);
