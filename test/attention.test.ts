@@ -103,6 +103,68 @@ describe('layers.multiHeadAttention', () => {
   });
 });
 
+describe('attention masks in functional models', () => {
+  const shapes = [[DQ, H, K], [H, K], [DV, H, K], [H, K], [DV, H, V], [H, V], [H, V, DQ], [DQ]];
+  const weights = shapes.map((s, i) => randomArray(s.reduce((a, b) => a * b, 1), 170 + i, -0.6, 0.6));
+  const bits = (seed: number) => Array.from(randomArray(B * T * S, seed), (v, n) => (v > -0.3 || n % S === 0 ? 1 : 0));
+  const [q, v] = [randomArray(B * T * DQ, 181), randomArray(B * S * DV, 182)];
+
+  it('a mask input is one of the model\'s inputs in predict, as in the formula; a mask of ones is no mask', async () => {
+    const [query, value, mask] = [wg.input({ shape: [T, DQ] }), wg.input({ shape: [S, DV] }), wg.input({ shape: [T, S] })];
+    const mha = wg.layers.multiHeadAttention({ numHeads: H, keyDim: K, valueDim: V });
+    const m = wg.model({ inputs: [query, value, mask], outputs: mha.apply([query, value], { attentionMask: mask }) });
+    mha.setWeights(weights.map((w, i) => wg.tensor(w, shapes[i])));
+    const maskValues = bits(183);
+    const ours = m.predict([wg.tensor(q, [B, T, DQ]), wg.tensor(v, [B, S, DV]), wg.tensor(maskValues, [B, T, S])]) as wg.Tensor;
+    const tv = tf.tensor3d(v, [B, S, DV]);
+    const want = kerasMha(tf.tensor3d(q, [B, T, DQ]), tv, tv, weights.map((w, i) => tf.tensor(w, shapes[i])), tf.tensor3d(maskValues, [B, T, S]));
+    expectClose(await ours.data(), (await want.data()) as Float32Array, 1e-4, 1e-5);
+    const unmasked = m.predict([wg.tensor(q, [B, T, DQ]), wg.tensor(v, [B, S, DV]), wg.ones([B, T, S])]) as wg.Tensor;
+    const plain = kerasMha(tf.tensor3d(q, [B, T, DQ]), tv, tv, weights.map((w, i) => tf.tensor(w, shapes[i])), null);
+    expectClose(await unmasked.data(), (await plain.data()) as Float32Array, 1e-4, 1e-5);
+  });
+
+  it('a mask computed from two inputs, with useCausalMask: predict and one SGD step of fit as the formula', async () => {
+    const [query, value] = [wg.input({ shape: [T, DQ] }), wg.input({ shape: [S, DV] })];
+    const [keep, allow] = [wg.input({ shape: [T, S] }), wg.input({ shape: [T, S] })];
+    const mha = wg.layers.multiHeadAttention({ numHeads: H, keyDim: K, valueDim: V });
+    const mask = wg.layers.multiply().apply([keep, allow]);
+    const m = wg.model({ inputs: [query, value, keep, allow], outputs: mha.apply([query, value], { attentionMask: mask, useCausalMask: true }) });
+    mha.setWeights(weights.map((w, i) => wg.tensor(w, shapes[i])));
+    const [a, b] = [bits(184), bits(185)];
+    const y = randomArray(B * T * DQ, 186);
+    const xs = () => [wg.tensor(q, [B, T, DQ]), wg.tensor(v, [B, S, DV]), wg.tensor(a, [B, T, S]), wg.tensor(b, [B, T, S])];
+    const combined = tf.mul(tf.mul(tf.tensor3d(a, [B, T, S]), tf.tensor3d(b, [B, T, S])), tf.tensor3d(causal()));
+    const tq = tf.tensor3d(q, [B, T, DQ]);
+    const tv = tf.tensor3d(v, [B, S, DV]);
+    const formula = (w: tf.Tensor[]) => kerasMha(tq, tv, tv, w, combined);
+    const tw = weights.map((w, i) => tf.tensor(w, shapes[i]));
+    expectClose(await (m.predict(xs()) as wg.Tensor).data(), (await formula(tw).data()) as Float32Array, 1e-4, 1e-5);
+
+    const lr = 0.1;
+    m.compile({ optimizer: wg.optimizers.sgd({ learningRate: lr }), loss: 'meanSquaredError' });
+    await m.fit(xs(), wg.tensor(y, [B, T, DQ]), { epochs: 1, batchSize: B, shuffle: false, verbose: 0 });
+    const grads = tf.grads((...w: tf.Tensor[]) => tf.mean(tf.square(tf.sub(formula(w), tf.tensor3d(y, [B, T, DQ])))))(tw);
+    const updated = await Promise.all(mha.getWeights().map((t) => t.data()));
+    for (let i = 0; i < 8; i++) {
+      const want = (await tf.sub(tw[i], tf.mul(grads[i], lr)).data()) as Float32Array;
+      expectClose(updated[i], want, 1e-4, 1e-5);
+    }
+  });
+
+  it('a symbolic mask of the wrong shape is a ShapeError, and a mask with data an InvalidArgumentError, when the graph is made', () => {
+    const [query, value] = [wg.input({ shape: [T, DQ] }), wg.input({ shape: [S, DV] })];
+    const mha = wg.layers.multiHeadAttention({ numHeads: H, keyDim: K });
+    expect(() => mha.apply([query, value], { attentionMask: wg.input({ shape: [S, T] }) })).toThrow(wg.ShapeError);
+    expect(() => mha.apply([query, value], { attentionMask: wg.input({ shape: [T] }) })).toThrow(/attentionMask must be \[batch, queries, keys\]/);
+    expect(() => mha.apply([query, value], { attentionMask: wg.ones([1, T, S]) })).toThrow(wg.InvalidArgumentError);
+    const mask = wg.input({ shape: [T, S] });
+    const out = mha.apply([query, value], { attentionMask: mask });
+    // A mask that is no model input and made from none: the model cannot run.
+    expect(() => wg.model({ inputs: [query, value], outputs: out })).toThrow(/not among the model's inputs/);
+  });
+});
+
 describe('a transformer block as a functional model', () => {
   it('embedding, causal self-attention, residual adds and layer norms learn to predict the next id with fit', async () => {
     const [vocab, context, width] = [5, 6, 8];

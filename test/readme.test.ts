@@ -26,6 +26,11 @@ interface ReadmeScript {
   cnnHistory: wg.History;
   cnnPenalty: wg.Tensor;
   convGrads: Array<wg.Tensor | null>;
+  pair: wg.Functional;
+  shared: wg.layers.Dense;
+  pairHistory: wg.History;
+  sharedPenalty: wg.Tensor;
+  dShared: wg.Tensor | null;
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'webgrad-readme-'));
@@ -35,7 +40,7 @@ async function runReadme(): Promise<{ script: ReadmeScript; printed: unknown[][]
   const src = fileURLToPath(new URL('../src/index.ts', import.meta.url));
   const code = readmeCode().replaceAll(`'${PACKAGE_NAME}'`, JSON.stringify(src));
   const file = join(dir, 'readme.mjs');
-  writeFileSync(file, `${code}\nexport { w, dw, loss, history, model, penalty, penaltyGrads, restored, xTrain, xImages, kinds, conv, cnn, cnnHistory, cnnPenalty, convGrads };\n`);
+  writeFileSync(file, `${code}\nexport { w, dw, loss, history, model, penalty, penaltyGrads, restored, xTrain, xImages, kinds, conv, cnn, cnnHistory, cnnPenalty, convGrads, pair, shared, pairHistory, sharedPenalty, dShared };\n`);
   const printed: unknown[][] = [];
   const epochLines: string[] = [];
   // fit's own progress (verbose 1: one line per epoch outside a terminal) is kept apart.
@@ -55,7 +60,7 @@ describe('README code', () => {
 
   it('runs as one script and prints what it computes', async () => {
     run = await runReadme();
-    expect(run.printed).toHaveLength(6);
+    expect(run.printed).toHaveLength(7);
     expect(run.epochLines).toHaveLength(20);
     expect(run.epochLines[19]).toMatch(/^Epoch 20\/20 .*loss/);
     expect(run.printed[0][0]).toEqual(await run.script.loss.data());
@@ -120,5 +125,21 @@ describe('README code', () => {
     const [a, b] = await Promise.all([model.predict(xTrain).data(), restored.predict(xTrain).data()]);
     expect(b).toEqual(a);
     expect(run.printed[5]).toEqual(['restored predictions differ by', 0]);
+  });
+
+  it('the functional model shares one regularized layer: its penalty counts once, by the formula, and its tape gradient is 2λK', async () => {
+    const { pair, shared, pairHistory, sharedPenalty, dShared } = run.script;
+    const loss = pairHistory.history.loss;
+    expect(loss.at(-1)!).toBeLessThan(0.5 * loss[0]);
+    expect(pair.inputNames).toEqual(['left', 'right']);
+    expect(pair.layers.filter((l) => l === shared)).toHaveLength(1);
+    // Its kernel [4, 8] and bias [8] once, then the head's kernel [16, 1] and bias [1].
+    expect(pair.weights.map((v) => v.shape)).toEqual([[4, 8], [8], [16, 1], [1]]);
+    expect(pair.trainableWeights[0]).toBe(shared.trainableWeights[0]);
+    const kernel = await shared.trainableWeights[0].data();
+    const expected = 1e-2 * kernel.reduce((s, v) => s + v * v, 0);
+    expectClose(await sharedPenalty.data(), [expected], 1e-5, 1e-7);
+    expectClose(await dShared!.data(), Array.from(kernel, (v) => 2e-2 * v), 1e-5, 1e-7);
+    expect(run.printed[6]).toEqual([loss.at(-1), 1, (await sharedPenalty.data())[0], [4, 8]]);
   });
 });

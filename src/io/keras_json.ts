@@ -19,13 +19,24 @@ export function toCamelCase(name: string): string {
 const keepsValue = (key: string | undefined, value: string) => key === 'name' || key === 'className' || key === 'class_name' || value.includes('>');
 
 /**
+ * The keys under which a functional model names layers by [name, node index, tensor index]:
+ * TensorFlow.js keeps a string first in such a list; so do we, anywhere below these keys (in a
+ * call's kwargs and in Keras 3's keras_history too).
+ */
+const graphKeys = new Set(['inboundNodes', 'inbound_nodes', 'inputLayers', 'input_layers', 'outputLayers', 'output_layers']);
+
+/**
  * How deep a model's JSON may nest. A Keras topology nests a few levels per layer and per nested
  * model; anything deeper is a malformed (or hostile) file, refused before recursion runs out of stack.
  */
 const MAX_DEPTH = 256;
 
-/** Renames keys and values throughout `value`; `open` holds the objects being converted (a cycle's way back). */
-function convert(value: unknown, rename: (s: string) => string, where: string, open: Set<object>, key?: string): unknown {
+/**
+ * Renames keys and values throughout `value`; `open` holds the objects being converted (a cycle's
+ * way back); `graph` is set below the keys that hold layer references, where a list's first
+ * string is a layer name.
+ */
+function convert(value: unknown, rename: (s: string) => string, where: string, open: Set<object>, key?: string, graph = false): unknown {
   if (value === undefined || value === null) return null;
   if (typeof value === 'string') return keepsValue(key, value) ? value : rename(value);
   if (typeof value !== 'object') return value;
@@ -34,10 +45,10 @@ function convert(value: unknown, rename: (s: string) => string, where: string, o
   open.add(value);
   let out: unknown;
   if (Array.isArray(value)) {
-    out = value.map((v) => convert(v, rename, where, open, key));
+    out = value.map((v, i) => (graph && i === 0 && typeof v === 'string' ? v : convert(v, rename, where, open, key, graph)));
   } else {
     const fields: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) fields[rename(k)] = convert(v, rename, where, open, k);
+    for (const [k, v] of Object.entries(value)) fields[rename(k)] = convert(v, rename, where, open, k, graph || graphKeys.has(k));
     out = fields;
   }
   open.delete(value);

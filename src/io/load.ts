@@ -3,11 +3,14 @@ import { Activation } from '../layers/activation';
 import type { ActivationIdentifier } from '../layers/activations';
 import { Dense } from '../layers/dense';
 import { Dropout } from '../layers/dropout';
+import type { Functional } from '../layers/functional';
 import { deserialize as deserializeInitializer, type Initializer } from '../layers/initializers';
 import type { Layer, LayerArgs, LayerConfig, LayerShape } from '../layers/layer';
 import { deserialize as deserializeRegularizer, type RegularizerLike } from '../layers/regularizers';
 import { Sequential } from '../layers/sequential';
-import { type ConfigReader, convolutionClassNames, readConvolutionLayer } from './conv_layers';
+import { convolutionClassNames, readConvolutionLayer } from './conv_layers';
+import { type GraphReader, readFunctional } from './graph';
+import { graphClassNames, readGraphLayer } from './graph_layers';
 import { assignWeights, candidatesFor, type DecodedWeight, decodeWeights, formatError, type ModelArtifacts, warnNonFinite } from './artifacts';
 import { artifactsFrom, describeSource } from './handlers';
 import { fromPythonic } from './keras_json';
@@ -22,13 +25,13 @@ const isArgumentError = (e: unknown): e is Error => e instanceof InvalidArgument
 
 /**
  * Rebuilds a model saved by webgrad, by TensorFlow.js, or by Keras through `tensorflowjs_converter`:
- * a Sequential of Dense, Activation, Dropout and LeakyReLU layers (nested Sequentials too), with its
- * activations, initializers, regularizers, `trainable` flags and weights. Everything is checked
- * (the weight blob first, then every layer config, then every weight's name and shape) before the
- * model is handed out; on any error, what was built is freed and a ModelFormatError (or, for
+ * a Sequential or a functional model (graphs of several inputs and outputs, shared layers, models
+ * nested either way), with its activations, initializers, regularizers, `trainable` flags and
+ * weights. Everything is checked (the weight blob first, then every layer config and call, then
+ * every weight's name and shape) before the model is handed out; on any error, what was built is freed and a ModelFormatError (or, for
  * storage that cannot be read, a ModelIOError) says what and where.
  */
-export async function loadModel(source: ModelArtifacts | string): Promise<Sequential> {
+export async function loadModel(source: ModelArtifacts | string): Promise<Sequential | Functional> {
   const where = `loadModel(${describeSource(source)})`;
   const artifacts = await artifactsFrom(source, where);
   if (artifacts.format !== undefined && artifacts.format !== 'layers-model') {
@@ -42,7 +45,7 @@ export async function loadModel(source: ModelArtifacts | string): Promise<Sequen
   const model = new TopologyReader(where).model(root);
   warnNonFinite(weights, where);
   try {
-    buildFromWeights(model, weights);
+    if (model instanceof Sequential) buildFromWeights(model, weights);
     assignWeights(model, weights, where, { byOrder: false });
   } catch (e) {
     model.dispose();
@@ -72,7 +75,7 @@ function firstDense(layers: readonly Layer[]): Dense | undefined {
 }
 
 /** Turns Keras layer JSON (already in camelCase) into layers, naming the path of whatever is wrong. */
-class TopologyReader implements ConfigReader {
+class TopologyReader implements GraphReader {
   private readonly names = new Set<string>();
 
   constructor(private readonly where: string) {}
@@ -98,17 +101,23 @@ class TopologyReader implements ConfigReader {
     }
   }
 
-  model(value: unknown): Sequential {
+  model(value: unknown): Sequential | Functional {
     const path = 'modelTopology';
     const { className } = this.node(value, path);
+    if (className === 'Functional' || className === 'Model') return readFunctional(value as Config, path, this);
     if (className !== 'Sequential') {
       throw this.fail(
         path,
-        `class '${className}' is not a model webgrad can rebuild: it reads Sequential models of Dense, Activation ` +
-          'and Dropout layers. For a subclassed model, construct it in code, build it, then call model.loadWeights().',
+        `class '${className}' is not a model webgrad can rebuild: it reads Sequential and functional ('Functional', 'Model') ` +
+          'models. For a subclassed model, construct it in code, build it, then call model.loadWeights().',
       );
     }
     return this.sequential(value, path);
+  }
+
+  claimName(name: string, label: string): void {
+    if (this.names.has(name)) throw this.fail(label, `a second layer named '${name}'.`);
+    this.names.add(name);
   }
 
   private sequential(value: unknown, path: string): Sequential {
@@ -117,10 +126,7 @@ class TopologyReader implements ConfigReader {
     const list = Array.isArray(config) ? config : config.layers;
     if (!Array.isArray(list)) throw this.fail(`${path}.config`, 'layers must be an array.');
     const settings = Array.isArray(config) ? {} : config;
-    if (typeof settings.name === 'string') {
-      if (this.names.has(settings.name)) throw this.fail(path, `a second layer named '${settings.name}'.`);
-      this.names.add(settings.name);
-    }
+    if (typeof settings.name === 'string') this.claimName(settings.name, path);
     let inputShape = this.batchShape(settings.buildInputShape, `${path}.config.build_input_shape`);
     const layers: Layer[] = [];
     try {
@@ -155,7 +161,7 @@ class TopologyReader implements ConfigReader {
   }
 
   /** A batch shape [null, ...dims] from the config, or undefined where it gives none. */
-  private batchShape(value: unknown, path: string): LayerShape | undefined {
+  batchShape(value: unknown, path: string): LayerShape | undefined {
     if (value === undefined || value === null) return undefined;
     if (!Array.isArray(value) || value.length < 2 || !value.every((d) => d === null || (Number.isSafeInteger(d) && d > 0))) {
       throw this.fail(path, `must be a batch shape [null, d1, ...] of positive integers, got ${show(value)}.`);
@@ -164,9 +170,10 @@ class TopologyReader implements ConfigReader {
   }
 
   /** A layer; `inputShape` (from an InputLayer) goes to the first layer of a Sequential. */
-  private layer(value: unknown, path: string, inputShape?: LayerShape): Layer {
+  layer(value: unknown, path: string, inputShape?: LayerShape): Layer {
     const { className, config } = this.node(value, path);
     if (className === 'Sequential') return this.sequential(value, path);
+    if (className === 'Functional' || className === 'Model') return readFunctional(value as Config, path, this);
     if (Array.isArray(config)) throw this.fail(path, 'config must be an object.');
     const label = `${path} (${className}${typeof config.name === 'string' ? ` '${config.name}'` : ''})`;
     const base = this.baseArgs(config, label, inputShape);
@@ -194,11 +201,11 @@ class TopologyReader implements ConfigReader {
         return this.construct(label, () => new Activation({ ...base, activation: 'leakyRelu' }));
       }
     }
-    const convolutional = readConvolutionLayer(className, config, base, label, this);
-    if (convolutional) return convolutional;
+    const read = readConvolutionLayer(className, config, base, label, this) ?? readGraphLayer(className, config, base, label, this);
+    if (read) return read;
     throw this.fail(
       path,
-      `unknown layer class '${className}'; webgrad reads Sequential, Dense, Activation, Dropout, LeakyReLU, ${convolutionClassNames.join(', ')} and a leading InputLayer.`,
+      `unknown layer class '${className}'; webgrad reads Sequential, Functional, Dense, Activation, Dropout, LeakyReLU, ${[...convolutionClassNames, ...graphClassNames].join(', ')} and InputLayer.`,
     );
   }
 
@@ -207,8 +214,7 @@ class TopologyReader implements ConfigReader {
     const args: LayerArgs = {};
     if (config.name !== undefined && config.name !== null) {
       if (typeof config.name !== 'string' || config.name === '') throw this.fail(label, `name must be a non-empty string, got ${show(config.name)}.`);
-      if (this.names.has(config.name)) throw this.fail(label, `a second layer named '${config.name}'.`);
-      this.names.add(config.name);
+      this.claimName(config.name, label);
       args.name = config.name;
     }
     if (config.trainable !== undefined && config.trainable !== null) {

@@ -12,7 +12,7 @@ import { Dropout } from './dropout';
 import { get as getInitializer, type Initializer, type InitializerIdentifier, serialize as serializeInitializer } from './initializers';
 import { type CallOptions, checkLayerArgs, Layer, type LayerArgs, type LayerConfig, type LayerShape } from './layer';
 import { get as getRegularizer, type Regularizer, type RegularizerFn, type RegularizerLike, serialize as serializeRegularizer } from './regularizers';
-import type { SymbolicTensor } from './symbolic';
+import { isSymbolic, SymbolicTensor } from './symbolic';
 
 export interface MultiHeadAttentionArgs extends LayerArgs {
   numHeads: number;
@@ -30,8 +30,11 @@ export interface MultiHeadAttentionArgs extends LayerArgs {
 }
 
 export interface MultiHeadAttentionCallOptions extends CallOptions {
-  /** [batch, queries, keys]: 1 where a query may attend to a key, 0 where not. */
-  attentionMask?: Tensor;
+  /**
+   * [batch, queries, keys]: 1 where a query may attend to a key, 0 where not. In a functional
+   * model, a symbolic tensor (an `input()` or computed from one): the model then takes it as data.
+   */
+  attentionMask?: Tensor | SymbolicTensor;
   /** Each query attends only to keys at its own position or before (a decoder's mask). */
   useCausalMask?: boolean;
 }
@@ -140,7 +143,19 @@ export class MultiHeadAttention extends Layer {
   override apply(inputs: Tensor[], opts?: MultiHeadAttentionCallOptions): Tensor;
   override apply(inputs: Tensor | Tensor[], opts?: MultiHeadAttentionCallOptions): Tensor | Tensor[];
   override apply(inputs: Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[], opts: MultiHeadAttentionCallOptions = {}): Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[] {
-    return super.apply(inputs as Tensor, opts);
+    if (isSymbolic(inputs)) this.checkSymbolicMask(inputs, opts);
+    return super.apply(inputs as Tensor, opts as CallOptions);
+  }
+
+  /** Checks a symbolic attention mask against the query and key lengths where they are known. */
+  private checkSymbolicMask(inputs: SymbolicTensor | SymbolicTensor[], opts: MultiHeadAttentionCallOptions): void {
+    const mask = opts?.attentionMask;
+    if (!(mask instanceof SymbolicTensor) || !Array.isArray(inputs) || inputs.length < 2) return;
+    const [query, value, key = value] = inputs;
+    const want = [null, query.shape[1], key.shape[1]];
+    if (mask.rank !== 3 || want.some((d, i) => d !== null && mask.shape[i] !== null && mask.shape[i] !== d)) {
+      throw new ShapeError(`${this.name}: attentionMask must be [batch, queries, keys] = [null,${want.slice(1).map((d) => d ?? 'null').join(',')}], got [${mask.shape.map((d) => d ?? 'null').join(',')}].`);
+    }
   }
 
   /** x [batch, n, d] projected by kernel [d, heads, size] (+ bias) to [batch, heads, n, size]. */

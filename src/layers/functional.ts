@@ -5,9 +5,10 @@ import { checkOptionKeys, InvalidArgumentError, ShapeError } from '../errors';
 import { fmt } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
 import { Embedding } from './embedding';
-import { type CallOptions, Layer, type LayerConfig, type LayerShape } from './layer';
+import { type CallOptions, type ConfigValue, Layer, type LayerConfig, type LayerShape } from './layer';
 import { Model } from './model';
-import { type Node, SymbolicTensor } from './symbolic';
+import { Sequential } from './sequential';
+import { type Node, optionTensors, SymbolicTensor } from './symbolic';
 
 export interface InputArgs {
   /** The shape of one example (no batch axis); null for a dimension of any size. */
@@ -110,7 +111,7 @@ export class Functional extends Model {
       }
       if (visiting.has(node)) throw new InvalidArgumentError(`model: the graph has a cycle through layer '${node.layer.name}'.`);
       visiting.add(node);
-      for (const x of node.inputs) visit(x);
+      for (const x of [...node.inputs, ...optionTensors(node)]) visit(x);
       visiting.delete(node);
       done.add(node);
       this.nodes.push(node);
@@ -180,7 +181,8 @@ export class Functional extends Model {
     try {
       for (const node of this.nodes) {
         const args = node.inputs.map((t) => values.get(t)!);
-        const y = node.layer.apply(node.arrayInput ? args : args[0], { ...node.callOptions, training: opts.training });
+        const options = Object.fromEntries(Object.entries(node.callOptions).map(([k, v]) => [k, v instanceof SymbolicTensor ? values.get(v)! : v]));
+        const y = node.layer.apply(node.arrayInput ? args : args[0], { ...options, training: opts.training });
         const ys = Array.isArray(y) ? y : [y];
         made.push(...ys);
         if (ys.length !== node.outputs.length) {
@@ -199,12 +201,19 @@ export class Functional extends Model {
     return this.singleOutput ? owned[0] : owned;
   }
 
-  /** Keras's functional config: the layers and how their calls connect. */
+  /**
+   * Keras's functional config: the layers and how their calls connect. Each call is a list of
+   * [layer, node index, tensor index, kwargs], one per input; kwargs hold the call's options, a
+   * symbolic tensor among them (an attention mask) as [layer, node index, tensor index], as Keras 2
+   * writes it.
+   */
   override getConfig(): LayerConfig {
-    const index = (t: SymbolicTensor) => {
-      const calls = this.callsOf(t.node.layer);
-      return [t.node.layer.name, calls.indexOf(t.node), t.outputIndex];
+    const index = (t: SymbolicTensor): ConfigValue[] => {
+      const layer = t.node.layer;
+      return [layer.name, this.callsOf(layer).indexOf(t.node) + firstNodeIndex(layer), t.outputIndex];
     };
+    const kwargs = (node: Node): LayerConfig =>
+      Object.fromEntries(Object.entries(node.callOptions).map(([k, v]) => [k, v instanceof SymbolicTensor ? index(v) : (v as ConfigValue)]));
     return {
       name: this.name,
       trainable: this.trainable,
@@ -212,7 +221,7 @@ export class Functional extends Model {
         name: layer.name,
         className: layer.getClassName(),
         config: layer.getConfig(),
-        inboundNodes: layer instanceof InputLayer ? [] : this.callsOf(layer).map((n) => n.inputs.map((t) => [...index(t), {}])),
+        inboundNodes: layer instanceof InputLayer ? [] : this.callsOf(layer).map((n) => n.inputs.map((t) => [...index(t), kwargs(n)])),
       })),
       inputLayers: this.inputs.map(index),
       outputLayers: this.outputs.map(index),
@@ -222,6 +231,17 @@ export class Functional extends Model {
   private callsOf(layer: Layer): Node[] {
     return layer instanceof InputLayer ? [this.inputs.find((t) => t.node.layer === layer)!.node] : this.nodes.filter((n) => n.layer === layer);
   }
+}
+
+/**
+ * The node index that a model file gives the first call of `layer` inside another model. Keras 2
+ * and TensorFlow.js count a model made from inputs (a functional one, or a Sequential whose first
+ * layer declares its input shape) as called once already, on its own inputs, and skip that call
+ * in the file; so its calls there are numbered from 1.
+ */
+export function firstNodeIndex(layer: Layer): number {
+  const declares = (l: Layer): boolean => l.inputShape !== undefined || (l instanceof Sequential && l.layers.length > 0 && declares(l.layers[0]));
+  return layer instanceof Functional || (layer instanceof Sequential && layer.layers.length > 0 && declares(layer.layers[0])) ? 1 : 0;
 }
 
 /** A functional model from symbolic inputs to symbolic outputs (TensorFlow.js's `tf.model`). */

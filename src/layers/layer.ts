@@ -212,7 +212,9 @@ export class Layer {
   private applySymbolic(inputs: SymbolicTensor | SymbolicTensor[], opts: CallOptions): SymbolicTensor | SymbolicTensor[] {
     const { training: _, ...callOptions } = opts ?? {};
     for (const [key, value] of Object.entries(callOptions)) {
-      if (value instanceof Tensor || isSymbolic(value)) throw new InvalidArgumentError(`${this.name}.apply: option '${key}' cannot be a tensor in a functional model; make it an input of the layer.`);
+      if (value instanceof Tensor || (Array.isArray(value) && isSymbolic(value))) {
+        throw new InvalidArgumentError(`${this.name}.apply: option '${key}' in a functional model must be one symbolic tensor (from input() or layer.apply), which the model then takes or computes.`);
+      }
     }
     const list = Array.isArray(inputs) ? inputs : [inputs];
     const shapes = list.map((t) => t.shape);
@@ -230,12 +232,14 @@ export class Layer {
       try {
         tidy(() =>
           withoutRecording(() => {
-            const probes = list.map((t) => {
+            const probe = (t: SymbolicTensor) => {
               const shape = t.shape.map((d) => d ?? 1);
               const n = shape.reduce((a, b) => a * b, 1);
               return tensor(t.dtype === 'int32' ? new Int32Array(n) : new Float32Array(n), shape);
-            });
-            const y = this.call(Array.isArray(inputs) ? probes : probes[0], { ...callOptions, training: false });
+            };
+            const probes = list.map(probe);
+            const options = Object.fromEntries(Object.entries(callOptions).map(([k, v]) => [k, v instanceof SymbolicTensor ? probe(v) : v]));
+            const y = this.call(Array.isArray(inputs) ? probes : probes[0], { ...options, training: false });
             arrayOutput = Array.isArray(y);
             const ys = Array.isArray(y) ? y : [y];
             outShapes = ys.map((t) => t.shape.map((d, i) => (i === 0 && list[0].shape[0] === null ? null : d)));

@@ -12,7 +12,10 @@ export interface Node {
   readonly inputs: readonly SymbolicTensor[];
   /** The layer was applied to an array (a merge layer, a model with several inputs). */
   readonly arrayInput: boolean;
-  /** The options of the call besides `training` (which the model's own call decides). */
+  /**
+   * The options of the call besides `training` (which the model's own call decides); a symbolic
+   * tensor among them is taken from the graph when the model runs.
+   */
   readonly callOptions: Readonly<Record<string, unknown>>;
   outputs: SymbolicTensor[];
   /** The layer returned an array (a model with several outputs). */
@@ -38,6 +41,11 @@ export class SymbolicTensor {
   toString(): string {
     return `SymbolicTensor(name=${this.name}, shape=[${this.shape.map((d) => d ?? 'null').join(',')}], dtype=${this.dtype})`;
   }
+}
+
+/** The symbolic tensors among a call's options (an attention mask): inputs of the call besides `inputs`. */
+export function optionTensors(node: Node): SymbolicTensor[] {
+  return Object.values(node.callOptions).filter((v): v is SymbolicTensor => v instanceof SymbolicTensor);
 }
 
 /** Whether `v` is a symbolic tensor or a non-empty array of them (what makes `apply` symbolic). */
