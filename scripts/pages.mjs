@@ -1,5 +1,6 @@
 // Builds the pages into `outdir`: bench.js (webgrad, TensorFlow.js and jax-js side by side),
-// demo.js (training with live plots), webgrad.js (the library alone, for check.html: a blank
+// demo.js (training with live plots), transformer.js (a character-level transformer and the text
+// it learns, shakespeare.txt), webgrad.js (the library alone, for check.html: a blank
 // page for the browser tests and for trying webgrad from the console), and the HTML and CSS.
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +21,7 @@ export async function buildPages(outdir = join(root, 'bench/dist')) {
     loader: { '.wgsl': 'text' },
     sourcemap: true,
     logLevel: 'warning',
-    entryPoints: { bench: 'bench/page.ts', demo: 'bench/demo/demo.ts', webgrad: 'src/index.ts' },
+    entryPoints: { bench: 'bench/page.ts', demo: 'bench/demo/demo.ts', transformer: 'bench/transformer/transformer.ts', webgrad: 'src/index.ts' },
     outdir,
     platform: 'browser',
     target: 'es2022',
@@ -31,6 +32,8 @@ export async function buildPages(outdir = join(root, 'bench/dist')) {
   for (const [from, to] of [
     ['bench/index.html', 'index.html'],
     ['bench/demo/demo.html', 'demo.html'],
+    ['bench/transformer/transformer.html', 'transformer.html'],
+    ['bench/transformer/shakespeare.txt', 'shakespeare.txt'],
     ['bench/check.html', 'check.html'],
     ['bench/style.css', 'style.css'],
   ]) {
