@@ -1,10 +1,11 @@
 // out[i] = x[Σ_d coord_d(i) · stride_d]: a strided gather that serves transpose (permuted
 // strides) and broadcastTo (stride 0 on broadcast dimensions). The output is contiguous.
-// Two entry points: `main`, a float per invocation, for any strides; `main4`, where the last
-// output dimension is contiguous in x (stride 1) with a length and every other stride a multiple
-// of 4 (attention's [batch, sequence, heads, size] ↔ [batch, heads, sequence, size]): it moves a
-// vec4 per step, a block of BLOCK vec4s per workgroup, so the per-dimension index arithmetic and
-// a workgroup's fixed cost are paid a quarter and a sixteenth as often.
+// Two entry points: `main`, a float per invocation, for any strides; `main4`, for rank ≤ 4 (the
+// shape padded with leading 1s) where the last output dimension is contiguous in x (stride 1)
+// with a length and every other stride a multiple of 4 (attention's [batch, sequence, heads,
+// size] ↔ [batch, heads, sequence, size]): it moves a vec4 per step, a block of BLOCK vec4s per
+// workgroup, with the index arithmetic written out for four dimensions (SwiftShader runs a loop
+// that indexes the uniform arrays several times slower).
 
 const WG: u32 = 64u;
 const BLOCK: u32 = 1024u;   // vec4s per workgroup of main4
@@ -50,7 +51,17 @@ fn main4(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid
          @builtin(num_workgroups) nwg: vec3u) {
   let first = (wid.x + wid.y * nwg.x) * BLOCK;
   let end = min(first + BLOCK, p.n / 4u);
+  let shape = p.shape[0];
+  let strides = p.strides[0];
   for (var i = first + lid; i < end; i += WG) {
-    out4[i] = x4[source(4u * i) / 4u];
+    // Element 4i's coordinates (c0, c1, c2, c3); c3 is a multiple of 4 and contiguous in x.
+    let e = 4u * i;
+    let c3 = e % shape.w;
+    let r2 = e / shape.w;
+    let c2 = r2 % shape.z;
+    let r1 = r2 / shape.z;
+    let c1 = r1 % shape.y;
+    let c0 = r1 / shape.y;
+    out4[i] = x4[(c0 * strides.x + c1 * strides.y + c2 * strides.z + c3) / 4u];
   }
 }
