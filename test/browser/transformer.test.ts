@@ -9,7 +9,7 @@ import { type BrowserSession, type OpenPage, screenshot, startBrowser, waitInPag
 // Smaller than the page's defaults (width 64, batch 16, context 64), to fit SwiftShader's CPU.
 const STEPS = 300;
 const SAMPLE = 40;
-const QUERY = `autostart=1&steps=${STEPS}&width=32&context=32&batch=8&lr=0.01&sampleEvery=0&sampleLength=${SAMPLE}`;
+const QUERY = `autostart=1&steps=${STEPS}&width=32&context=32&batch=16&lr=0.01&sampleEvery=0&sampleLength=${SAMPLE}`;
 let session: BrowserSession;
 let demo: OpenPage;
 let state: TransformerDemoState;
@@ -45,11 +45,13 @@ describe('character-level transformer demo', () => {
     // The text's character frequencies alone give ln(62 characters) > H > 3 nats.
     expect(entropy).toBeGreaterThan(3);
     expect(entropy).toBeLessThan(Math.log(62));
-    const last = state.predictionLoss.slice(-10);
+    const last = state.predictionLoss.slice(-20);
     const mean = last.reduce((a, v) => a + v, 0) / last.length;
-    console.log(`prediction loss ${mean.toFixed(3)} nats over the last 10 steps; unigram entropy ${entropy.toFixed(3)} (${(mean / entropy).toFixed(2)}×)`);
+    console.log(`prediction loss ${mean.toFixed(3)} nats over the last 20 steps; unigram entropy ${entropy.toFixed(3)} (${(mean / entropy).toFixed(2)}×)`);
     // At the start the model knows nothing: about ln(62) ≈ 4.1 nats.
     expect(state.predictionLoss[0]).toBeGreaterThan(0.9 * entropy);
+    // A model that reads the previous character alone can reach the bigram entropy, 2.41 nats
+    // (0.73×); this one got to 2.32 within 300 steps (batch 8 gave 2.44–2.54, closer to the bound).
     expect(mean).toBeLessThan(0.8 * entropy);
   });
 
