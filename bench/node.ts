@@ -6,6 +6,7 @@
 //
 //   --matmul 256,512,1024,2048,4096   square sizes (default: up to 1024 on SwiftShader, 4096 elsewhere)
 //   --steps 784-256-10x128:ce,32-64-1x32:mse   --fit 784-256-10x128:ce|none   --samples 1024
+//   --transformer 64x16|none (context x batch of the transformer-block step)
 //   --engines webgrad,tfjs,jax   --budget 1500 (ms per workload)   --json FILE (also write the rows)
 import './node_setup';
 import { writeFileSync } from 'node:fs';
@@ -16,12 +17,14 @@ import { webgradEngine } from './engines/webgrad';
 import {
   DEFAULT_CONFIG, type Engine, type EngineId, type FitSpec, markdownTable, parseMlp, planSuite, runTask, type SuiteConfig,
 } from './suite';
+import { parseTransformer } from './transformer_bench';
 
 const { values: opt } = parseArgs({
   options: {
     matmul: { type: 'string' },
     steps: { type: 'string' },
     fit: { type: 'string' },
+    transformer: { type: 'string' },
     samples: { type: 'string', default: String(DEFAULT_CONFIG.fit!.samples) },
     budget: { type: 'string', default: String(DEFAULT_CONFIG.budgetMs) },
     engines: { type: 'string', default: 'webgrad' },
@@ -51,6 +54,7 @@ const config: SuiteConfig = {
   matmul: sizes,
   steps: opt.steps ? opt.steps.split(',').map((t) => parseMlp(t)) : DEFAULT_CONFIG.steps,
   fit: opt.fit === 'none' ? null : opt.fit ? ({ ...parseMlp(opt.fit), samples: Number(opt.samples) } as FitSpec) : { ...DEFAULT_CONFIG.fit!, samples: Number(opt.samples) },
+  transformer: opt.transformer ? parseTransformer(opt.transformer) : DEFAULT_CONFIG.transformer,
   budgetMs: Number(opt.budget),
 };
 const { rows, tasks } = planSuite(config, engines);

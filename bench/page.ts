@@ -25,6 +25,7 @@ import {
   webgradVsBestPeer,
 } from './suite';
 import { measureRoundTrip, type RoundTrip, roundTripText } from './round_trip';
+import { parseTransformer, transformerText } from './transformer_bench';
 
 const ALL_ENGINES: Record<EngineId, Engine> = { webgrad: webgradEngine, tfjs: tfjsEngine, jax: jaxEngine };
 const COLORS: Record<EngineId, string> = { webgrad: '#e8590c', tfjs: '#1c7ed6', jax: '#7048e8' };
@@ -91,6 +92,7 @@ export function parseConfig(search: string): { config: SuiteConfig; engines: Eng
     fitText === 'none' || fitText === ''
       ? null
       : { ...parseMlp(fitText, base), samples: Math.round(positiveNumber(p, 'samples', DEFAULT_CONFIG.fit!.samples)) };
+  const transformer = parseTransformer(p.get('transformer') ?? (DEFAULT_CONFIG.transformer ? transformerText(DEFAULT_CONFIG.transformer) : 'none'));
   const engines = (list('engines') ?? Object.keys(ALL_ENGINES)).map((id) => {
     if (!(id in ALL_ENGINES)) throw new Error(`unknown engine "${id}" (choose from ${Object.keys(ALL_ENGINES).join(', ')})`);
     return id as EngineId;
@@ -100,6 +102,7 @@ export function parseConfig(search: string): { config: SuiteConfig; engines: Eng
       matmul,
       steps,
       fit,
+      transformer,
       budgetMs: positiveNumber(p, 'budget', DEFAULT_CONFIG.budgetMs),
       minRuns: Math.max(1, Math.round(positiveNumber(p, 'minRuns', DEFAULT_CONFIG.minRuns))),
       maxRuns: Math.max(1, Math.round(positiveNumber(p, 'maxRuns', DEFAULT_CONFIG.maxRuns))),
@@ -116,6 +119,7 @@ function fillForm(config: SuiteConfig, engines: EngineId[]) {
   set('steps', config.steps.map(shapeText).join(','));
   set('fit', config.fit ? shapeText(config.fit) : 'none');
   set('samples', String(config.fit?.samples ?? DEFAULT_CONFIG.fit!.samples));
+  set('transformer', config.transformer ? transformerText(config.transformer) : 'none');
   const first = config.steps[0] ?? config.fit ?? DEFAULT_CONFIG.steps[0];
   set('l1', String(first.l1));
   set('l2', String(first.l2));
@@ -158,7 +162,7 @@ function renderTable(rows: Row[], engines: EngineId[], running?: { row: Row; eng
     const ratio = webgradVsBestPeer(row);
     cell(ratio === undefined ? '–' : `${ratio.toFixed(2)}×`, `ratio ${ratio === undefined ? '' : ratio >= 1 ? 'ahead' : 'behind'}`);
     const d = row.results.webgrad?.dispatchesPerUnit;
-    cell(d === undefined ? '–' : `${formatCount(d)}${row.kind === 'step' ? ' / step' : row.kind === 'fit' ? ' / epoch' : ''}`);
+    cell(d === undefined ? '–' : `${formatCount(d)}${row.kind === 'matmul' ? '' : row.kind === 'fit' ? ' / epoch' : ' / step'}`);
     body.appendChild(tr);
   }
 }

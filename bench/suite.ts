@@ -2,6 +2,7 @@
 // trains on (made here, on the CPU, so all engines start from the same weights), the timing
 // harness and the result rows. The page (page.ts) and the Node entry (node.ts) both run it.
 import { seededRandom as rng } from '../src/rng';
+import { DEFAULT_TRANSFORMER, makeTransformerData, type TransformerData, type TransformerSpec, transformerName } from './transformer_bench';
 
 /** A two-layer perceptron trained with SGD, L1+L2 penalties on both kernels. */
 export interface MlpSpec {
@@ -24,6 +25,8 @@ export interface SuiteConfig {
   matmul: number[];
   steps: MlpSpec[];
   fit: FitSpec | null;
+  /** The transformer-block training step (bench/transformer_bench.ts); null skips it. */
+  transformer: TransformerSpec | null;
   /** Time spent per engine and workload once warmed up, which sets the number of runs. */
   budgetMs: number;
   minRuns: number;
@@ -63,12 +66,13 @@ export interface Engine {
   matmul(n: number): Promise<Workload>;
   trainStep(spec: MlpSpec, data: MlpData): Promise<Workload>;
   fitEpoch(spec: FitSpec, data: MlpData): Promise<Workload>;
+  transformerStep(spec: TransformerSpec, data: TransformerData): Promise<Workload>;
 }
 
 export type EngineId = 'webgrad' | 'tfjs' | 'jax';
 export const ENGINE_LABELS: Record<EngineId, string> = { webgrad: 'webgrad', tfjs: 'TensorFlow.js', jax: 'jax-js' };
 
-export type RowKind = 'matmul' | 'step' | 'fit';
+export type RowKind = 'matmul' | 'step' | 'fit' | 'transformer';
 
 export interface Measurement {
   /** Median milliseconds per unit. */
@@ -104,6 +108,7 @@ export const DEFAULT_CONFIG: SuiteConfig = {
   matmul: [256, 512, 1024],
   steps: DEFAULT_STEPS,
   fit: { ...DEFAULT_STEPS[0], samples: 1024 },
+  transformer: DEFAULT_TRANSFORMER,
   budgetMs: 1500,
   minRuns: 3,
   maxRuns: 20,
@@ -258,6 +263,16 @@ export function planSuite(config: SuiteConfig, engines: Engine[]): { rows: Row[]
       (e) => e.fitEpoch(spec, data),
     );
   }
+  if (config.transformer) {
+    const spec = config.transformer;
+    const data = makeTransformerData(spec);
+    add(
+      { id: `transformer-c${spec.context}-b${spec.batch}`, kind: 'transformer', label: `train step ${transformerName(spec)}`, short: 'transformer', unit: 'ms/step', results: {} },
+      false,
+      undefined,
+      (e) => e.transformerStep(spec, data),
+    );
+  }
   return { rows, tasks };
 }
 
@@ -323,7 +338,7 @@ export function markdownTable(rows: Row[], engines: EngineId[]): string {
       cells.push(ratio === undefined ? '–' : `${ratio.toFixed(2)}×`);
     }
     const d = row.results.webgrad?.dispatchesPerUnit;
-    const per = row.kind === 'matmul' ? '' : row.kind === 'step' ? '/step' : '/epoch';
+    const per = row.kind === 'matmul' ? '' : row.kind === 'fit' ? '/epoch' : '/step';
     cells.push(d === undefined ? '–' : `${formatCount(d)}${per}`);
     lines.push(`| ${row.label} | ${row.unit} | ${cells.join(' | ')} |`);
   }

@@ -1,7 +1,8 @@
 // Builds the pages into `outdir`: bench.js (webgrad, TensorFlow.js and jax-js side by side),
-// demo.js (training with live plots), mnist.js and mnist.bin (a CNN on real digits), webgrad.js
-// (the library alone, for check.html: a blank page for the browser tests and for trying webgrad
-// from the console), and the HTML and CSS.
+// demo.js (training with live plots), mnist.js and mnist.bin (a CNN on real digits),
+// transformer.js (a character-level transformer and the text it learns, shakespeare.txt),
+// webgrad.js (the library alone, for check.html: a blank page for the browser tests and for
+// trying webgrad from the console), and the HTML and CSS.
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +23,7 @@ export async function buildPages(outdir = join(root, 'bench/dist')) {
     loader: { '.wgsl': 'text' },
     sourcemap: true,
     logLevel: 'warning',
-    entryPoints: { bench: 'bench/page.ts', demo: 'bench/demo/demo.ts', mnist: 'bench/mnist/mnist.ts', webgrad: 'src/index.ts' },
+    entryPoints: { bench: 'bench/page.ts', demo: 'bench/demo/demo.ts', mnist: 'bench/mnist/mnist.ts', transformer: 'bench/transformer/transformer.ts', webgrad: 'src/index.ts' },
     outdir,
     platform: 'browser',
     target: 'es2022',
@@ -34,6 +35,8 @@ export async function buildPages(outdir = join(root, 'bench/dist')) {
     ['bench/index.html', 'index.html'],
     ['bench/demo/demo.html', 'demo.html'],
     ['bench/mnist/mnist.html', 'mnist.html'],
+    ['bench/transformer/transformer.html', 'transformer.html'],
+    ['bench/transformer/shakespeare.txt', 'shakespeare.txt'],
     ['bench/check.html', 'check.html'],
     ['bench/style.css', 'style.css'],
   ]) {

@@ -165,6 +165,22 @@ describe('attention masks in functional models', () => {
   });
 });
 
+describe("attention's transposes", () => {
+  it('[batch, sequence, heads, size] ↔ [batch, heads, sequence, size] move vec4s, as plain index arithmetic says', async () => {
+    const shape = [3, 5, 2, 8];
+    const x = randomArray(3 * 5 * 2 * 8, 51);
+    const y = await wg.transpose(wg.tensor(x, shape), [0, 2, 1, 3]).data();
+    const expected: number[] = [];
+    for (let b = 0; b < 3; b++) for (let h = 0; h < 2; h++) for (let t = 0; t < 5; t++) for (let k = 0; k < 8; k++) expected.push(x[((b * 5 + t) * 2 + h) * 8 + k]);
+    expect(Array.from(y)).toEqual(expected);
+    // A last axis of 6 is no multiple of 4, and a broadcast: both through the float path.
+    const z = await wg.transpose(wg.tensor(x.subarray(0, 60), [2, 5, 6]), [1, 0, 2]).data();
+    expect(Array.from(z.subarray(0, 12))).toEqual([...x.subarray(0, 6), ...x.subarray(30, 36)]);
+    const w = await wg.broadcastTo(wg.tensor(x.subarray(0, 8), [1, 8]), [3, 8]).data();
+    expect(Array.from(w)).toEqual([0, 1, 2].flatMap(() => Array.from(x.subarray(0, 8))));
+  });
+});
+
 describe('a transformer block as a functional model', () => {
   it('embedding, causal self-attention, residual adds and layer norms learn to predict the next id with fit', async () => {
     const [vocab, context, width] = [5, 6, 8];

@@ -1,6 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as wg from '../src';
+import { composedRules } from '../src/autodiff/composed_rules';
+import { layerNorm } from '../src/ops/layer_norm';
+import type { TapeNode, VjpRule } from '../src/ops/primitive';
+import { vjpRules } from '../src/ops/rules';
 import { expectClose, randomArray } from './helpers';
 import { expectLikeTf, input } from './tf_reference';
 
@@ -118,6 +122,48 @@ describe('layers.layerNormalization', () => {
     expectClose(await db!.data(), await tb.data(), 1e-4, 1e-5);
     const penalties = await Promise.all(layer.losses.map((t) => t.data()));
     expectClose(penalties.map((p) => p[0]), [0.5 * gamma.reduce((s, v) => s + Math.abs(v), 0), 0.25 * beta.reduce((s, v) => s + v * v, 0)], 1e-5);
+  });
+
+  it('the last axis runs one fused dispatch, exact against float64 even where |mean| ≫ spread', async () => {
+    const [rows, len] = [5, 12];
+    // Rows around 1000 with a spread of 0.01: E[x²] − μ² would lose every digit in float32.
+    const x = Float32Array.from(randomArray(rows * len, 41, -0.01, 0.01), (v, i) => v + 1000 * (1 + (i % 3)));
+    const gamma = randomArray(len, 42, 0.5, 1.5);
+    const beta = randomArray(len, 43);
+    const layer = wg.layers.layerNormalization({ epsilon: 1e-6 });
+    layer.build([null, len]);
+    layer.setWeights([wg.tensor(gamma), wg.tensor(beta)]);
+    const xt = wg.tensor(x, [rows, len]);
+    await wg.sync();
+    const before = wg.memory().numDispatches;
+    const y = layer.apply(xt);
+    expect(wg.memory().numDispatches - before).toBe(1);
+    const expected: number[] = [];
+    for (let r = 0; r < rows; r++) {
+      const row = Array.from(x.subarray(r * len, (r + 1) * len), Number);
+      const mu = row.reduce((a, v) => a + v, 0) / len;
+      const sd = Math.sqrt(row.reduce((a, v) => a + (v - mu) ** 2, 0) / len + 1e-6);
+      row.forEach((v, j) => expected.push(((v - mu) / sd) * gamma[j] + beta[j]));
+    }
+    // float32 inputs near 1000 carry an absolute error of ~3e-5 against a spread of ~6e-3.
+    expectClose(await y.data(), expected, 1e-2, 1e-2);
+  });
+
+  it("the fused VJP and the one made of recorded ops (for gradients of gradients) agree", async () => {
+    const x = wg.tensor(randomArray(4 * 3 * 8, 44, -2, 2), [4, 3, 8]);
+    const gamma = wg.tensor(randomArray(8, 45, 0.5, 1.5));
+    const beta = wg.tensor(randomArray(8, 46));
+    const ct = wg.tensor(randomArray(4 * 3 * 8, 47), [4, 3, 8]);
+    const y = layerNorm(x, gamma, beta, 1e-3);
+    const node: TapeNode<'layerNorm'> = { prim: 'layerNorm', params: { epsilon: 1e-3 }, inputs: [x, gamma, beta], output: y, needs: [true, true, true] };
+    const fused = (vjpRules.layerNorm as VjpRule<'layerNorm'>)(ct, node);
+    const composed = (composedRules.layerNorm as VjpRule<'layerNorm'>)(ct, node);
+    for (const k of [0, 1, 2]) {
+      expect(fused[k]!.shape).toEqual(node.inputs[k].shape);
+      expectClose(await fused[k]!.data(), await composed[k]!.data(), 1e-4, 1e-5);
+    }
+    expect(() => layerNorm(x, wg.ones([7]), beta, 1e-3)).toThrow(wg.ShapeError);
+    expect(() => layerNorm(x, gamma, beta, 0)).toThrow(wg.InvalidArgumentError);
   });
 
   it('center and scale false make no weights; bad axes and options are typed errors', async () => {

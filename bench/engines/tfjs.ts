@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { checkProduct, type Engine, type FitSpec, type MlpData, type MlpSpec } from '../suite';
+import { causalBias, LN_EPSILON, type TransformerData, type TransformerSpec } from '../transformer_bench';
 
 function buildModel(spec: MlpSpec, data: MlpData): tf.LayersModel {
   const [nIn, nHidden, nOut] = spec.units;
@@ -31,6 +32,51 @@ function buildModel(spec: MlpSpec, data: MlpData): tf.LayersModel {
 
 function inputs(spec: MlpSpec, data: MlpData): [tf.Tensor2D, tf.Tensor2D] {
   return [tf.tensor2d(data.x, [data.rows, spec.units[0]]), tf.tensor2d(data.y, [data.rows, spec.units[2]])];
+}
+
+/**
+ * The transformer block from ops (TensorFlow.js has no MultiHeadAttention layer), its weights as
+ * variables, the loss inside `optimizer.minimize` as its guides write a custom model.
+ */
+function transformerLoss(s: TransformerSpec, d: TransformerData) {
+  const { batch, context, width, heads, classes } = s;
+  const size = width / heads;
+  const v = (values: Float32Array, shape: number[]) => tf.variable(tf.tensor(values, shape));
+  const ones = () => tf.variable(tf.ones([width]));
+  const zeros = () => tf.variable(tf.zeros([width]));
+  const w = {
+    g1: ones(), be1: zeros(),
+    wq: v(d.wq, [width, width]), bq: v(d.bq, [width]),
+    wk: v(d.wk, [width, width]), bk: v(d.bk, [width]),
+    wv: v(d.wv, [width, width]), bv: v(d.bv, [width]),
+    wo: v(d.wo, [width, width]), bo: v(d.bo, [width]),
+    g2: ones(), be2: zeros(),
+    w1: v(d.w1, [width, 4 * width]), b1: v(d.b1, [4 * width]),
+    w2: v(d.w2, [4 * width, width]), b2: v(d.b2, [width]),
+    wHead: v(d.wHead, [width, classes]), bHead: v(d.bHead, [classes]),
+  };
+  const x = tf.tensor2d(d.x, [batch * context, width]);
+  const oneHot = tf.tensor2d(d.oneHot, [batch * context, classes]);
+  const mask = tf.tensor2d(causalBias(context), [context, context]);
+  const norm = (t: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => {
+    const { mean, variance } = tf.moments(t, -1, true);
+    return tf.add(tf.mul(tf.mul(tf.sub(t, mean), tf.rsqrt(tf.add(variance, LN_EPSILON))), gamma), beta);
+  };
+  // [rows, width] → [batch, heads, context, size]
+  const split = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [batch, context, heads, size]), [0, 2, 1, 3]);
+  const loss = () => {
+    const n1 = norm(x, w.g1, w.be1);
+    const q = split(tf.add(tf.matMul(n1, w.wq), w.bq));
+    const k = split(tf.add(tf.matMul(n1, w.wk), w.bk));
+    const val = split(tf.add(tf.matMul(n1, w.wv), w.bv));
+    const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(size)), mask);
+    const attended = tf.reshape(tf.transpose(tf.matMul(tf.softmax(scores), val), [0, 2, 1, 3]), [batch * context, width]);
+    const h = tf.add(x, tf.add(tf.matMul(attended, w.wo), w.bo));
+    const mlp = tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(norm(h, w.g2, w.be2), w.w1), w.b1)), w.w2), w.b2);
+    const logits = tf.add(tf.matMul(tf.add(h, mlp), w.wHead), w.bHead);
+    return tf.losses.softmaxCrossEntropy(oneHot, logits) as tf.Scalar;
+  };
+  return { loss, variables: Object.values(w), data: [x, oneHot, mask] };
 }
 
 export const tfjsEngine: Engine = {
@@ -81,6 +127,26 @@ export const tfjsEngine: Engine = {
       dispose: () => {
         model.dispose();
         tf.dispose([x, y]);
+      },
+    };
+  },
+
+  async transformerStep(spec, data) {
+    const { loss, variables, data: inputs } = transformerLoss(spec, data);
+    const optimizer = tf.train.sgd(spec.learningRate);
+    return {
+      async run(times) {
+        let value = NaN;
+        for (let i = 0; i < times; i++) {
+          const l = optimizer.minimize(loss, true, variables)!;
+          value = (await l.data())[0];
+          l.dispose();
+        }
+        return value;
+      },
+      dispose: () => {
+        optimizer.dispose();
+        tf.dispose([...variables, ...inputs]);
       },
     };
   },

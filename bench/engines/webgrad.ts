@@ -1,6 +1,7 @@
 // webgrad through its public API, as a user writes it.
 import * as wg from '../../src/index';
 import { checkProduct, type Engine, type FitSpec, type MlpData, type MlpSpec } from '../suite';
+import { LN_EPSILON, type TransformerData, type TransformerSpec } from '../transformer_bench';
 
 /** The Keras-style model: dense relu, dense linear, l1l2 on both kernels, plain SGD. */
 function buildModel(spec: MlpSpec, data: MlpData): wg.Sequential {
@@ -40,6 +41,42 @@ function disposeAll(model: wg.Sequential, tensors: wg.Tensor[]) {
 }
 
 const dispatches = () => wg.memory().numDispatches;
+
+/**
+ * The transformer block with webgrad's layers and functional API, as a user writes it: pre-LN
+ * causal self-attention and MLP with residual adds, a dense head, sparse cross-entropy from
+ * logits, plain SGD; the weights set from the shared data.
+ */
+function buildTransformer(s: TransformerSpec, d: TransformerData): wg.Model {
+  const { context, width, heads, classes } = s;
+  const size = width / heads;
+  const x = wg.input({ shape: [context, width] });
+  const norm1 = wg.layers.layerNormalization({ epsilon: LN_EPSILON });
+  const attention = wg.layers.multiHeadAttention({ numHeads: heads, keyDim: size });
+  const norm2 = wg.layers.layerNormalization({ epsilon: LN_EPSILON });
+  const up = wg.layers.dense({ units: 4 * width, activation: 'relu' });
+  const down = wg.layers.dense({ units: width });
+  const head = wg.layers.dense({ units: classes });
+  const n1 = norm1.apply(x);
+  const h = wg.layers.add().apply([x, attention.apply([n1, n1], { useCausalMask: true })]);
+  const z = wg.layers.add().apply([h, down.apply(up.apply(norm2.apply(h)))]);
+  const model = wg.model({ inputs: x, outputs: head.apply(z) });
+  const set = (layer: wg.Layer, values: Array<[Float32Array, number[]]>) => {
+    const ts = values.map(([v, shape]) => wg.tensor(v, shape));
+    layer.setWeights(ts);
+    for (const t of ts) t.dispose();
+  };
+  const [kernel, bias, out] = [[width, heads, size], [heads, size], [heads, size, width]];
+  set(attention, [[d.wq, kernel], [d.bq, bias], [d.wk, kernel], [d.bk, bias], [d.wv, kernel], [d.bv, bias], [d.wo, out], [d.bo, [width]]]);
+  set(up, [[d.w1, [width, 4 * width]], [d.b1, [4 * width]]]);
+  set(down, [[d.w2, [4 * width, width]], [d.b2, [width]]]);
+  set(head, [[d.wHead, [width, classes]], [d.bHead, [classes]]]);
+  model.compile({
+    optimizer: wg.optimizers.sgd({ learningRate: s.learningRate }),
+    loss: (yTrue: wg.Tensor, yPred: wg.Tensor) => wg.losses.sparseCategoricalCrossentropy(yTrue, yPred, { fromLogits: true }),
+  });
+  return model;
+}
 
 export const webgradEngine: Engine = {
   id: 'webgrad',
@@ -84,6 +121,25 @@ export const webgradEngine: Engine = {
       },
       dispatches,
       dispose: () => disposeAll(model, [x, y]),
+    };
+  },
+
+  async transformerStep(spec, data) {
+    const model = buildTransformer(spec, data);
+    const x = wg.tensor(data.x, [spec.batch, spec.context, spec.width]);
+    const labels = wg.tensor(data.labels, [spec.batch, spec.context]);
+    return {
+      async run(times) {
+        let loss = NaN;
+        for (let i = 0; i < times; i++) loss = (await model.trainOnBatch(x, labels)).loss;
+        return loss;
+      },
+      dispatches,
+      dispose: () => {
+        model.dispose();
+        x.dispose();
+        labels.dispose();
+      },
     };
   },
 

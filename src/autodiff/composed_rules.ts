@@ -6,10 +6,11 @@ import { oneHot } from '../ops/indices';
 import { matmul } from '../ops/matmul';
 import { logSoftmax, softmax } from '../ops/nn';
 import type { Primitive, VjpRule } from '../ops/primitive';
-import { sum } from '../ops/reduce';
+import { moments } from '../ops/moments';
+import { mean, sum, sumTo } from '../ops/reduce';
 import { vjpRules } from '../ops/rules';
 import { reshape } from '../ops/shape_ops';
-import { abs, exp, neg, sigmoid, sign, square, type FusableActivation, type UnaryOp } from '../ops/unary';
+import { abs, exp, neg, rsqrt, sigmoid, sign, square, type FusableActivation, type UnaryOp } from '../ops/unary';
 import { where } from '../ops/where';
 
 /**
@@ -89,6 +90,17 @@ export const composedRules: { [P in Primitive]: VjpRule<P> | 'composed' } = {
     const t = mul(ct, y);
     const dz = sub(t, mul(y, sum(t, -1, true)));
     return [needs[0] ? mul(dz, scale) : null, mask === 'additive' && needs[1] ? dz : null];
+  },
+  // x̂ = (x − μ)·r, r = 1/√(σ² + ε), g = ct ⊙ γ: dx = r·(g − mean g − x̂·mean(g ⊙ x̂)); dγ = Σ ct ⊙ x̂; dβ = Σ ct.
+  layerNorm: (ct, { inputs: [x, gamma, beta], needs, params: { epsilon } }) => {
+    const { mean: mu, variance } = moments(x, -1, true);
+    const r = rsqrt(add(variance, epsilon));
+    const xhat = mul(sub(x, mu), r);
+    const g = mul(ct, reshape(gamma, [gamma.size]));
+    const dx = needs[0] ? mul(r, sub(sub(g, mean(g, -1, true)), mul(xhat, mean(mul(g, xhat), -1, true)))) : null;
+    const dGamma = needs[1] ? reshape(sumTo(mul(ct, xhat), [gamma.size]), gamma.shape) : null;
+    const dBeta = needs[2] ? reshape(sumTo(ct, [beta.size]), beta.shape) : null;
+    return [dx, dGamma, dBeta];
   },
   // As for matmul: the fused activation's derivative as recorded ops; the rest are convolution ops.
   conv2d: (ct, node) => {

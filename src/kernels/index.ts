@@ -7,6 +7,7 @@ import { gatherKernel } from './gather';
 import { argMaxKernel, oneHotKernel } from './indices';
 import type { AnyKernel } from './kernel';
 import { crossEntropyGradKernel, crossEntropyKernel, meanErrorGradKernel, meanErrorKernel } from './losses';
+import { layerNormGradKernel, layerNormKernel } from './norm';
 import { matmulRegisterActivationKernel, matmulRegisterKernel, matmulTiledActivationKernel, matmulTiledKernel } from './matmul';
 import { accuracyKernel, epochSumsKernel } from './metrics';
 import {
@@ -58,6 +59,8 @@ export const allKernels: readonly AnyKernel[] = [
   argMaxKernel,
   maskedSoftmaxKernel,
   maskedSoftmaxGradKernel,
+  layerNormKernel,
+  layerNormGradKernel,
   conv2dKernel,
   conv2dFilterKernel,
   conv2dDirectKernel,

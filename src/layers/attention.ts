@@ -1,5 +1,5 @@
 import { InvalidArgumentError, ShapeError } from '../errors';
-import { add, mul } from '../ops/binary';
+import { mul } from '../ops/binary';
 import { expandDims } from '../ops/dims';
 import { maskedSoftmax } from '../ops/masked_softmax';
 import { matmul } from '../ops/matmul';
@@ -158,12 +158,12 @@ export class MultiHeadAttention extends Layer {
     }
   }
 
-  /** x [batch, n, d] projected by kernel [d, heads, size] (+ bias) to [batch, heads, n, size]. */
+  /** x [batch, n, d] projected by kernel [d, heads, size] (+ bias, in the product's kernel) to [batch, heads, n, size]. */
   private project(x: Tensor, i: number): Tensor {
     const kernel = this.kernels[i];
     const [d, h, size] = kernel.shape;
-    let y = matmul(reshape(x, [-1, d]), reshape(kernel, [d, h * size]));
-    if (this.biases[i]) y = add(y, reshape(this.biases[i]!, [h * size]));
+    const bias = this.biases[i] ? reshape(this.biases[i]!, [h * size]) : undefined;
+    const y = matmul(reshape(x, [-1, d]), reshape(kernel, [d, h * size]), { bias });
     return transpose(reshape(y, [x.shape[0], x.shape[1], h, size]), [0, 2, 1, 3]);
   }
 
@@ -210,8 +210,7 @@ export class MultiHeadAttention extends Layer {
       if (this.dropoutLayer) weights = this.dropoutLayer.apply(weights, { training: opts.training });
       const heads = transpose(matmul(weights, v), [0, 2, 1, 3]);
       const [, h, size, out] = [0, ...this.kernels[3].shape];
-      let y = matmul(reshape(heads, [-1, h * size]), reshape(this.kernels[3], [h * size, out]));
-      if (this.biases[3]) y = add(y, this.biases[3]);
+      const y = matmul(reshape(heads, [-1, h * size]), reshape(this.kernels[3], [h * size, out]), { bias: this.biases[3] ?? undefined });
       return reshape(y, [batch, queries, out]);
     });
   }

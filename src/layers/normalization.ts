@@ -1,5 +1,6 @@
 import { InvalidArgumentError, ShapeError, show } from '../errors';
 import { add, mul, sub } from '../ops/binary';
+import { layerNorm } from '../ops/layer_norm';
 import { moments } from '../ops/moments';
 import { withoutRecording } from '../ops/primitive';
 import { mean as meanOf } from '../ops/reduce';
@@ -113,6 +114,8 @@ export class LayerNormalization extends Layer {
     if (axes.length !== this.axes.length || axes.some((a, i) => a !== this.axes[i] || (expected[i] !== undefined && x.shape[a] !== expected[i]))) {
       throw new ShapeError(`${this.name}: was built for dimensions ${this.axes.map((a, i) => `${a}: ${expected[i] ?? '?'}`).join(', ')}, got an input of shape ${fmt(x.shape)}.`);
     }
+    // The common case (the last axis, both gamma and beta) in one fused kernel.
+    if (axes.length === 1 && axes[0] === x.rank - 1 && this.gamma && this.beta) return layerNorm(x, this.gamma, this.beta, this.epsilon);
     // gamma and beta broadcast over the axes not normalized.
     const paramView = x.shape.map((d, i) => (axes.includes(i) ? d : 1));
     return tidy(() => {

@@ -47,6 +47,8 @@ export interface PrimParams {
   concat: { axis: number };
   /** softmax(scale·x) over the last axis (inputs: x, and a mask unless `mask` is 'none'). */
   maskedSoftmax: { mask: 'none' | 'boolean' | 'additive'; scale: number };
+  /** Layer normalization over the last axis (inputs: x, gamma, beta). */
+  layerNorm: { epsilon: number };
   /**
    * Inputs x, filter and, when `bias`, one entry per output channel; `activation` (one whose
    * derivative is a function of its output) is applied in the same kernel. `depthwise`: the

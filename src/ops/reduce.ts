@@ -1,3 +1,4 @@
+import { engine } from '../device/engine';
 import { InvalidArgumentError } from '../errors';
 import { checkBindable, grid } from '../kernels/kernel';
 import { reduceKernel } from '../kernels/shape';
@@ -48,8 +49,10 @@ function encodeReduce(op: ReduceOp, x: Tensor, axes: number[]): Tensor {
     inner = 1;
   }
   const outputs = outer * inner;
-  // Few outputs over a long axis: a workgroup per output; otherwise an invocation per output.
-  const wide = outputs < 256 && r >= 256;
+  // Few outputs over a long axis: a workgroup per output; otherwise an invocation per output. On
+  // SwiftShader, whose barriers are coroutine switches, only below 16 outputs: the column sums of
+  // a bias gradient ([1024, 64] → [64]) took 22 ms through the tree, 0.7 ms one invocation each.
+  const wide = outputs < (engine().info.isSwiftShader ? 16 : 256) && r >= 256;
   reduceKernel.launch({
     op,
     entry: wide ? 'wide' : 'main',

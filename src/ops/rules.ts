@@ -2,6 +2,7 @@ import { binaryVjp } from './binary';
 import { conv2dBackpropFilterVjp, conv2dBackpropInputVjp, conv2dVjp } from './conv';
 import { crossEntropyVjp } from './cross_entropy';
 import { gatherVjp } from './gather';
+import { layerNormVjp } from './layer_norm';
 import { maskedSoftmaxVjp } from './masked_softmax';
 import { matmulVjp } from './matmul';
 import { meanErrorVjp } from './mean_error';
@@ -37,6 +38,7 @@ export const vjpRules: VjpTable = {
   pad: padVjp,
   concat: concatVjp,
   maskedSoftmax: maskedSoftmaxVjp,
+  layerNorm: layerNormVjp,
   conv2d: conv2dVjp,
   conv2dBackpropInput: conv2dBackpropInputVjp,
   conv2dBackpropFilter: conv2dBackpropFilterVjp,

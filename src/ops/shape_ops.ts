@@ -42,11 +42,17 @@ export function stridedCopy(op: string, x: Tensor, outShape: Shape, strides: num
   if (outShape.length > MAX_RANK) throw new InvalidArgumentError(`${op}: rank ${outShape.length} exceeds the supported ${MAX_RANK}.`);
   checkBindable(op, x.size, sizeOf(outShape));
   const out = emptyTensor(outShape);
+  // vec4s up to rank 4 where the last dimension is a contiguous run of x of a multiple of 4, and
+  // every other stride keeps the runs on vec4 boundaries; the shape padded to rank 4 for it.
+  const last = outShape.length - 1;
+  const vec4 = last >= 0 && last < 4 && outShape[last] % 4 === 0 && strides.every((s, d) => (d === last ? s === 1 : s % 4 === 0));
+  const pad = vec4 ? 3 - last : 0;
   permuteKernel.launch({
     op,
-    uniforms: { n: out.size, rank: outShape.length, shape: outShape, strides },
+    entry: vec4 ? 'main4' : 'main',
+    uniforms: { n: out.size, rank: outShape.length + pad, shape: [...new Array<number>(pad).fill(1), ...outShape], strides: [...new Array<number>(pad).fill(0), ...strides] },
     bindings: { x, out },
-    groups: permuteKernel.threads(out.size),
+    groups: vec4 ? permuteKernel.blocks(out.size) : permuteKernel.threads(out.size),
   });
   return out;
 }

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchResult } from '../../bench/page';
 import { type BrowserSession, type OpenPage, screenshot, startBrowser, waitInPage } from './harness';
 
-const QUERY = 'matmul=64,96&steps=32-16-4x8:ce,8-8-1x4:mse&fit=16-8-3x8:ce&samples=40&budget=60&minRuns=2&maxRuns=3';
+const QUERY = 'matmul=64,96&steps=32-16-4x8:ce,8-8-1x4:mse&fit=16-8-3x8:ce&samples=40&transformer=16x2&budget=60&minRuns=2&maxRuns=3';
 const ENGINES = ['webgrad', 'tfjs', 'jax'] as const;
 
 let session: BrowserSession;
@@ -25,7 +25,7 @@ afterAll(async () => {
 
 describe('benchmark page', () => {
   it('runs every workload on all three engines', () => {
-    expect(result.rows.map((r) => r.id)).toEqual(['matmul-64', 'matmul-96', 'step-32-16-4-b8', 'step-8-8-1-b4', 'fit-16-8-3-n40']);
+    expect(result.rows.map((r) => r.id)).toEqual(['matmul-64', 'matmul-96', 'step-32-16-4-b8', 'step-8-8-1-b4', 'fit-16-8-3-n40', 'transformer-c16-b2']);
     for (const row of result.rows) {
       for (const id of ENGINES) {
         const m = row.results[id];
