@@ -1,4 +1,5 @@
 import { WebgradError } from '../errors';
+import type { Recording } from './capture';
 import type { Engine } from './engine';
 
 /**
@@ -32,6 +33,8 @@ export class CommandStream {
   readonly uniformAlign: number;
   /** Compute dispatches since the engine started. */
   dispatchCount = 0;
+  /** The step being captured (src/tensor/compile_step.ts): every command is also recorded there. */
+  recording: Recording | null = null;
   private batch: Batch | null = null;
   private flushScheduled = false;
   private readonly gpuErrors: string[] = [];
@@ -115,6 +118,7 @@ export class CommandStream {
   /** Copies `bytes` from `src` to `dst` in stream order. */
   copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
     if (bytes === 0) return;
+    this.recording?.copy(src, srcOffset, dst, dstOffset, bytes);
     this.encoder().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
   }
 
@@ -122,6 +126,7 @@ export class CommandStream {
   upload(dst: GPUBuffer, data: ArrayBufferView): void {
     const bytes = data.byteLength;
     if (bytes === 0) return;
+    this.recording?.upload(dst, data);
     if (bytes <= UPLOAD_IN_ARENA_MAX) {
       const offset = this.reserve(bytes, 4);
       this.arenaBytes.set(new Uint8Array(data.buffer, data.byteOffset, bytes), offset);

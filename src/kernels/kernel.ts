@@ -103,6 +103,12 @@ export interface Launch<U extends UniformDecl, B extends Record<string, BindingD
   bindings: { [K in keyof B]: Bindable | Storage | null };
   /** Workgroups along x, y, z. */
   groups: readonly [number, number?, number?];
+  /**
+   * Uniforms that change from step to step (a seed, an optimizer's bias correction): a captured
+   * step (compileStep) calls this on every replay and writes the fields it returns over the ones
+   * recorded. Without it, the uniforms replay as they were.
+   */
+  refresh?: () => Partial<UniformValues<U>>;
 }
 
 /** How one uniform field is written: its offset in 32-bit words and its kind. */
@@ -272,7 +278,9 @@ export class Kernel<
       const bound = args.bindings[name];
       let storage: Storage;
       if (bound === null) {
-        buffers.push(e.pipelines.placeholder(i + 1));
+        const placeholder = e.pipelines.placeholder(i + 1);
+        e.stream.recording?.permanent.add(placeholder);
+        buffers.push(placeholder);
         continue;
       }
       if (bound instanceof Storage) storage = bound;
@@ -301,17 +309,29 @@ export class Kernel<
     const pipe = this.pipeline(args.entry ?? this.decl.entries[0], args.constants, variant, types);
     const stream = e.stream;
     const offset = stream.reserve(this.uniformBytes);
-    this.writeUniforms(stream.arenaU32, stream.arenaI32, stream.arenaF32, offset / 4, args.uniforms as Record<string, unknown>);
+    const base = offset / 4;
+    stream.arenaU32.fill(0, base, base + this.uniformBytes / 4);
+    this.writeFields(stream.arenaU32, stream.arenaI32, stream.arenaF32, base, args.uniforms as Record<string, unknown>);
     const group = e.pipelines.bindGroup(pipe, stream.arenaGpu, offset, this.uniformBytes, buffers);
     const [x, y = 1, z = 1] = args.groups;
+    const recording = stream.recording;
+    if (recording) {
+      for (const name of this.bindingNames) {
+        const bound = args.bindings[name];
+        if (bound !== null) recording.bind(bound instanceof Storage ? bound : bound.storageFor(args.op), bound);
+      }
+      const at = recording.dispatch(pipe, buffers, stream.arenaBytes.subarray(offset, offset + this.uniformBytes), x, y, z);
+      const refresh = args.refresh;
+      if (refresh) recording.eachReplay(() => this.writeFields(recording.u32, recording.i32, recording.f32, at, refresh() as Record<string, unknown>));
+    }
     stream.dispatch(pipe, group, x, y, z);
   }
 
-  private writeUniforms(u32: Uint32Array, i32: Int32Array, f32: Float32Array, base: number, values: Record<string, unknown>): void {
-    const zeros = (this.uniformBytes / 4) | 0;
-    u32.fill(0, base, base + zeros);
+  /** Writes the uniform fields given in `values` (the others keep what is there) at word `base`. */
+  private writeFields(u32: Uint32Array, i32: Int32Array, f32: Float32Array, base: number, values: Record<string, unknown>): void {
     for (const w of this.writers) {
       const v = values[w.key];
+      if (v === undefined) continue;
       switch (w.kind) {
         case 'u32':
           u32[base + w.word] = (v as number) >>> 0;

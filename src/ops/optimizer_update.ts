@@ -75,8 +75,12 @@ export function slotCount(u: UpdateRule): number {
   return kernelOf(u).slots;
 }
 
-/** Encodes the update of every variable of `updates` by rule `u`, in as few dispatches as the bindings allow. */
-export function applyUpdate(u: UpdateRule, updates: readonly VariableUpdate[]): void {
+/**
+ * Encodes the update of every variable of `updates` by rule `u`, in as few dispatches as the
+ * bindings allow. `next` gives the rule of a replayed step (compileStep): its hyperparameters
+ * may change per step (Adam's bias correction), its kind may not.
+ */
+export function applyUpdate(u: UpdateRule, updates: readonly VariableUpdate[], next?: () => UpdateRule): void {
   const kernel = kernelOf(u);
   for (const { variable, gradient, slots } of updates) {
     if (slots.length !== kernel.slots) throw new WebgradError(`applyGradients: '${variable.name}' has ${slots.length} slots, the ${u.rule} update takes ${kernel.slots}.`);
@@ -88,7 +92,7 @@ export function applyUpdate(u: UpdateRule, updates: readonly VariableUpdate[]): 
   // variable whose storage clashes with what the group binds already starts a new dispatch.
   let group: Array<{ update: VariableUpdate; storages: Storage[] }> = [];
   const run = () => {
-    if (group.length) encodeGroup(kernel, group);
+    if (group.length) encodeGroup(kernel, group, next);
     group = [];
   };
   for (const update of updates) {
@@ -106,6 +110,7 @@ export function applyUpdate(u: UpdateRule, updates: readonly VariableUpdate[]): 
 function encodeGroup(
   { kernel, constants, header, slots: perSlots, perDispatch, paramSlots }: UpdateKernel,
   group: ReadonlyArray<{ update: VariableUpdate; storages: Storage[] }>,
+  next: (() => UpdateRule) | undefined,
 ): void {
   let total = 0;
   const slots: Array<{ end: number; l1: number; l2: number }> = [];
@@ -121,7 +126,8 @@ function encodeGroup(
   for (let s = 0; s < perDispatch; s++) {
     for (let b = 0; b < perVariable; b++) bindings[names[s * perVariable + b]] = group[s]?.storages[b] ?? null;
   }
-  kernel.launch({ op: 'applyGradients', constants, uniforms: { ...header, total, slots }, bindings, groups: kernel.blocks(4 * total) });
+  const refresh = next && (() => kernelOf(next()).header);
+  kernel.launch({ op: 'applyGradients', constants, uniforms: { ...header, total, slots }, bindings, groups: kernel.blocks(4 * total), refresh });
 }
 
 /**

@@ -4,6 +4,7 @@
 import { checkOptionKeys, didYouMean, InvalidArgumentError, ShapeError, show } from '../errors';
 import { applyUpdate, slotCount, type UpdateRule } from '../ops/optimizer_update';
 import type { PenaltyFactors } from '../ops/penalty';
+import { eachReplay } from '../tensor/compile_step';
 import { zeros } from '../tensor/create';
 import { fmt, sameShape } from '../tensor/shape';
 import { keep, Tensor } from '../tensor/tensor';
@@ -108,8 +109,10 @@ export abstract class Optimizer {
     const t = this.iterations + 1;
     const rule = this.rule(t);
     const slots = slotCount(rule);
-    applyUpdate(rule, live.map(([gradient, variable]) => ({ variable, gradient, slots: this.slotsOf(variable, slots), penalty: penalties?.get(variable) })));
+    const updates = live.map(([gradient, variable]) => ({ variable, gradient, slots: this.slotsOf(variable, slots), penalty: penalties?.get(variable) }));
+    applyUpdate(rule, updates, () => this.rule(this.iterations + 1));
     this.iterations = t;
+    eachReplay(() => this.iterations++);
   }
 
   private pairUp(grads: Array<Tensor | null> | GradientPairs, vars: Variable[] | undefined): Array<[Tensor | null, Variable]> {

@@ -1,0 +1,181 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import * as wg from '../src';
+import { engine } from '../src/device/engine';
+import { randomArray } from './helpers';
+
+// A compiled step replays recorded commands instead of running its function again. Every test
+// runs the same work twice, from the same starting numbers: once with capture and replay, once
+// the ordinary way (capture turned off), and asks for the same bits: replay runs the same kernels
+// with the same uniforms on the same values, so nothing may differ, not even in the last place.
+
+afterEach(() => {
+  engine().captureSteps = true;
+});
+
+/** Runs `body` with capture on (replay) or off (the ordinary path) and returns what it returns. */
+async function withCapture<T>(on: boolean, body: () => Promise<T>): Promise<T> {
+  engine().captureSteps = on;
+  try {
+    return await body();
+  } finally {
+    engine().captureSteps = true;
+  }
+}
+
+const bits = (a: Float32Array | number[]) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
+
+function expectSameBits(replayed: Float32Array[], plain: Float32Array[]): void {
+  expect(replayed.length).toBe(plain.length);
+  replayed.forEach((r, i) => expect(bits(r), `tensor ${i}`).toEqual(bits(plain[i])));
+}
+
+/** A regularized two-layer classifier with fixed starting weights (dropout between when asked). */
+function classifier(opts: { dropout?: number; seed?: number } = {}): wg.Sequential {
+  const layers: wg.Layer[] = [wg.layers.dense({ units: 16, activation: 'relu', inputShape: [12], kernelRegularizer: wg.regularizers.l2(1e-3) })];
+  if (opts.dropout) layers.push(wg.layers.dropout({ rate: opts.dropout, seed: opts.seed ?? 7 }));
+  layers.push(wg.layers.dense({ units: 4, kernelRegularizer: wg.regularizers.l1l2({ l1: 1e-4, l2: 1e-3 }) }));
+  const m = wg.sequential({ layers });
+  m.build([null, 12]);
+  const init = m.getWeights().map((w, i) => wg.tensor(randomArray(w.size, 100 + i, -0.4, 0.4), [...w.shape]));
+  m.setWeights(init);
+  for (const t of init) t.dispose();
+  return m;
+}
+
+function data(rows: number, seed: number): { x: wg.Tensor; y: wg.Tensor } {
+  const labels = Array.from({ length: rows }, (_, i) => (i * 3 + seed) % 4);
+  const y = new Float32Array(rows * 4);
+  labels.forEach((l, i) => (y[i * 4 + l] = 1));
+  return { x: wg.tensor(randomArray(rows * 12, seed), [rows, 12]), y: wg.tensor(y, [rows, 4]) };
+}
+
+const ce = (t: wg.Tensor, p: wg.Tensor) => wg.losses.categoricalCrossentropy(t, p, { fromLogits: true });
+
+async function weightsOf(m: wg.Layer): Promise<Float32Array[]> {
+  return Promise.all(m.getWeights().map((w) => w.data()));
+}
+
+/** The step a person writes: forward under a tape, the penalties, gradients, the update. */
+function tapeStep(m: wg.Sequential, opt: wg.Optimizer) {
+  return (x: wg.Tensor, y: wg.Tensor): wg.Tensor => {
+    const tape = new wg.GradientTape();
+    const vars = m.trainableWeights;
+    const loss = tape.record(() => wg.add(ce(y, m.apply(x, { training: true }) as wg.Tensor), wg.addN(m.losses)));
+    const grads = tape.gradient(loss, vars);
+    tape.dispose();
+    opt.applyGradients(grads, vars);
+    return loss;
+  };
+}
+
+describe('compileStep', () => {
+  const tapeRun = (on: boolean, opts: { dropout?: number; optimizer?: () => wg.Optimizer } = {}) =>
+    withCapture(on, async () => {
+      const m = classifier({ dropout: opts.dropout });
+      const opt = (opts.optimizer ?? (() => wg.optimizers.adam({ learningRate: 0.01 })))();
+      const body = tapeStep(m, opt);
+      let calls = 0;
+      const step = wg.compileStep((x: wg.Tensor, y: wg.Tensor) => (calls++, body(x, y)));
+      const { x, y } = data(8, 1);
+      const losses: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        const loss = step(x, y);
+        losses.push((await loss.data())[0]);
+        loss.dispose();
+      }
+      const weights = await weightsOf(m);
+      const iterations = opt.iterations;
+      step.dispose();
+      for (const t of [x, y]) t.dispose();
+      m.dispose();
+      return { losses, weights, iterations, calls };
+    });
+
+  it('a tape step with adam: losses, weights and the iteration count match the ordinary path bit for bit', async () => {
+    const replayed = await tapeRun(true);
+    const plain = await tapeRun(false);
+    expect(bits(replayed.losses)).toEqual(bits(plain.losses));
+    expectSameBits(replayed.weights, plain.weights);
+    expect(replayed.iterations).toBe(8);
+    expect(plain.iterations).toBe(8);
+    expect([replayed.calls, plain.calls]).toEqual([2, 8]); // run, captured, then 6 replays
+    // Adam's bias correction changes every step: a frozen one would drift from the ordinary path.
+    expect(replayed.losses[7]).toBeLessThan(replayed.losses[0]);
+  });
+
+  it('seeded dropout draws a new mask per replay, the same ones as the ordinary path', async () => {
+    const replayed = await tapeRun(true, { dropout: 0.4, optimizer: () => wg.optimizers.sgd({ learningRate: 0.05, momentum: 0.9 }) });
+    const plain = await tapeRun(false, { dropout: 0.4, optimizer: () => wg.optimizers.sgd({ learningRate: 0.05, momentum: 0.9 }) });
+    expect(bits(replayed.losses)).toEqual(bits(plain.losses));
+    expectSameBits(replayed.weights, plain.weights);
+    expect([replayed.calls, plain.calls]).toEqual([2, 8]);
+  });
+
+  it('replays: fewer JavaScript-side op calls, the same dispatches, no GPU buffer created', async () => {
+    const m = classifier();
+    const step = wg.compileStep(tapeStep(m, wg.optimizers.adam()));
+    const { x, y } = data(8, 2);
+    const applies = vi.spyOn(m, 'apply');
+    for (let i = 0; i < 3; i++) step(x, y).dispose(); // ordinary, captured, replayed
+    const d0 = wg.memory().numDispatches;
+    step(x, y).dispose();
+    const perStep = wg.memory().numDispatches - d0;
+    expect(applies).toHaveBeenCalledTimes(2);
+    engine().captureSteps = false;
+    const d1 = wg.memory().numDispatches;
+    step(x, y).dispose();
+    expect(wg.memory().numDispatches - d1).toBe(perStep);
+    engine().captureSteps = true;
+    const creates = vi.spyOn(GPUDevice.prototype, 'createBuffer');
+    const tensors = wg.memory().numTensors;
+    for (let i = 0; i < 5; i++) step(x, y).dispose();
+    await wg.sync();
+    expect(creates).not.toHaveBeenCalled();
+    expect(wg.memory().numTensors).toBe(tensors);
+    creates.mockRestore();
+    applies.mockRestore();
+    step.dispose();
+    for (const t of [x, y]) t.dispose();
+    m.dispose();
+  });
+
+  it('a new input shape runs the function again; a frozen layer or a replaced weight is noticed', async () => {
+    const run = (on: boolean) =>
+      withCapture(on, async () => {
+        const m = classifier();
+        const opt = wg.optimizers.sgd({ learningRate: 0.1 });
+        let calls = 0;
+        const body = tapeStep(m, opt);
+        const step = wg.compileStep((x: wg.Tensor, y: wg.Tensor) => (calls++, body(x, y)));
+        const a = data(8, 3);
+        const b = data(5, 4);
+        const losses: number[] = [];
+        const take = async (t: wg.Tensor) => {
+          losses.push((await t.data())[0]);
+          t.dispose();
+        };
+        for (let i = 0; i < 3; i++) await take(step(a.x, a.y));
+        const callsBefore = calls;
+        await take(step(b.x, b.y)); // another shape: the function runs
+        expect(calls).toBe(callsBefore + 1);
+        await take(step(a.x, a.y));
+        m.layers[0].trainable = false; // the set of trained variables changes
+        for (let i = 0; i < 3; i++) await take(step(a.x, a.y));
+        m.layers[0].trainable = true;
+        const fresh = m.getWeights().map((w) => wg.fill([...w.shape], 0.05));
+        m.setWeights(fresh); // every variable gets a new buffer
+        for (const t of fresh) t.dispose();
+        for (let i = 0; i < 3; i++) await take(step(a.x, a.y));
+        const weights = await weightsOf(m);
+        step.dispose();
+        for (const t of [a.x, a.y, b.x, b.y]) t.dispose();
+        m.dispose();
+        return { losses, weights, calls };
+      });
+    const replayed = await run(true);
+    const plain = await run(false);
+    expect(bits(replayed.losses)).toEqual(bits(plain.losses));
+    expectSameBits(replayed.weights, plain.weights);
+    expect(replayed.calls).toBeLessThan(plain.calls);
+  });
+});
