@@ -179,3 +179,90 @@ describe('compileStep', () => {
     expect(replayed.calls).toBeLessThan(plain.calls);
   });
 });
+
+describe('assignments and fallbacks', () => {
+  it('assign to a non-trainable variable (moving statistics) replays: each call adds again', async () => {
+    const moving = wg.variable(wg.zeros([3]), { trainable: false });
+    let calls = 0;
+    const step = wg.compileStep((x: wg.Tensor) => {
+      calls++;
+      moving.assign(wg.add(wg.mul(moving, 0.5), x));
+    });
+    const x = wg.tensor([1, 2, 4]);
+    let expected = [0, 0, 0];
+    for (let i = 0; i < 6; i++) {
+      step(x);
+      expected = expected.map((m, j) => m * 0.5 + [1, 2, 4][j]);
+    }
+    expect(Array.from(await moving.data())).toEqual(expected);
+    expect(calls).toBe(2);
+    step.dispose();
+    x.dispose();
+    moving.dispose();
+  });
+
+  it('a step that makes new state every call (a new variable) is never replayed, and stays correct', async () => {
+    const made: wg.Variable[] = [];
+    const step = wg.compileStep((x: wg.Tensor) => {
+      made.push(wg.variable(wg.mul(x, made.length)));
+    });
+    const x = wg.tensor([1, 2]);
+    for (let i = 0; i < 5; i++) step(x);
+    expect(await Promise.all(made.map(async (v) => Array.from(await v.data())))).toEqual([0, 1, 2, 3, 4].map((k) => [k, 2 * k]));
+    step.dispose();
+    for (const t of [x, ...made]) t.dispose();
+  });
+});
+
+describe('fit and trainOnBatch replay their step', () => {
+  const model = (dropout?: number) => {
+    const m = classifier({ dropout });
+    m.compile({ optimizer: wg.optimizers.adam({ learningRate: 0.02 }), loss: ce });
+    return m;
+  };
+
+  it('trainOnBatch: logs and weights after 8 steps match the ordinary path bit for bit', async () => {
+    const run = (on: boolean) =>
+      withCapture(on, async () => {
+        const m = model();
+        const applies = vi.spyOn(m, 'apply');
+        const { x, y } = data(8, 5);
+        const losses: number[] = [];
+        for (let i = 0; i < 8; i++) losses.push((await m.trainOnBatch(x, y)).loss);
+        const weights = await weightsOf(m);
+        const calls = applies.mock.calls.length;
+        for (const t of [x, y]) t.dispose();
+        m.dispose();
+        return { losses, weights, calls };
+      });
+    const replayed = await run(true);
+    const plain = await run(false);
+    expect(bits(replayed.losses)).toEqual(bits(plain.losses));
+    expectSameBits(replayed.weights, plain.weights);
+    // The model's apply ran on the first two steps only (and once before them, to probe the labels).
+    expect(plain.calls - replayed.calls).toBe(6);
+  });
+
+  it('fit: 4 shuffled epochs with a ragged last batch, dropout and validation data: history and weights match bit for bit', async () => {
+    const run = (on: boolean) =>
+      withCapture(on, async () => {
+        const m = model(0.3);
+        const applies = vi.spyOn(m, 'apply');
+        const { x, y } = data(22, 6); // batches of 8, 8 and 6
+        const val = data(6, 7);
+        const history = await m.fit(x, y, { epochs: 4, batchSize: 8, shuffle: true, seed: 11, validationData: [val.x, val.y], verbose: 0 });
+        const weights = await weightsOf(m);
+        const calls = applies.mock.calls.length;
+        for (const t of [x, y, val.x, val.y]) t.dispose();
+        m.dispose();
+        return { history: history.history, weights, calls };
+      });
+    const replayed = await run(true);
+    const plain = await run(false);
+    expect(Object.keys(replayed.history).sort()).toEqual(['loss', 'regularizationLoss', 'val_loss', 'val_regularizationLoss'].sort());
+    for (const k of Object.keys(plain.history)) expect(bits(replayed.history[k]), k).toEqual(bits(plain.history[k]));
+    expectSameBits(replayed.weights, plain.weights);
+    // Of 12 steps, 8 in batches of 8 and 4 of 6, each shape runs twice before it replays: 8 replays.
+    expect(plain.calls - replayed.calls).toBe(8);
+  });
+});
