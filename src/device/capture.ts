@@ -16,6 +16,11 @@ import type { Storage } from './storage';
  * reuses a buffer whose old contents an earlier command read.
  */
 
+function sameWords(a: Uint32Array, b: Uint32Array, n: number): boolean {
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 const enum Kind {
   Dispatch,
   Copy,
@@ -71,6 +76,8 @@ export class Recording {
   f32 = new Float32Array(this.data.buffer);
   private used = 0;
   private uniforms: GPUBuffer | null = null;
+  /** The uniform words the step's uniform buffer holds (null until the first replay). */
+  private uploaded: Uint32Array | null = null;
   /** Host functions run at the start of every replay, in the order the step met them. */
   private readonly perStep: Array<() => void> = [];
   /** Buffers the pool handed out while recording. */
@@ -162,7 +169,13 @@ export class Recording {
   replay(to: Encoder): void {
     const perStep = this.perStep;
     for (let i = 0; i < perStep.length; i++) perStep[i]();
-    to.upload(this.uniforms!, this.data.subarray(0, Math.ceil(this.used / 4) * 4));
+    // The uniform buffer keeps what the last replay uploaded: a step whose uniforms did not
+    // change (no per-step values, or the same ones) uploads nothing.
+    const words = Math.ceil(this.used / 4);
+    if (!this.uploaded || !sameWords(this.u32, this.uploaded, words)) {
+      to.upload(this.uniforms!, this.data.subarray(0, words * 4));
+      (this.uploaded ??= new Uint32Array(words)).set(this.u32.subarray(0, words));
+    }
     const commands = this.commands;
     for (let i = 0; i < commands.length; i++) {
       const c = commands[i];

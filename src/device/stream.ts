@@ -19,6 +19,8 @@ const MAX_DISPATCHES_PER_SUBMIT = 2048;
 interface Batch {
   encoder: GPUCommandEncoder;
   pass: GPUComputePassEncoder | null;
+  /** The pipeline the open pass has set (a run of dispatches of one kernel sets it once). */
+  pipeline: GPUComputePipeline | null;
   arenaUsed: number;
   dispatches: number;
 }
@@ -55,7 +57,7 @@ export class CommandStream {
 
   private open(): Batch {
     if (!this.batch) {
-      this.batch = { encoder: this.device.createCommandEncoder(), pass: null, arenaUsed: 0, dispatches: 0 };
+      this.batch = { encoder: this.device.createCommandEncoder(), pass: null, pipeline: null, arenaUsed: 0, dispatches: 0 };
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         queueMicrotask(() => {
@@ -92,8 +94,14 @@ export class CommandStream {
       this.endPass(b);
       b.pass = b.encoder.beginComputePass({ timestampWrites: profiler.slot(pipeline.label) });
     }
-    b.pass ??= b.encoder.beginComputePass();
-    b.pass.setPipeline(pipeline);
+    if (!b.pass) {
+      b.pass = b.encoder.beginComputePass();
+      b.pipeline = null;
+    }
+    if (b.pipeline !== pipeline) {
+      b.pass.setPipeline(pipeline);
+      b.pipeline = pipeline;
+    }
     b.pass.setBindGroup(0, bindGroup);
     if (x > 0 && y > 0 && z > 0) b.pass.dispatchWorkgroups(x, y, z);
     if (profiler) this.endPass(b);

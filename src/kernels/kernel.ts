@@ -194,6 +194,8 @@ export class Kernel<
   private readonly overrideNames: string[];
   /** Invocations per workgroup, when the size is fixed by the declaration. */
   private readonly fixedThreads: number | undefined;
+  /** The pipelines built on the current engine's device, with what each was built for. */
+  private built: { pipelines: object; list: Array<{ entry: string; variant: string; values: Array<number | boolean | undefined>; pipe: GPUComputePipeline }> } | null = null;
   /** Bindings whose element type an alias names, with the dtype the WGSL file spells out. */
   private readonly aliased: Array<{ name: keyof B & string; alias: string; spelled: ElementType }>;
 
@@ -243,11 +245,24 @@ export class Kernel<
     return code;
   }
 
+  /**
+   * The pipeline for an entry, a variant and override values: found among the ones this kernel
+   * built on the engine's device by comparing those values (no key string is built per launch),
+   * else built once and kept by the engine under its string key.
+   */
   private pipeline(entry: string, constants: OverrideValues<O> | undefined, variant: string, types: readonly ElementType[]): GPUComputePipeline {
-    let key = `${this.label}${variant}:${entry}`;
-    if (constants) for (const name of this.overrideNames) key += `,${constants[name] ?? ''}`;
     const pipelines = engine().pipelines;
-    return pipelines.pipeline(key, () => {
+    if (this.built?.pipelines !== pipelines) this.built = { pipelines, list: [] };
+    const names = this.overrideNames;
+    for (const p of this.built.list) {
+      if (p.entry !== entry || p.variant !== variant) continue;
+      let same = true;
+      for (let i = 0; i < names.length && same; i++) same = p.values[i] === constants?.[names[i]];
+      if (same) return p.pipe;
+    }
+    let key = `${this.label}${variant}:${entry}`;
+    if (constants) for (const name of names) key += `,${constants[name] ?? ''}`;
+    const pipe = pipelines.pipeline(key, () => {
       const values: Record<string, number> = {};
       if (constants) {
         for (const [k, v] of Object.entries(constants)) if (v !== undefined) values[k] = Number(v);
@@ -262,6 +277,8 @@ export class Kernel<
         },
       };
     });
+    this.built.list.push({ entry, variant, values: names.map((n) => constants?.[n]), pipe });
+    return pipe;
   }
 
   /**
