@@ -70,6 +70,7 @@ interface Row {
   workload: string;
   path: string;
   hostMs: number;
+  cpuMs: number;
   dispatches: number;
   buffers: number;
   bindGroups: number;
@@ -78,13 +79,15 @@ interface Row {
 
 /**
  * Times `run(n)` (n steps, resolved once they are encoded and submitted): the median over RUNS
- * runs of host milliseconds per step, and per step the dispatches and GPU objects of the last
+ * runs of host milliseconds per step (wall clock, and the process's CPU time, which other
+ * processes on a loaded machine disturb less; Dawn's own threads are in it too), and per step the dispatches and GPU objects of the last
  * run, and the heap bytes of a separate run bracketed by full collections.
  */
 async function measure(workload: string, path: string, run: (n: number) => Promise<void>): Promise<Row> {
   await run(Math.max(20, STEPS / 10)); // pipelines, slots, captures
   await wg.sync();
   const times: number[] = [];
+  const cpu: number[] = [];
   let dispatches = 0;
   let buffers = 0;
   let bindGroups = 0;
@@ -92,16 +95,20 @@ async function measure(workload: string, path: string, run: (n: number) => Promi
     const d0 = wg.memory().numDispatches;
     const b0 = created.buffers;
     const g0 = created.bindGroups;
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     await run(STEPS);
     times.push((performance.now() - t0) / STEPS);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000 / STEPS);
     dispatches = (wg.memory().numDispatches - d0) / STEPS;
     buffers = (created.buffers - b0) / STEPS;
     bindGroups = (created.bindGroups - g0) / STEPS;
     await wg.sync();
   }
   times.sort((a, b) => a - b);
-  return { workload, path, hostMs: times[times.length >> 1], dispatches, buffers, bindGroups, heapBytes: await heapPerStep(run) };
+  cpu.sort((a, b) => a - b);
+  return { workload, path, hostMs: times[times.length >> 1], cpuMs: cpu[cpu.length >> 1], dispatches, buffers, bindGroups, heapBytes: await heapPerStep(run) };
 }
 
 /**
@@ -183,9 +190,9 @@ for (const s of specs) {
 
 const fmt = (v: number | null, digits: number) => (v === null ? 'n/a' : v.toFixed(digits));
 const lines = [
-  '| workload | path | host ms/step | dispatches | buffers created | bind groups created | JS heap bytes |',
-  '|---|---|--:|--:|--:|--:|--:|',
-  ...rows.map((r) => `| ${r.workload} | ${r.path} | ${fmt(r.hostMs, 3)} | ${fmt(r.dispatches, 1)} | ${fmt(r.buffers, 2)} | ${fmt(r.bindGroups, 2)} | ${fmt(r.heapBytes, 0)} |`),
+  '| workload | path | host ms/step | CPU ms/step | dispatches | buffers created | bind groups created | JS heap bytes |',
+  '|---|---|--:|--:|--:|--:|--:|--:|',
+  ...rows.map((r) => `| ${r.workload} | ${r.path} | ${fmt(r.hostMs, 3)} | ${fmt(r.cpuMs, 3)} | ${fmt(r.dispatches, 1)} | ${fmt(r.buffers, 2)} | ${fmt(r.bindGroups, 2)} | ${fmt(r.heapBytes, 0)} |`),
 ];
 console.log(`Host time per step (Dawn null backend, Node ${process.version}; per step)\n\n${lines.join('\n')}\n`);
 if (opt.json) writeFileSync(opt.json, `${JSON.stringify(rows, null, 2)}\n`);
