@@ -214,6 +214,56 @@ describe('assignments and fallbacks', () => {
   });
 });
 
+describe('per-step values', () => {
+  it('unseeded random draws: every replay draws afresh, a seeded one draws the same', async () => {
+    const fresh = wg.compileStep(() => wg.randomUniform([64]));
+    const seeded = wg.compileStep(() => wg.randomUniform([64], { seed: 5 }));
+    const draws: number[][] = [];
+    const same: number[][] = [];
+    for (let i = 0; i < 5; i++) {
+      const [a, b] = [fresh(), seeded()];
+      draws.push(Array.from(await a.data()));
+      same.push(Array.from(await b.data()));
+      a.dispose();
+      b.dispose();
+    }
+    expect(new Set(draws.map((d) => d.join())).size).toBe(5);
+    expect(new Set(same.map((d) => d.join())).size).toBe(1);
+    fresh.dispose();
+    seeded.dispose();
+  });
+
+  it('releaseMemory frees what a step keeps; the step captures itself again and stays exact', async () => {
+    const run = (on: boolean) =>
+      withCapture(on, async () => {
+        const m = classifier();
+        const step = wg.compileStep(tapeStep(m, wg.optimizers.adam({ learningRate: 0.01 })));
+        const { x, y } = data(8, 9);
+        const losses: number[] = [];
+        for (let i = 0; i < 8; i++) {
+          if (i === 4) {
+            const kept = wg.memory().numPooledBytes;
+            wg.releaseMemory();
+            expect(wg.memory().numPooledBytes).toBeLessThanOrEqual(kept);
+            expect(wg.memory().numPooledBytes).toBe(0);
+          }
+          const loss = step(x, y);
+          losses.push((await loss.data())[0]);
+          loss.dispose();
+        }
+        const weights = await weightsOf(m);
+        step.dispose();
+        for (const t of [x, y]) t.dispose();
+        m.dispose();
+        return { losses, weights };
+      });
+    const replayed = await run(true);
+    const plain = await run(false);
+    expect(bits(replayed.losses)).toEqual(bits(plain.losses));
+    expectSameBits(replayed.weights, plain.weights);
+  });
+});
+
 describe('fit and trainOnBatch replay their step', () => {
   const model = (dropout?: number) => {
     const m = classifier({ dropout });
