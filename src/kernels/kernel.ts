@@ -1,4 +1,5 @@
 import { engine } from '../device/engine';
+import type { Pipelines } from '../device/pipelines';
 import { Storage } from '../device/storage';
 import { InvalidArgumentError, ResourceLimitError } from '../errors';
 
@@ -195,7 +196,7 @@ export class Kernel<
   /** Invocations per workgroup, when the size is fixed by the declaration. */
   private readonly fixedThreads: number | undefined;
   /** The pipelines built on the current engine's device, with what each was built for. */
-  private built: { pipelines: object; list: Array<{ entry: string; variant: string; values: Array<number | boolean | undefined>; pipe: GPUComputePipeline }> } | null = null;
+  private built: { pipelines: Pipelines; list: Array<{ entry: string; variant: string; values: Array<number | boolean | undefined>; pipe: GPUComputePipeline }> } | null = null;
   /** Bindings whose element type an alias names, with the dtype the WGSL file spells out. */
   private readonly aliased: Array<{ name: keyof B & string; alias: string; spelled: ElementType }>;
 
@@ -235,7 +236,6 @@ export class Kernel<
     return grid(Math.ceil(n / 4) / block);
   }
 
-  /** The pipeline for an entry and constants, built once per device. */
   /** The WGSL of a variant: each aliased element type set as `types` gives it (in binding order). */
   private variantCode(types: readonly ElementType[]): string {
     let code = this.code;
