@@ -179,6 +179,10 @@ export function grid(count: number): [number, number] {
   return [Math.ceil(groups / y), y];
 }
 
+/** Maps from an entry, a variant, then each override's value in turn, to the pipeline (under PIPELINE). */
+type PipelineTree = Map<unknown, PipelineTree | GPUComputePipeline>;
+const PIPELINE = Symbol('pipeline');
+
 export class Kernel<
   U extends UniformDecl = UniformDecl,
   B extends Record<string, BindingDecl> = Record<string, BindingDecl>,
@@ -196,7 +200,7 @@ export class Kernel<
   /** Invocations per workgroup, when the size is fixed by the declaration. */
   private readonly fixedThreads: number | undefined;
   /** The pipelines built on the current engine's device, with what each was built for. */
-  private built: { pipelines: Pipelines; list: Array<{ entry: string; variant: string; values: Array<number | boolean | undefined>; pipe: GPUComputePipeline }> } | null = null;
+  private built: { pipelines: Pipelines; tree: PipelineTree } | null = null;
   /** Bindings whose element type an alias names, with the dtype the WGSL file spells out. */
   private readonly aliased: Array<{ name: keyof B & string; alias: string; spelled: ElementType }>;
 
@@ -246,20 +250,23 @@ export class Kernel<
   }
 
   /**
-   * The pipeline for an entry, a variant and override values: found among the ones this kernel
-   * built on the engine's device by comparing those values (no key string is built per launch),
-   * else built once and kept by the engine under its string key.
+   * The pipeline for an entry, a variant and override values: found in a tree of maps keyed by
+   * those values in turn (no key string is built per launch), else built once and kept by the
+   * engine under its string key.
    */
   private pipeline(entry: string, constants: OverrideValues<O> | undefined, variant: string, types: readonly ElementType[]): GPUComputePipeline {
     const pipelines = engine().pipelines;
-    if (this.built?.pipelines !== pipelines) this.built = { pipelines, list: [] };
+    if (this.built?.pipelines !== pipelines) this.built = { pipelines, tree: new Map() };
     const names = this.overrideNames;
-    for (const p of this.built.list) {
-      if (p.entry !== entry || p.variant !== variant) continue;
-      let same = true;
-      for (let i = 0; i < names.length && same; i++) same = p.values[i] === constants?.[names[i]];
-      if (same) return p.pipe;
+    let node = this.built.tree;
+    for (let i = -2; i < names.length; i++) {
+      const k = i === -2 ? entry : i === -1 ? variant : constants?.[names[i]];
+      let next = node.get(k);
+      if (next === undefined) node.set(k, (next = new Map()));
+      node = next as PipelineTree;
     }
+    const found = node.get(PIPELINE);
+    if (found) return found as GPUComputePipeline;
     let key = `${this.label}${variant}:${entry}`;
     if (constants) for (const name of names) key += `,${constants[name] ?? ''}`;
     const pipe = pipelines.pipeline(key, () => {
@@ -277,7 +284,7 @@ export class Kernel<
         },
       };
     });
-    this.built.list.push({ entry, variant, values: names.map((n) => constants?.[n]), pipe });
+    node.set(PIPELINE, pipe);
     return pipe;
   }
 
