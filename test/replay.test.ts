@@ -233,6 +233,26 @@ describe('per-step values', () => {
     seeded.dispose();
   });
 
+  it('a learning rate set between replays takes effect as on the ordinary path', async () => {
+    const run = (on: boolean) =>
+      withCapture(on, async () => {
+        const m = classifier();
+        const opt = wg.optimizers.sgd({ learningRate: 0.1, momentum: 0.5 });
+        const step = wg.compileStep(tapeStep(m, opt));
+        const { x, y } = data(8, 8);
+        for (let i = 0; i < 6; i++) {
+          if (i === 4) opt.learningRate = 0.02;
+          step(x, y).dispose();
+        }
+        const weights = await weightsOf(m);
+        step.dispose();
+        for (const t of [x, y]) t.dispose();
+        m.dispose();
+        return weights;
+      });
+    expectSameBits(await run(true), await run(false));
+  });
+
   it('releaseMemory frees what a step keeps; the step captures itself again and stays exact', async () => {
     const run = (on: boolean) =>
       withCapture(on, async () => {

@@ -166,7 +166,8 @@ export function compileStep<A extends Tensor[], R extends StepResult>(fn: (...in
   };
 
   const step = (...inputs: A): R => {
-    for (const [i, t] of inputs.entries()) {
+    for (let i = 0; i < inputs.length; i++) {
+      const t = inputs[i];
       if (!(t instanceof Tensor)) throw new InvalidArgumentError(`compileStep: input ${i} is not a Tensor.`);
       t.assertUsable('compileStep');
     }
@@ -174,7 +175,8 @@ export function compileStep<A extends Tensor[], R extends StepResult>(fn: (...in
     if (e.stream.recording || e.profiler || !e.captureSteps) return plain(inputs);
     const s = signatureOf(inputs);
     const state = opts.state?.() ?? [];
-    const sameState = state.length === s.state.length && state.every((v, i) => v === s.state[i]);
+    let sameState = state.length === s.state.length;
+    for (let i = 0; i < state.length && sameState; i++) sameState = state[i] === s.state[i];
     if (s.captured && sameState && s.captured.valid()) return s.captured.run(inputs);
     if (s.captured) {
       s.captured.dispose();
