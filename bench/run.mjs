@@ -1,6 +1,7 @@
 // `npm run bench`: builds the pages, serves them on 127.0.0.1, runs the benchmark page in the
 // system's headless Chromium, prints the results as a markdown table and writes
-// bench/results/browser.json and bench/results/browser.png.
+// bench/results/browser.json and bench/results/browser.png; then the host time per training step
+// (bench/host.ts), printed after the browser's table and written to bench/results/host.md.
 //
 //   npm run bench [-- matmul=256,512 steps=784-256-10x128:ce fit=none budget=3000 ...]
 // Each key=value argument becomes a URL parameter of the page (see bench/README.md).
@@ -84,4 +85,16 @@ try {
 } finally {
   await browser.close();
   await server.close();
+}
+
+// Host time per training step (bench/host.ts, Dawn's null backend: JavaScript and encoding, no
+// GPU work), tracked on every run beside the browser's table.
+try {
+  const out = execFileSync(process.execPath, ['--expose-gc', 'bench/dist/host.mjs'], { cwd: root, encoding: 'utf8' });
+  console.log(`\n${out.trim()}`);
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(`${resultsDir}host.md`, `${out.trim()}\n`);
+} catch (e) {
+  console.error(`The host-time benchmark failed: ${e.message}`);
+  process.exitCode = 1;
 }

@@ -20,3 +20,12 @@ await build({
   external: ['webgpu'],
   define: { JAX_JS_VERSION: JSON.stringify(jaxVersion) },
 });
+// Host time per training step on Dawn's null backend (bench/host.ts): `npm run bench:host`.
+await build({
+  ...common,
+  entryPoints: ['bench/host.ts'],
+  outfile: 'bench/dist/host.mjs',
+  platform: 'node',
+  target: 'node20',
+  external: ['webgpu'],
+});

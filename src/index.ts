@@ -8,6 +8,7 @@ export { compileAllShaders } from './kernels/index';
 export { memory, releaseMemory, type MemoryInfo } from './tensor/memory';
 export { Tensor, tidy, keep, type NestedArray } from './tensor/tensor';
 export { Variable, variable } from './tensor/variable';
+export { compileStep, type CompiledStep, type CompileStepOptions, type StepResult } from './tensor/compile_step';
 export { tensor, scalar, zeros, ones, fill, randomNormal, randomUniform, truncatedNormal } from './tensor/create';
 export * from './ops/binary';
 export * from './ops/unary';

@@ -41,6 +41,10 @@ export class Engine {
   /** Tensor objects alive, and the next tensor id. */
   liveTensors = 0;
   nextTensorId = 0;
+  /** Whether compileStep captures and replays steps (tests turn it off to compare with the ordinary path). */
+  captureSteps = true;
+  /** Captured steps holding buffers for their replays (releaseMemory frees them). */
+  readonly captured = new Set<Disposable>();
   /** Forces one matmul kernel whatever the adapter (tests run every kernel this way). */
   matmulKernel: 'matmul' | 'matmul_tiled' | undefined = undefined;
 

@@ -5,12 +5,29 @@
 
 const MAX_BIND_GROUPS = 8192;
 
+interface CachedGroup {
+  pipe: GPUComputePipeline;
+  offset: number;
+  bytes: number;
+  buffers: readonly GPUBuffer[];
+  group: GPUBindGroup;
+}
+
+function sameBuffers(a: readonly GPUBuffer[], b: readonly GPUBuffer[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export class Pipelines {
   private readonly modules = new Map<string, GPUShaderModule>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();
-  private readonly bindGroups = new Map<string, GPUBindGroup>();
+  private readonly bindGroups = new Map<number, CachedGroup[]>();
+  private groupCount = 0;
   private readonly bufferIds = new WeakMap<GPUBuffer, number>();
   private nextBufferId = 0;
+  private readonly pipelineIds = new WeakMap<GPUComputePipeline, number>();
+  private nextPipelineId = 0;
   private readonly placeholders = new Map<number, GPUBuffer>();
 
   constructor(private readonly device: GPUDevice) {}
@@ -41,30 +58,41 @@ export class Pipelines {
     return id;
   }
 
+  private pipelineId(p: GPUComputePipeline): number {
+    let id = this.pipelineIds.get(p);
+    if (id === undefined) this.pipelineIds.set(p, (id = this.nextPipelineId++));
+    return id;
+  }
+
   /**
    * Bind groups, reused when a dispatch repeats one from an earlier batch: same pipeline, same
    * buffers, same place in the arena. A training step encodes the same sequence every time and
    * the pool hands back the same buffers, so from the second step on nearly every lookup hits and
    * the step creates no bind groups (each is a call into the GPU process in a browser).
-   * Binding 0 is the uniform slice of `arena`; bindings 1.. are `buffers` in order.
+   * Binding 0 is the uniform slice of `arena`; bindings 1.. are `buffers` in order. Looked up by
+   * a number hashed from the pipeline, the offset and the buffers, then compared in full.
    */
   bindGroup(pipe: GPUComputePipeline, arena: GPUBuffer, offset: number, bytes: number, buffers: readonly GPUBuffer[]): GPUBindGroup {
-    let key = `${pipe.label}@${offset}:${bytes}`;
-    for (const b of buffers) key += `,${this.bufferId(b)}`;
-    let group = this.bindGroups.get(key);
-    if (!group) {
-      const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: arena, offset, size: bytes } }];
-      buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
-      group = this.device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries });
-      if (this.bindGroups.size >= MAX_BIND_GROUPS) this.bindGroups.clear();
-      this.bindGroups.set(key, group);
+    let hash = Math.imul(this.pipelineId(pipe), 0x9e3779b1) ^ Math.imul(offset + 1, 0x85ebca6b) ^ bytes;
+    for (let i = 0; i < buffers.length; i++) hash = Math.imul(hash ^ this.bufferId(buffers[i]), 0x01000193);
+    let bucket = this.bindGroups.get(hash);
+    if (bucket) {
+      for (const c of bucket) if (c.pipe === pipe && c.offset === offset && c.bytes === bytes && sameBuffers(c.buffers, buffers)) return c.group;
     }
+    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: arena, offset, size: bytes } }];
+    buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
+    const group = this.device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries });
+    if (this.groupCount >= MAX_BIND_GROUPS) this.forgetBindGroups();
+    if (!bucket || this.bindGroups.get(hash) !== bucket) this.bindGroups.set(hash, (bucket = []));
+    bucket.push({ pipe, offset, bytes, buffers, group });
+    this.groupCount++;
     return group;
   }
 
   /** Drops every cached bind group (they hold the buffers they bind). */
   forgetBindGroups(): void {
     this.bindGroups.clear();
+    this.groupCount = 0;
   }
 
   /**

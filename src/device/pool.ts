@@ -1,4 +1,5 @@
 import { ResourceLimitError } from '../errors';
+import type { Recording } from './capture';
 
 /**
  * GPU buffers recycled by size class, so a training loop that makes the same shapes every step
@@ -17,6 +18,9 @@ export function sizeClass(bytes: number): number {
   const step = Math.max(16, 2 ** (Math.floor(Math.log2(b)) - 3));
   return Math.ceil(b / step) * step;
 }
+
+/** Idle uniform buffers of captured steps kept at most, in bytes. */
+const UNIFORM_BUDGET = 1 << 20;
 
 /** The pool's budget at the least: idle buffers kept for reuse whatever the program's size. */
 export const MIN_POOL_BUDGET = 64 << 20;
@@ -39,6 +43,15 @@ export class IdleBuffers {
       this.bytes -= buffer.size;
     }
     return buffer;
+  }
+
+  /** Takes `buffer` out of the set; false if it is not idle here. */
+  remove(buffer: GPUBuffer): boolean {
+    if (!this.order.delete(buffer)) return false;
+    const list = this.bySize.get(buffer.size)!;
+    list.splice(list.lastIndexOf(buffer), 1);
+    this.bytes -= buffer.size;
+    return true;
   }
 
   put(buffer: GPUBuffer): void {
@@ -73,10 +86,15 @@ export class IdleBuffers {
  */
 export class BufferPool {
   private readonly idle = new IdleBuffers();
+  private readonly idleUniforms = new IdleBuffers();
   /** Buffers out of the pool for good, destroyed once no batch being encoded can refer to them. */
   private retired: GPUBuffer[] = [];
   liveBytes = 0;
   peakLiveBytes = 0;
+  /** Bytes of buffers that captured steps keep for their replays (see `claim`). */
+  claimedBytes = 0;
+  /** The step being captured, told of every buffer handed out and released. */
+  recording: Recording | null = null;
   minBudget = MIN_POOL_BUDGET;
   /** The device's limits, rounded down to whole 16-byte units. */
   private readonly maxBuffer: number;
@@ -104,12 +122,14 @@ export class BufferPool {
     const size = this.classFor(bytes, op);
     this.liveBytes += size;
     if (this.liveBytes > this.peakLiveBytes) this.peakLiveBytes = this.liveBytes;
-    const reused = this.idle.take(size);
-    if (reused) return reused;
-    return this.device.createBuffer({
-      size,
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
-    });
+    const buffer =
+      this.idle.take(size) ??
+      this.device.createBuffer({
+        size,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+      });
+    this.recording?.acquired.add(buffer);
+    return buffer;
   }
 
   /**
@@ -134,13 +154,76 @@ export class BufferPool {
 
   release(buffer: GPUBuffer): void {
     this.liveBytes -= buffer.size;
+    const recording = this.recording;
+    if (recording) {
+      // A buffer from before the step may still be read by the step's commands: not reused yet.
+      if (recording.acquired.has(buffer)) this.idle.put(buffer);
+      else recording.held.add(buffer);
+      return;
+    }
     this.idle.put(buffer);
+    this.trim();
+  }
+
+  private trim(): void {
     if (this.idle.bytes > this.budget) this.retire(this.idle.trim(this.budget));
+  }
+
+  /** Ends a recording: the buffers it held back become idle, except those taken back live (`revive`). */
+  endRecording(recording: Recording): void {
+    if (this.recording === recording) this.recording = null;
+    for (const buffer of recording.held) this.idle.put(buffer);
+    recording.held.clear();
+    this.trim();
+  }
+
+  /** Takes back as live a buffer released during a recording (a variable's value before the step). */
+  revive(recording: Recording, buffer: GPUBuffer): void {
+    recording.held.delete(buffer);
+    this.liveBytes += buffer.size;
+  }
+
+  /** Takes an idle buffer out of the pool for a captured step's own use; false if it is not idle. */
+  claim(buffer: GPUBuffer): boolean {
+    if (!this.idle.remove(buffer)) return false;
+    this.claimedBytes += buffer.size;
+    return true;
+  }
+
+  /** Gives back a claimed buffer. */
+  unclaim(buffer: GPUBuffer): void {
+    this.claimedBytes -= buffer.size;
+    this.idle.put(buffer);
+    this.trim();
+  }
+
+  /** Counts a live buffer that a captured step keeps (its inputs, its results) as claimed. */
+  hold(buffer: GPUBuffer): void {
+    this.liveBytes -= buffer.size;
+    this.claimedBytes += buffer.size;
+  }
+
+  /** Counts a held buffer as live again, before its storage is released. */
+  unhold(buffer: GPUBuffer): void {
+    this.claimedBytes -= buffer.size;
+    this.liveBytes += buffer.size;
+  }
+
+  /** A uniform buffer for a captured step's uniforms, reused across steps like storage buffers. */
+  acquireUniform(bytes: number): GPUBuffer {
+    const size = sizeClass(bytes);
+    return this.idleUniforms.take(size) ?? this.device.createBuffer({ size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  }
+
+  releaseUniform(buffer: GPUBuffer): void {
+    this.idleUniforms.put(buffer);
+    this.retire(this.idleUniforms.trim(UNIFORM_BUDGET));
   }
 
   /** Destroys every idle buffer and restarts the budget from the bytes live now. */
   releaseAll(): void {
     this.retire(this.idle.trim(0));
+    this.retire(this.idleUniforms.trim(0));
     this.peakLiveBytes = this.liveBytes;
   }
 

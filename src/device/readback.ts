@@ -38,6 +38,7 @@ export async function readStorage(src: Storage, bytes: number): Promise<ArrayBuf
   if (bytes === 0) return new ArrayBuffer(0);
   const e = engine();
   const d = e.device;
+  if (e.stream.recording) e.stream.recording.unreplayable = 'it reads a tensor back';
   const buffer = e.staging.acquire(bytes);
   e.stream.copy(src.buffer, 0, buffer, 0, Math.min(Math.ceil(bytes / 16) * 16, src.buffer.size));
   e.stream.flush();

@@ -20,6 +20,16 @@ export class Storage {
     this.refs++;
     return this;
   }
+  /**
+   * Takes back a storage released while a step was being captured (a variable's value before the
+   * step, which its replays keep the variable in).
+   */
+  revive(): void {
+    const recording = engine().pool.recording;
+    if (this.refs !== 0 || !recording?.held.has(this.buffer)) throw new Error('revive: the storage was not released during this capture.');
+    engine().pool.revive(recording, this.buffer);
+    this.refs = 1;
+  }
   release(): void {
     if (--this.refs === 0 && isLiveGeneration(this.generation)) engine().pool.release(this.buffer);
   }

@@ -1,4 +1,5 @@
 import { WebgradError } from '../errors';
+import type { Recording } from './capture';
 import type { Engine } from './engine';
 
 /**
@@ -18,6 +19,8 @@ const MAX_DISPATCHES_PER_SUBMIT = 2048;
 interface Batch {
   encoder: GPUCommandEncoder;
   pass: GPUComputePassEncoder | null;
+  /** The pipeline the open pass has set (a run of dispatches of one kernel sets it once). */
+  pipeline: GPUComputePipeline | null;
   arenaUsed: number;
   dispatches: number;
 }
@@ -32,6 +35,8 @@ export class CommandStream {
   readonly uniformAlign: number;
   /** Compute dispatches since the engine started. */
   dispatchCount = 0;
+  /** The step being captured (src/tensor/compile_step.ts): every command is also recorded there. */
+  recording: Recording | null = null;
   private batch: Batch | null = null;
   private flushScheduled = false;
   private readonly gpuErrors: string[] = [];
@@ -52,7 +57,7 @@ export class CommandStream {
 
   private open(): Batch {
     if (!this.batch) {
-      this.batch = { encoder: this.device.createCommandEncoder(), pass: null, arenaUsed: 0, dispatches: 0 };
+      this.batch = { encoder: this.device.createCommandEncoder(), pass: null, pipeline: null, arenaUsed: 0, dispatches: 0 };
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         queueMicrotask(() => {
@@ -89,8 +94,14 @@ export class CommandStream {
       this.endPass(b);
       b.pass = b.encoder.beginComputePass({ timestampWrites: profiler.slot(pipeline.label) });
     }
-    b.pass ??= b.encoder.beginComputePass();
-    b.pass.setPipeline(pipeline);
+    if (!b.pass) {
+      b.pass = b.encoder.beginComputePass();
+      b.pipeline = null;
+    }
+    if (b.pipeline !== pipeline) {
+      b.pass.setPipeline(pipeline);
+      b.pipeline = pipeline;
+    }
     b.pass.setBindGroup(0, bindGroup);
     if (x > 0 && y > 0 && z > 0) b.pass.dispatchWorkgroups(x, y, z);
     if (profiler) this.endPass(b);
@@ -115,6 +126,7 @@ export class CommandStream {
   /** Copies `bytes` from `src` to `dst` in stream order. */
   copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
     if (bytes === 0) return;
+    this.recording?.copy(src, srcOffset, dst, dstOffset, bytes);
     this.encoder().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
   }
 
@@ -122,6 +134,7 @@ export class CommandStream {
   upload(dst: GPUBuffer, data: ArrayBufferView): void {
     const bytes = data.byteLength;
     if (bytes === 0) return;
+    this.recording?.upload(dst, data);
     if (bytes <= UPLOAD_IN_ARENA_MAX) {
       const offset = this.reserve(bytes, 4);
       this.arenaBytes.set(new Uint8Array(data.buffer, data.byteOffset, bytes), offset);

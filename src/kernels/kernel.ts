@@ -1,4 +1,5 @@
 import { engine } from '../device/engine';
+import type { Pipelines } from '../device/pipelines';
 import { Storage } from '../device/storage';
 import { InvalidArgumentError, ResourceLimitError } from '../errors';
 
@@ -103,6 +104,12 @@ export interface Launch<U extends UniformDecl, B extends Record<string, BindingD
   bindings: { [K in keyof B]: Bindable | Storage | null };
   /** Workgroups along x, y, z. */
   groups: readonly [number, number?, number?];
+  /**
+   * Uniforms that change from step to step (a seed, an optimizer's bias correction): a captured
+   * step (compileStep) calls this on every replay and writes the fields it returns over the ones
+   * recorded. Without it, the uniforms replay as they were.
+   */
+  refresh?: () => Partial<UniformValues<U>>;
 }
 
 /** How one uniform field is written: its offset in 32-bit words and its kind. */
@@ -172,6 +179,10 @@ export function grid(count: number): [number, number] {
   return [Math.ceil(groups / y), y];
 }
 
+/** Maps from an entry, a variant, then each override's value in turn, to the pipeline (under PIPELINE). */
+type PipelineTree = Map<unknown, PipelineTree | GPUComputePipeline>;
+const PIPELINE = Symbol('pipeline');
+
 export class Kernel<
   U extends UniformDecl = UniformDecl,
   B extends Record<string, BindingDecl> = Record<string, BindingDecl>,
@@ -188,6 +199,8 @@ export class Kernel<
   private readonly overrideNames: string[];
   /** Invocations per workgroup, when the size is fixed by the declaration. */
   private readonly fixedThreads: number | undefined;
+  /** The pipelines built on the current engine's device, with what each was built for. */
+  private built: { pipelines: Pipelines; tree: PipelineTree } | null = null;
   /** Bindings whose element type an alias names, with the dtype the WGSL file spells out. */
   private readonly aliased: Array<{ name: keyof B & string; alias: string; spelled: ElementType }>;
 
@@ -227,7 +240,6 @@ export class Kernel<
     return grid(Math.ceil(n / 4) / block);
   }
 
-  /** The pipeline for an entry and constants, built once per device. */
   /** The WGSL of a variant: each aliased element type set as `types` gives it (in binding order). */
   private variantCode(types: readonly ElementType[]): string {
     let code = this.code;
@@ -237,11 +249,27 @@ export class Kernel<
     return code;
   }
 
+  /**
+   * The pipeline for an entry, a variant and override values: found in a tree of maps keyed by
+   * those values in turn (no key string is built per launch), else built once and kept by the
+   * engine under its string key.
+   */
   private pipeline(entry: string, constants: OverrideValues<O> | undefined, variant: string, types: readonly ElementType[]): GPUComputePipeline {
-    let key = `${this.label}${variant}:${entry}`;
-    if (constants) for (const name of this.overrideNames) key += `,${constants[name] ?? ''}`;
     const pipelines = engine().pipelines;
-    return pipelines.pipeline(key, () => {
+    if (this.built?.pipelines !== pipelines) this.built = { pipelines, tree: new Map() };
+    const names = this.overrideNames;
+    let node = this.built.tree;
+    for (let i = -2; i < names.length; i++) {
+      const k = i === -2 ? entry : i === -1 ? variant : constants?.[names[i]];
+      let next = node.get(k);
+      if (next === undefined) node.set(k, (next = new Map()));
+      node = next as PipelineTree;
+    }
+    const found = node.get(PIPELINE);
+    if (found) return found as GPUComputePipeline;
+    let key = `${this.label}${variant}:${entry}`;
+    if (constants) for (const name of names) key += `,${constants[name] ?? ''}`;
+    const pipe = pipelines.pipeline(key, () => {
       const values: Record<string, number> = {};
       if (constants) {
         for (const [k, v] of Object.entries(constants)) if (v !== undefined) values[k] = Number(v);
@@ -256,6 +284,8 @@ export class Kernel<
         },
       };
     });
+    node.set(PIPELINE, pipe);
+    return pipe;
   }
 
   /**
@@ -272,7 +302,9 @@ export class Kernel<
       const bound = args.bindings[name];
       let storage: Storage;
       if (bound === null) {
-        buffers.push(e.pipelines.placeholder(i + 1));
+        const placeholder = e.pipelines.placeholder(i + 1);
+        e.stream.recording?.permanent.add(placeholder);
+        buffers.push(placeholder);
         continue;
       }
       if (bound instanceof Storage) storage = bound;
@@ -301,17 +333,29 @@ export class Kernel<
     const pipe = this.pipeline(args.entry ?? this.decl.entries[0], args.constants, variant, types);
     const stream = e.stream;
     const offset = stream.reserve(this.uniformBytes);
-    this.writeUniforms(stream.arenaU32, stream.arenaI32, stream.arenaF32, offset / 4, args.uniforms as Record<string, unknown>);
+    const base = offset / 4;
+    stream.arenaU32.fill(0, base, base + this.uniformBytes / 4);
+    this.writeFields(stream.arenaU32, stream.arenaI32, stream.arenaF32, base, args.uniforms as Record<string, unknown>);
     const group = e.pipelines.bindGroup(pipe, stream.arenaGpu, offset, this.uniformBytes, buffers);
     const [x, y = 1, z = 1] = args.groups;
+    const recording = stream.recording;
+    if (recording) {
+      for (const name of this.bindingNames) {
+        const bound = args.bindings[name];
+        if (bound !== null) recording.bind(bound instanceof Storage ? bound : bound.storageFor(args.op), bound);
+      }
+      const at = recording.dispatch(pipe, buffers, stream.arenaBytes.subarray(offset, offset + this.uniformBytes), x, y, z);
+      const refresh = args.refresh;
+      if (refresh) recording.eachReplay(() => this.writeFields(recording.u32, recording.i32, recording.f32, at, refresh() as Record<string, unknown>));
+    }
     stream.dispatch(pipe, group, x, y, z);
   }
 
-  private writeUniforms(u32: Uint32Array, i32: Int32Array, f32: Float32Array, base: number, values: Record<string, unknown>): void {
-    const zeros = (this.uniformBytes / 4) | 0;
-    u32.fill(0, base, base + zeros);
+  /** Writes the uniform fields given in `values` (the others keep what is there) at word `base`. */
+  private writeFields(u32: Uint32Array, i32: Int32Array, f32: Float32Array, base: number, values: Record<string, unknown>): void {
     for (const w of this.writers) {
       const v = values[w.key];
+      if (v === undefined) continue;
       switch (w.kind) {
         case 'u32':
           u32[base + w.word] = (v as number) >>> 0;

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../errors';
 import { greaterEqual, mul } from '../ops/binary';
-import { randomUniform } from '../tensor/create';
+import { uniformNoise } from '../tensor/create';
 import type { Tensor } from '../tensor/tensor';
 import { type CallOptions, checkLayerArgs, Layer, type LayerArgs, type LayerConfig, type LayerShape } from './layer';
 
@@ -49,8 +49,7 @@ export class Dropout extends Layer {
 
   override call(x: Tensor, { training }: CallOptions): Tensor {
     if (!training || this.rate === 0) return x;
-    const seed = this.seed === undefined ? undefined : (Math.abs(Math.floor(this.seed)) + this.applies++ * SEED_STRIDE) % 2 ** 52;
-    const u = randomUniform(x.shape, { seed });
+    const u = uniformNoise(x.shape, () => (this.seed === undefined ? undefined : (Math.abs(Math.floor(this.seed)) + this.applies++ * SEED_STRIDE) % 2 ** 52));
     const kept = greaterEqual(u, this.rate);
     const mask = mul(kept, 1 / (1 - this.rate));
     const y = mul(x, mask);

@@ -106,8 +106,12 @@ export function slotCount(u: UpdateRule): number {
   return kernelOf(u).slots;
 }
 
-/** Encodes the update of every variable of `updates` by rule `u`, in as few dispatches as the bindings allow. */
-export function applyUpdate(u: UpdateRule, updates: readonly VariableUpdate[]): void {
+/**
+ * Encodes the update of every variable of `updates` by rule `u`, in as few dispatches as the
+ * bindings allow. `next` gives the rule of a replayed step (compileStep): its hyperparameters
+ * may change per step (Adam's bias correction), its kind may not.
+ */
+export function applyUpdate(u: UpdateRule, updates: readonly VariableUpdate[], next?: () => UpdateRule): void {
   const kernel = kernelOf(u);
   for (const { variable, gradient, slots } of updates) {
     if (slots.length !== kernel.slots) throw new WebgradError(`applyGradients: '${variable.name}' has ${slots.length} slots, the ${u.rule} update takes ${kernel.slots}.`);
@@ -121,7 +125,7 @@ export function applyUpdate(u: UpdateRule, updates: readonly VariableUpdate[]): 
   // variable whose storage clashes with what the group binds already starts a new dispatch.
   let group: Group = [];
   const run = () => {
-    if (group.length) encodeGroup(kernel, group, scales);
+    if (group.length) encodeGroup(kernel, group, scales, next);
     group = [];
   };
   for (const [index, update] of updates.entries()) {
@@ -142,7 +146,12 @@ export function applyUpdate(u: UpdateRule, updates: readonly VariableUpdate[]): 
 type Group = Array<{ update: VariableUpdate; scale: number; storages: Storage[] }>;
 
 /** One dispatch updating the variables of `group`; the slots it leaves unused get placeholders. */
-function encodeGroup({ kernel, constants, header, slots: perSlots, perDispatch, paramSlots, scales: scalesName }: UpdateKernel, group: Group, scales: Storage | null): void {
+function encodeGroup(
+  { kernel, constants, header, slots: perSlots, perDispatch, paramSlots, scales: scalesName }: UpdateKernel,
+  group: Group,
+  scales: Storage | null,
+  next: (() => UpdateRule) | undefined,
+): void {
   let total = 0;
   const slots: Array<{ end: number; l1: number; l2: number; scale: number }> = [];
   for (const { update, scale } of group) {
@@ -158,7 +167,8 @@ function encodeGroup({ kernel, constants, header, slots: perSlots, perDispatch, 
     for (let b = 0; b < perVariable; b++) bindings[names[s * perVariable + b]] = group[s]?.storages[b] ?? null;
   }
   if (scalesName) bindings[scalesName] = scales;
-  kernel.launch({ op: 'applyGradients', constants, uniforms: { ...header, total, slots }, bindings, groups: kernel.blocks(4 * total) });
+  const refresh = next && (() => kernelOf(next()).header);
+  kernel.launch({ op: 'applyGradients', constants, uniforms: { ...header, total, slots }, bindings, groups: kernel.blocks(4 * total), refresh });
 }
 
 /** Lanes of a partial-sum workgroup, and vec4s of a chunk (shaders/optimizer_norm.wgsl). */

@@ -14,12 +14,18 @@ const storageOf = (x: Tensor | Storage, op: string): Storage => (x instanceof St
 export function copyElements(src: Tensor | Storage, srcOffset: number, dst: Tensor | Storage, dstOffset: number, count: number, op: string): void {
   const from = storageOf(src, op);
   const to = storageOf(dst, op);
-  engine().stream.copy(from.buffer, 4 * srcOffset, to.buffer, 4 * dstOffset, 4 * count);
+  const stream = engine().stream;
+  stream.recording?.bind(from, src);
+  stream.recording?.bind(to, dst);
+  stream.copy(from.buffer, 4 * srcOffset, to.buffer, 4 * dstOffset, 4 * count);
 }
 
 /** Writes `data` to the start of `dst`, after everything encoded so far and before what follows. */
 export function writeElements(dst: Tensor | Storage, data: Float32Array | Int32Array | Uint32Array, op: string): void {
-  engine().stream.upload(storageOf(dst, op).buffer, data);
+  const to = storageOf(dst, op);
+  const stream = engine().stream;
+  stream.recording?.bind(to, dst);
+  stream.upload(to.buffer, data);
 }
 
 /** A copy of `t` in a buffer of its own (the value now, whatever later writes `t`). */

@@ -134,7 +134,11 @@ function seedWords(seed: number): [number, number] {
   return [fmix32(lo ^ fmix32(hi)), ((fmix32(hi ^ fmix32(lo)) & 0x3fffffff) | 0x40000000) >>> 0];
 }
 
-function random(op: string, shape: Shape, dist: 0 | 1 | 2, lo: number, hi: number, seed: number | undefined): Tensor {
+/**
+ * `seed` fixes the stream; without one each call draws a fresh seed, and so does each replay of a
+ * compiled step (src/tensor/compile_step.ts), unless `nextSeed` says what each call's seed is.
+ */
+function random(op: string, shape: Shape, dist: 0 | 1 | 2, lo: number, hi: number, seed: number | undefined, nextSeed?: () => number | undefined): Tensor {
   checkShape(shape, op);
   for (const [name, v] of [['first parameter', lo], ['second parameter', hi]] as const) {
     if (!Number.isFinite(v)) throw new InvalidArgumentError(`${op}: ${name} must be finite, got ${v}.`);
@@ -151,8 +155,27 @@ function random(op: string, shape: Shape, dist: 0 | 1 | 2, lo: number, hi: numbe
     uniforms: { n: t.size, seed_lo: seedLo, seed_hi: seedHi, lo, hi },
     bindings: { out: t },
     groups: randomKernel.threads(t.size),
+    refresh: nextSeed
+      ? () => seedUniforms(nextSeed() ?? freshSeed())
+      : seed === undefined
+        ? () => seedUniforms(freshSeed())
+        : undefined,
   });
   return t;
+}
+
+function seedUniforms(seed: number): { seed_lo: number; seed_hi: number } {
+  const [seed_lo, seed_hi] = seedWords(seed);
+  return { seed_lo, seed_hi };
+}
+
+/**
+ * Uniform values in [0, 1) for a layer that draws anew on every call (dropout's masks): `nextSeed`
+ * gives each draw's seed (undefined: a fresh one), and is called again on every replay of a
+ * compiled step, so replays draw what calls would.
+ */
+export function uniformNoise(shape: Shape, nextSeed: () => number | undefined): Tensor {
+  return random('randomUniform', shape, 0, 0, 1, nextSeed(), nextSeed);
 }
 
 export function randomUniform(shape: Shape, opts: { minval?: number; maxval?: number; seed?: number } = {}): Tensor {

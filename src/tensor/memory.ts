@@ -6,7 +6,10 @@ export interface MemoryInfo {
   numTensors: number;
   /** Bytes of GPU buffers held by live tensors (size classes, see pool.ts). */
   numBytes: number;
-  /** Bytes of free buffers kept for reuse (at most `max(64 MiB, the peak of numBytes)`). */
+  /**
+   * Bytes of free buffers kept for reuse (at most `max(64 MiB, the peak of numBytes)`), and of the
+   * buffers compiled steps keep for their replays.
+   */
   numPooledBytes: number;
   /** Bytes of the mappable buffers that readbacks copy into (at most 32 MiB idle). */
   numStagingBytes: number;
@@ -19,20 +22,22 @@ export function memory(): MemoryInfo {
   return {
     numTensors: liveTensorCount(),
     numBytes: e.pool.liveBytes,
-    numPooledBytes: e.pool.pooledBytes,
+    numPooledBytes: e.pool.pooledBytes + e.pool.claimedBytes,
     numStagingBytes: e.staging.bytes,
     numDispatches: e.stream.dispatchCount,
   };
 }
 
 /**
- * Frees every GPU buffer that no tensor holds: the pool's idle buffers and the idle readback
- * buffers (work already encoded is submitted first). Live tensors are untouched; the next steps
+ * Frees every GPU buffer that no tensor holds: the pool's idle buffers, the idle readback
+ * buffers and what compiled steps keep for their replays (work already encoded is submitted
+ * first; such a step is captured again on a later call). Live tensors are untouched; the next steps
  * make the buffers they need afresh. The pool's budget restarts from the bytes live now.
  */
 export function releaseMemory(): void {
   const e = engine();
   e.stream.flush();
+  for (const step of [...e.captured]) step.dispose();
   e.pool.releaseAll();
   e.staging.releaseAll();
   e.pipelines.forgetBindGroups();

@@ -1,3 +1,4 @@
+import { engine, isLiveGeneration } from '../device/engine';
 import { Storage } from '../device/storage';
 import { InvalidArgumentError, ShapeError } from '../errors';
 import { fmt, sameShape } from './shape';
@@ -44,6 +45,8 @@ export class Variable extends Tensor {
   /** Takes ownership of `next` as the new value (used by fused optimizer kernels). */
   adopt(next: Storage): void {
     const old = this.currentStorage;
+    const recording = isLiveGeneration(old.generation) ? engine().stream.recording : null;
+    if (recording && !recording.adopted.has(this)) recording.adopted.set(this, old);
     this.currentStorage = next;
     old.release();
   }

@@ -14,7 +14,7 @@ import { sparseLabelClasses } from './labels';
 import { type Logs, logKeys, LogSums } from './logs';
 import { type EvaluateOptions, evaluateSettings, type FitOptions, fitSettings, type PredictOptions } from './options';
 import { Progress } from './progress';
-import { forward, logBatch, type TrainableModel, trainStep } from './step';
+import { compileTrainStep, forward, logBatch, type TrainableModel } from './step';
 
 export interface History {
   epoch: number[];
@@ -116,6 +116,7 @@ async function fit(model: TrainableModel, c: Compiled | undefined, x: Data | Dat
   let sums: LogSums | undefined;
   let order: Tensor | null = null;
   let floats: Array<Tensor | null> = [];
+  let step: ReturnType<typeof compileTrainStep> | undefined;
   try {
     if (validationData) valData = dataOf(op, model, validationData[0], validationData[1], 'validationData ');
     const { trainRows, validation } = splitRows(xs, ys, valData && [tensorsOf(valData.xs), tensorsOf(valData.ys)], validationSplit);
@@ -128,6 +129,7 @@ async function fit(model: TrainableModel, c: Compiled | undefined, x: Data | Dat
     const steps = Math.ceil(trainRows / batchSize);
     const progress = new Progress(verbose, epochs, steps);
     sums = new LogSums(logKeys(compiled), validation ? 2 : 1);
+    const trainBatch = (step = compileTrainStep(model, compiled, xs.length, sums));
     const random = seededRandom(seed ?? Math.floor(Math.random() * 2 ** 32));
     const history: History = {
       epoch: [],
@@ -149,7 +151,11 @@ async function fit(model: TrainableModel, c: Compiled | undefined, x: Data | Dat
         const start = b * batchSize;
         const count = Math.min(batchSize, trainRows - start);
         for (const cb of callbacks) await cb.onBatchBegin?.(b, { batch: b, size: count });
-        trainStep(model, compiled, () => batchOf(shuffled, ys, order, start, count), sums, 0);
+        tidy(() => {
+          const [xb, yb] = batchOf(shuffled, ys, order, start, count);
+          trainBatch(...xb, ...yb);
+        });
+        submit();
         seen += count;
         if (batchLogs) {
           const running = sums.means(await sums.sums.data(), 0, seen);
@@ -177,6 +183,7 @@ async function fit(model: TrainableModel, c: Compiled | undefined, x: Data | Dat
     for (const cb of callbacks) await cb.onTrainEnd?.({ ...logs });
     return history;
   } finally {
+    step?.dispose();
     order?.dispose();
     sums?.dispose();
     for (const t of floats) t?.dispose();
@@ -212,18 +219,31 @@ async function trainOnBatch(model: TrainableModel, c: Compiled | undefined, x: D
   const compiled = checkCompiled('trainOnBatch', c, namesOf(model).outputs);
   const data = dataOf('trainOnBatch', model, x, y);
   const [xs, ys] = [tensorsOf(data.xs), tensorsOf(data.ys)];
-  let sums: LogSums | undefined;
+  let sums: Tensor | undefined;
   try {
     const classes = sparseLabelClasses(model, compiled, xs, ys, xs[0].shape[0]);
     await checkFinite('trainOnBatch', checked(model, data, classes));
-    sums = new LogSums(logKeys(compiled), 1);
     // No submit of its own: the readback's copy joins the step's batch, one submit in all.
-    trainStep(model, compiled, () => [xs, ys], sums, 0, false);
-    return sums.means(await sums.sums.data(), 0, xs[0].shape[0]);
+    sums = trainOnBatchStep(model, compiled, xs.length)(...xs, ...ys) as Tensor;
+    const values = await sums.data();
+    const rows = xs[0].shape[0];
+    return Object.fromEntries(logKeys(compiled).map((k, i) => [k, values[i] / rows]));
   } finally {
     sums?.dispose();
     release(...data.xs, ...data.ys);
   }
+}
+
+/** Each model's compiled trainOnBatch step, kept from call to call while its compile and inputs stay. */
+const trainOnBatchSteps = new WeakMap<TrainableModel, { c: Compiled; inputs: number; step: ReturnType<typeof compileTrainStep> }>();
+
+function trainOnBatchStep(model: TrainableModel, c: Compiled, inputs: number): ReturnType<typeof compileTrainStep> {
+  const kept = trainOnBatchSteps.get(model);
+  if (kept && kept.c === c && kept.inputs === inputs) return kept.step;
+  kept?.step.dispose();
+  const step = compileTrainStep(model, c, inputs, null);
+  trainOnBatchSteps.set(model, { c, inputs, step });
+  return step;
 }
 
 /** The model's outputs (training false) for every sample, computed batch by batch: one tensor per output. */

@@ -5,6 +5,7 @@
 import { checkOptionKeys, didYouMean, InvalidArgumentError, ShapeError, show } from '../errors';
 import { applyUpdate, type GradientClip, slotCount, type UpdateRule } from '../ops/optimizer_update';
 import type { PenaltyFactors } from '../ops/penalty';
+import { eachReplay } from '../tensor/compile_step';
 import { zeros } from '../tensor/create';
 import { fmt, sameShape } from '../tensor/shape';
 import { keep, Tensor } from '../tensor/tensor';
@@ -171,8 +172,11 @@ export abstract class Optimizer {
     // The schedule sees the iteration count before this update (Keras's `iterations`), from 0.
     const rule: UpdateRule = { ...this.rule(t, this.learningRate), clip: this.clip };
     const slots = slotCount(rule);
-    applyUpdate(rule, live.map(([gradient, variable]) => ({ variable, gradient, slots: this.slotsOf(variable, slots), penalty: penalties?.get(variable) })));
+    const updates = live.map(([gradient, variable]) => ({ variable, gradient, slots: this.slotsOf(variable, slots), penalty: penalties?.get(variable) }));
+    // A replayed step (compileStep) asks for each later step's rule: its rate and bias correction.
+    applyUpdate(rule, updates, () => ({ ...this.rule(this.iterations + 1, this.learningRate), clip: this.clip }));
     this.iterations = t;
+    eachReplay(() => this.iterations++);
   }
 
   private pairUp(grads: Array<Tensor | null> | GradientPairs, vars: Variable[] | undefined): Array<[Tensor | null, Variable]> {

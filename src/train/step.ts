@@ -1,6 +1,7 @@
 // The forward pass with its loss and penalties, and the training step built on it: forward under
 // a tape, one backward pass, then the fused optimizer update with L1/L2 penalties folded in. A
-// step is plain synchronous code, encoded into one command batch and submitted once.
+// step is plain synchronous code, encoded into one command batch and submitted once, and compiled
+// (compileStep) so that its later calls replay the commands of an earlier one.
 import { GradientTape } from '../autodiff/tape';
 import { InvalidArgumentError } from '../errors';
 import { type PenaltyFactors, penaltyTermOf } from '../ops/penalty';
@@ -8,11 +9,11 @@ import { mul } from '../ops/binary';
 import { addN } from '../ops/nn';
 import { mean, sum } from '../ops/reduce';
 import { reshape } from '../ops/shape_ops';
-import { submit } from '../tensor/copy';
+import { type CompiledStep, compileStep } from '../tensor/compile_step';
 import { Tensor, tidy } from '../tensor/tensor';
 import { Variable } from '../tensor/variable';
 import type { Compiled } from './compile';
-import type { LogSums } from './logs';
+import { LogSums, logKeys } from './logs';
 
 /** What training needs of a model: Model delegates here. */
 export interface TrainableModel {
@@ -80,16 +81,16 @@ export function logBatch(sums: LogSums, section: number, c: Compiled, y: Tensor[
 }
 
 /**
- * One training step, submitted at its end unless `submit` is false. The gradients leave the inner
- * tidy alone, so the forward values (and any view of a weight) are freed before the optimizer
- * runs: its kernels then find each weight's buffer unshared and update it in place.
+ * One training step on inputs `x` and targets `y`, its logs added into `section` of `sums`. The
+ * gradients leave the inner tidy alone, so the forward values (and any view of a weight) are freed
+ * before the optimizer runs: its kernels then find each weight's buffer unshared and update it in
+ * place.
  */
-export function trainStep(model: TrainableModel, c: Compiled, batch: () => [Tensor[], Tensor[]], sums: LogSums, section: number, submitAfter = true): void {
+export function trainStep(model: TrainableModel, c: Compiled, x: Tensor[], y: Tensor[], sums: LogSums, section: number): void {
   tidy(() => {
     let vars: Variable[] = [];
     let folded = new Map<Variable, PenaltyFactors>();
     const grads = tidy(() => {
-      const [x, y] = batch();
       const tape = new GradientTape();
       try {
         const f = tape.record(() => forward(model, c, x, y, true));
@@ -108,7 +109,30 @@ export function trainStep(model: TrainableModel, c: Compiled, batch: () => [Tens
     });
     if (vars.length) c.optimizer.applyGradientsWithPenalties(grads, vars, folded);
   });
-  if (submitAfter) submit();
+}
+
+/**
+ * fit's and trainOnBatch's step, compiled (compileStep): called with the batch's inputs then its
+ * targets, it runs `trainStep` the first times and replays it after, so a step costs little
+ * JavaScript. With `sums`, the logs go there (section 0); without, each call returns a tensor of
+ * the batch's log sums. A change of the model's trainable weights captures the step again.
+ */
+export function compileTrainStep(model: TrainableModel, c: Compiled, inputs: number, sums: LogSums | null): CompiledStep<Tensor[], Tensor | void> {
+  return compileStep(
+    (...xy: Tensor[]): Tensor | void => {
+      const [x, y] = [xy.slice(0, inputs), xy.slice(inputs)];
+      if (sums) return trainStep(model, c, x, y, sums, 0);
+      const own = new LogSums(logKeys(c), 1);
+      try {
+        trainStep(model, c, x, y, own, 0);
+      } catch (err) {
+        own.dispose();
+        throw err;
+      }
+      return own.sums;
+    },
+    { state: () => model.trainableWeights },
+  );
 }
 
 /**
