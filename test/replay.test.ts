@@ -178,6 +178,23 @@ describe('compileStep', () => {
     expectSameBits(replayed.weights, plain.weights);
     expect(replayed.calls).toBeLessThan(plain.calls);
   });
+
+  it('learning-rate schedules and gradient clipping replay as on the ordinary path, for every clip mode', async () => {
+    const decay = () => wg.optimizers.schedules.exponentialDecay({ initialLearningRate: 0.05, decaySteps: 2, decayRate: 0.5 });
+    const cosine = () => wg.optimizers.schedules.cosineDecay({ initialLearningRate: 0.05, decaySteps: 6, warmupTarget: 0.1, warmupSteps: 2 });
+    const optimizers: Array<() => wg.Optimizer> = [
+      () => wg.optimizers.adam({ learningRate: decay(), clipnorm: 0.05 }),
+      () => wg.optimizers.sgd({ learningRate: cosine(), momentum: 0.5, globalClipnorm: 0.1 }),
+      () => wg.optimizers.rmsprop({ learningRate: (step: number) => 0.01 / (1 + step), clipvalue: 0.01 }),
+    ];
+    for (const optimizer of optimizers) {
+      const replayed = await tapeRun(true, { optimizer });
+      const plain = await tapeRun(false, { optimizer });
+      expect(bits(replayed.losses)).toEqual(bits(plain.losses));
+      expectSameBits(replayed.weights, plain.weights);
+      expect([replayed.calls, plain.calls]).toEqual([2, 8]);
+    }
+  });
 });
 
 describe('assignments and fallbacks', () => {
@@ -334,5 +351,43 @@ describe('fit and trainOnBatch replay their step', () => {
     expectSameBits(replayed.weights, plain.weights);
     // Of 12 steps, 8 in batches of 8 and 4 of 6, each shape runs twice before it replays: 8 replays.
     expect(plain.calls - replayed.calls).toBe(8);
+  });
+
+  it('fit with batch normalization: moving statistics, history and weights match bit for bit', async () => {
+    const run = (on: boolean) =>
+      withCapture(on, async () => {
+        const m = wg.sequential({
+          layers: [
+            wg.layers.dense({ units: 16, inputShape: [12], useBias: false }),
+            wg.layers.batchNormalization({ momentum: 0.8, gammaRegularizer: wg.regularizers.l2(1e-3) }),
+            wg.layers.activation({ activation: 'relu' }),
+            wg.layers.dense({ units: 4 }),
+          ],
+        });
+        m.build([null, 12]);
+        // Weights in order: kernel, gamma, beta, moving mean (0), moving variance (1), kernel, bias.
+        const init = m.getWeights().map((w, i) => {
+          const values = i === 3 ? new Float32Array(w.size) : i === 4 ? new Float32Array(w.size).fill(1) : randomArray(w.size, 200 + i, -0.4, 0.4);
+          return wg.tensor(values, [...w.shape]);
+        });
+        m.setWeights(init);
+        for (const t of init) t.dispose();
+        m.compile({ optimizer: wg.optimizers.sgd({ learningRate: 0.05 }), loss: ce });
+        const applies = vi.spyOn(m, 'apply');
+        const { x, y } = data(16, 9);
+        const history = await m.fit(x, y, { epochs: 3, batchSize: 4, shuffle: true, seed: 3, verbose: 0 });
+        const weights = await weightsOf(m);
+        const calls = applies.mock.calls.length;
+        for (const t of [x, y]) t.dispose();
+        m.dispose();
+        return { history: history.history, weights, calls };
+      });
+    const replayed = await run(true);
+    const plain = await run(false);
+    for (const k of Object.keys(plain.history)) expect(bits(replayed.history[k]), k).toEqual(bits(plain.history[k]));
+    // gamma, beta, moving mean, moving variance among them: the statistics moved on every step.
+    expectSameBits(replayed.weights, plain.weights);
+    expect(Array.from(replayed.weights[3]).some((v) => v !== 0)).toBe(true);
+    expect(plain.calls - replayed.calls).toBe(10); // 12 steps of one shape: 2 run, 10 replay
   });
 });
