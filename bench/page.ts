@@ -24,6 +24,7 @@ import {
   type SuiteConfig,
   webgradVsBestPeer,
 } from './suite';
+import { type CnnFitSpec, cnnText, convText, parseCnn, parseConv } from './cnn';
 import { measureRoundTrip, type RoundTrip, roundTripText } from './round_trip';
 
 const ALL_ENGINES: Record<EngineId, Engine> = { webgrad: webgradEngine, tfjs: tfjsEngine, jax: jaxEngine };
@@ -91,6 +92,13 @@ export function parseConfig(search: string): { config: SuiteConfig; engines: Eng
     fitText === 'none' || fitText === ''
       ? null
       : { ...parseMlp(fitText, base), samples: Math.round(positiveNumber(p, 'samples', DEFAULT_CONFIG.fit!.samples)) };
+  const conv = (list('conv') ?? DEFAULT_CONFIG.conv.map(convText)).map(parseConv);
+  const cnn = (list('cnn') ?? DEFAULT_CONFIG.cnn.map(cnnText)).map((s) => parseCnn(s, base));
+  const cnnFitText = p.get('cnnFit') ?? cnnText(DEFAULT_CONFIG.cnnFit!);
+  const cnnFit: CnnFitSpec | null =
+    cnnFitText === 'none' || cnnFitText === ''
+      ? null
+      : { ...parseCnn(cnnFitText, base), samples: Math.round(positiveNumber(p, 'cnnSamples', DEFAULT_CONFIG.cnnFit!.samples)) };
   const engines = (list('engines') ?? Object.keys(ALL_ENGINES)).map((id) => {
     if (!(id in ALL_ENGINES)) throw new Error(`unknown engine "${id}" (choose from ${Object.keys(ALL_ENGINES).join(', ')})`);
     return id as EngineId;
@@ -100,6 +108,9 @@ export function parseConfig(search: string): { config: SuiteConfig; engines: Eng
       matmul,
       steps,
       fit,
+      conv,
+      cnn,
+      cnnFit,
       budgetMs: positiveNumber(p, 'budget', DEFAULT_CONFIG.budgetMs),
       minRuns: Math.max(1, Math.round(positiveNumber(p, 'minRuns', DEFAULT_CONFIG.minRuns))),
       maxRuns: Math.max(1, Math.round(positiveNumber(p, 'maxRuns', DEFAULT_CONFIG.maxRuns))),
@@ -171,14 +182,14 @@ function describe(m: Measurement): string {
 
 function renderCharts(rows: Row[], engines: EngineId[]) {
   const width = Math.min(560, Math.max(360, (document.body.clientWidth - 64) / 2));
-  const matmuls = rows.filter((r) => r.kind === 'matmul');
-  const training = rows.filter((r) => r.kind !== 'matmul');
+  const matmuls = rows.filter((r) => r.unit === 'GFLOP/s');
+  const training = rows.filter((r) => r.unit !== 'GFLOP/s');
   const matEl = $('chart-matmul');
   const trainEl = $('chart-train');
   matEl.innerHTML = trainEl.innerHTML = '';
   if (matmuls.length) {
     groupedBars(matEl, {
-      title: 'Square matmul, GFLOP/s (higher is faster)',
+      title: 'Matmul and convolution, GFLOP/s (higher is faster)',
       yLabel: 'GFLOP/s',
       width,
       groups: matmuls.map((r) => r.short),

@@ -2,8 +2,19 @@ import conv2dSource from '../../shaders/conv2d.wgsl';
 import conv2dDirectSource from '../../shaders/conv2d_direct.wgsl';
 import conv2dFilterSource from '../../shaders/conv2d_filter.wgsl';
 import depthwiseSource from '../../shaders/depthwise.wgsl';
+import identity from '../../shaders/unary_identity.wgsl';
+import { floatBits } from './float_bits';
 import { defineKernel } from './kernel';
 import { unaryCodes, unaryMath } from './unary';
+
+/**
+ * As the matmuls (kernels/matmul.ts), each convolution with an activation epilogue is declared
+ * twice: with unary_math.wgsl appended, for a fused activation, and plain (the identity's unary_f),
+ * for everything else: the backward passes and convolutions without an activation. The elementwise
+ * code, though never reached, slows the register kernels in Chromium (bench/README.md).
+ */
+const plainEpilogue: readonly string[] = [identity, floatBits];
+const activationCodes = { override: 'ACTIVATION', codes: unaryCodes } as const;
 
 /**
  * The uniforms of every 2-D convolution kernel: a GEMM C [M, N] (sliced per split for the filter
@@ -47,17 +58,17 @@ const convBindings = {
 const registerOverrides = { WG_X: 'u32', WG_Y: 'u32', ROW_GROUPS: 'u32', COL_VECS: 'u32' } as const;
 
 /** Forward pass and input gradient as an implicit GEMM in registers, for CPU adapters (shaders/conv2d.wgsl). */
-export const conv2dKernel = defineKernel({
+const register = {
   shader: 'conv2d',
   source: conv2dSource,
-  includes: unaryMath,
   uniforms: convUniforms,
   bindings: convBindings,
   workgroupSize: ['WG_X', 'WG_Y', 1],
   overrides: { HAS_BIAS: 'bool', ...registerOverrides, ACTIVATION: 'u32', ALPHA: 'f32', DIVIDE: 'bool', FLAT: 'bool' },
   entries: ['main'],
-  opCodes: { override: 'ACTIVATION', codes: unaryCodes },
-});
+} as const;
+export const conv2dKernel = defineKernel({ ...register, includes: plainEpilogue });
+export const conv2dActivationKernel = defineKernel({ ...register, variant: 'activation', includes: unaryMath, opCodes: activationCodes });
 
 /** The filter gradient, split over the batch, in registers (shaders/conv2d_filter.wgsl). */
 export const conv2dFilterKernel = defineKernel({
@@ -73,21 +84,22 @@ export const conv2dFilterKernel = defineKernel({
 // An entry's bind group holds exactly the bindings it names, so each entry has its own declaration.
 
 /** Forward pass and input gradient, one output element per invocation: the plain path (shaders/conv2d_direct.wgsl). */
-export const conv2dDirectKernel = defineKernel({
+const direct = {
   shader: 'conv2d_direct',
   source: conv2dDirectSource,
-  includes: unaryMath,
   uniforms: convUniforms,
   bindings: convBindings,
   workgroupSize: [64],
   overrides: { HAS_BIAS: 'bool', ACTIVATION: 'u32', ALPHA: 'f32' },
   entries: ['main'],
-  opCodes: { override: 'ACTIVATION', codes: unaryCodes },
-});
+} as const;
+export const conv2dDirectKernel = defineKernel({ ...direct, includes: plainEpilogue });
+export const conv2dDirectActivationKernel = defineKernel({ ...direct, variant: 'activation', includes: unaryMath, opCodes: activationCodes });
 
 /** The filter gradient on the plain path, split over the batch. */
 export const conv2dDirectFilterKernel = defineKernel({
-  ...conv2dDirectKernel.decl,
+  ...direct,
+  includes: plainEpilogue,
   bindings: { S: convBindings.S, B: convBindings.B, C: convBindings.C },
   entries: ['filterGrad'],
 });

@@ -1,7 +1,16 @@
 import { engine } from '../device/engine';
 import { ShaderCompileError } from '../errors';
 import { binaryKernel, whereKernel } from './binary';
-import { conv2dDirectFilterKernel, conv2dDirectKernel, conv2dFilterKernel, conv2dKernel, depthwiseFilterKernel, depthwiseKernel } from './conv';
+import {
+  conv2dActivationKernel,
+  conv2dDirectActivationKernel,
+  conv2dDirectFilterKernel,
+  conv2dDirectKernel,
+  conv2dFilterKernel,
+  conv2dKernel,
+  depthwiseFilterKernel,
+  depthwiseKernel,
+} from './conv';
 import { fillKernel, randomKernel } from './create';
 import { gatherKernel } from './gather';
 import { argMaxKernel, oneHotKernel } from './indices';
@@ -52,8 +61,10 @@ export const allKernels: readonly AnyKernel[] = [
   maskedSoftmaxKernel,
   maskedSoftmaxGradKernel,
   conv2dKernel,
+  conv2dActivationKernel,
   conv2dFilterKernel,
   conv2dDirectKernel,
+  conv2dDirectActivationKernel,
   conv2dDirectFilterKernel,
   depthwiseKernel,
   depthwiseFilterKernel,

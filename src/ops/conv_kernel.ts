@@ -1,5 +1,14 @@
 import { engine } from '../device/engine';
-import { conv2dDirectFilterKernel, conv2dDirectKernel, conv2dFilterKernel, conv2dKernel, depthwiseFilterKernel, depthwiseKernel } from '../kernels/conv';
+import {
+  conv2dActivationKernel,
+  conv2dDirectActivationKernel,
+  conv2dDirectFilterKernel,
+  conv2dDirectKernel,
+  conv2dFilterKernel,
+  conv2dKernel,
+  depthwiseFilterKernel,
+  depthwiseKernel,
+} from '../kernels/conv';
 import { zeros } from '../tensor/create';
 import { emptyTensor, type Tensor } from '../tensor/tensor';
 import type { Epilogue } from './matmul_kernel';
@@ -177,11 +186,13 @@ function encodeRows(op: string, u: ConvUniforms, src: Tensor, b: Tensor, out: Te
   const activation = { HAS_BIAS: bias ? 1 : 0, ACTIVATION: epilogue?.activation ?? 0, ALPHA: epilogue?.alpha ?? 0 };
   const bindings = { S: src, B: b, C: out, bias: bias ?? src };
   if (useRegisters()) {
+    const kernel = epilogue ? conv2dActivationKernel : conv2dKernel;
     const tile = registerTile(u.M, u.N);
     const constants = { ...tile.constants, ...activation, DIVIDE: u.divY > 1 || u.divX > 1 ? 1 : 0, FLAT: u.depth < FLAT_BELOW_DEPTH ? 1 : 0 };
-    launchTiles(u, 1, (uniforms, groups) => conv2dKernel.launch({ op, constants, uniforms, bindings, groups }), tile);
+    launchTiles(u, 1, (uniforms, groups) => kernel.launch({ op, constants, uniforms, bindings, groups }), tile);
   } else {
-    conv2dDirectKernel.launch({ op, constants: activation, uniforms: u, bindings, groups: conv2dDirectKernel.threads(u.M * u.N) });
+    const kernel = epilogue ? conv2dDirectActivationKernel : conv2dDirectKernel;
+    kernel.launch({ op, constants: activation, uniforms: u, bindings, groups: kernel.threads(u.M * u.N) });
   }
 }
 
