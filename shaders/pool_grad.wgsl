@@ -27,6 +27,11 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(3) var<storage, read> argmax: array<i32>; // maxPoolGrad only
 
+// Whether no two windows overlap (stride ≥ pool on both axes, as in the usual 2×2 pooling with
+// stride 2): then at most one output covers each input, found by one division per axis instead
+// of a loop over the candidates, which on a CPU adapter cost more than the work itself.
+override DISJOINT: bool = false;
+
 // The outputs whose windows cover x's row (or column) i: [lo, hi) along one axis.
 fn covering(i: u32, pad: u32, pool: u32, stride: u32, outs: u32) -> vec2u {
   let padded = i + pad; // the window of o covers padded rows [o·stride, o·stride + pool)
@@ -53,6 +58,18 @@ fn maxPoolGrad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
   let ix = (i / p.channels) % p.inW;
   let iy = (i / (p.channels * p.inW)) % p.inH;
   let n = i / (p.channels * p.inW * p.inH);
+  if (DISJOINT) {
+    // The one window that can cover (iy, ix): output (⌊(iy + padTop) / strideY⌋, likewise x), if
+    // it exists and reaches that far.
+    let py = iy + p.padTop;
+    let px = ix + p.padLeft;
+    let oy = py / p.strideY;
+    let ox = px / p.strideX;
+    let covered = (py - oy * p.strideY < p.poolH) & (px - ox * p.strideX < p.poolW) & (oy < p.outH) & (ox < p.outW);
+    let o = select(0u, ((n * p.outH + oy) * p.outW + ox) * p.channels + c, covered);
+    dx[i] = select(0.0, dy[o], covered & (argmax[o] == i32(i)));
+    return;
+  }
   let rows = covering(iy, p.padTop, p.poolH, p.strideY, p.outH);
   let cols = covering(ix, p.padLeft, p.poolW, p.strideX, p.outW);
   var acc = 0.0;

@@ -1,6 +1,7 @@
 import conv2dSource from '../../shaders/conv2d.wgsl';
 import conv2dDirectSource from '../../shaders/conv2d_direct.wgsl';
 import conv2dFilterSource from '../../shaders/conv2d_filter.wgsl';
+import conv2dTiledSource from '../../shaders/conv2d_tiled.wgsl';
 import depthwiseSource from '../../shaders/depthwise.wgsl';
 import identity from '../../shaders/unary_identity.wgsl';
 import { floatBits } from './float_bits';
@@ -80,6 +81,23 @@ export const conv2dFilterKernel = defineKernel({
   overrides: registerOverrides,
   entries: ['main'],
 });
+
+/**
+ * Forward pass, input gradient (FILTER off) and filter gradient (FILTER on) in workgroup-memory
+ * tiles of TILE × TILE, for GPUs (shaders/conv2d_tiled.wgsl). Every mode binds a bias buffer.
+ */
+const tiled = {
+  shader: 'conv2d_tiled',
+  source: conv2dTiledSource,
+  uniforms: convUniforms,
+  bindings: convBindings,
+  workgroupSize: [16, 16, 1],
+  overrides: { FILTER: 'bool', HAS_BIAS: 'bool', ACTIVATION: 'u32', ALPHA: 'f32' },
+  consts: { TILE: 64 },
+  entries: ['main'],
+} as const;
+export const conv2dTiledKernel = defineKernel({ ...tiled, includes: plainEpilogue });
+export const conv2dTiledActivationKernel = defineKernel({ ...tiled, variant: 'activation', includes: unaryMath, opCodes: activationCodes });
 
 // An entry's bind group holds exactly the bindings it names, so each entry has its own declaration.
 

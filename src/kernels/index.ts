@@ -8,6 +8,8 @@ import {
   conv2dDirectKernel,
   conv2dFilterKernel,
   conv2dKernel,
+  conv2dTiledActivationKernel,
+  conv2dTiledKernel,
   depthwiseFilterKernel,
   depthwiseKernel,
 } from './conv';
@@ -66,6 +68,8 @@ export const allKernels: readonly AnyKernel[] = [
   conv2dDirectKernel,
   conv2dDirectActivationKernel,
   conv2dDirectFilterKernel,
+  conv2dTiledKernel,
+  conv2dTiledActivationKernel,
   depthwiseKernel,
   depthwiseFilterKernel,
   maxPoolKernel,

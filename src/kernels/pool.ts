@@ -52,6 +52,7 @@ export const maxPoolGradKernel = defineKernel({
   uniforms: poolUniforms,
   bindings: { dy: x, dx: y, argmax: { access: 'read', dtype: 'int32' } },
   workgroupSize: [64],
+  overrides: { DISJOINT: 'bool' },
   entries: ['maxPoolGrad'],
 });
 
@@ -62,5 +63,6 @@ export const avgPoolGradKernel = defineKernel({
   uniforms: poolUniforms,
   bindings: { dy: x, dx: y },
   workgroupSize: [64],
+  overrides: { DISJOINT: 'bool' },
   entries: ['avgPoolGrad'],
 });

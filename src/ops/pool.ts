@@ -118,7 +118,8 @@ function maxPoolGrad(dy: Tensor, argmax: Tensor, inputShape: readonly number[], 
   const d = poolDims('maxPool (gradient)', inputShape, spec);
   const dx = emptyTensor(inputShape);
   if (dx.size > 0) {
-    maxPoolGradKernel.launch({ op: 'maxPool', uniforms: uniformsOf(d), bindings: { dy, dx, argmax }, groups: maxPoolGradKernel.threads(dx.size) });
+    const disjoint = d.strideH >= d.kernelH && d.strideW >= d.kernelW;
+    maxPoolGradKernel.launch({ op: 'maxPool', constants: { DISJOINT: disjoint }, uniforms: uniformsOf(d), bindings: { dy, dx, argmax }, groups: maxPoolGradKernel.threads(dx.size) });
   }
   return emit('maxPoolGrad', { pool: spec, inputShape: [...inputShape] }, [dy, argmax], dx);
 }
@@ -128,7 +129,7 @@ function avgPoolGrad(dy: Tensor, inputShape: readonly number[], spec: PoolSpec):
   const d = poolDims('avgPool (gradient)', inputShape, spec);
   const dx = emptyTensor(inputShape);
   if (dx.size > 0) {
-    avgPoolGradKernel.launch({ op: 'avgPool', uniforms: uniformsOf(d), bindings: { dy, dx }, groups: avgPoolGradKernel.threads(dx.size) });
+    avgPoolGradKernel.launch({ op: 'avgPool', constants: { DISJOINT: false }, uniforms: uniformsOf(d), bindings: { dy, dx }, groups: avgPoolGradKernel.threads(dx.size) });
   }
   return emit('avgPoolGrad', { pool: spec, inputShape: [...inputShape] }, [dy], dx);
 }
