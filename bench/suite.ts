@@ -203,6 +203,9 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** A first call longer than this (and than four budgets) is followed by one timed run only. */
+const SLOW_MS = 6000;
+
 /** Matmuls shorter than this are grouped into one timed sample, so that timer and submit costs fade. */
 const MIN_SAMPLE_MS = 20;
 
@@ -225,9 +228,9 @@ export async function measure(
   let estimate = first.ms;
   if (first.ms < opts.budgetMs / 4) estimate = (await timeOne(1)).ms;
   const times = opts.groupable && estimate < MIN_SAMPLE_MS ? Math.ceil(MIN_SAMPLE_MS / Math.max(estimate, 0.05)) : 1;
-  // A unit that takes more than four times the budget (a slow peer's convolution or CNN epoch on a
-  // CPU adapter: 10–80 s each) is timed once after its first call, not minRuns times.
-  const minRuns = first.ms > 4 * opts.budgetMs ? 1 : opts.minRuns;
+  // A unit that takes more than four budgets and SLOW_MS (a slow peer's convolution or CNN epoch
+  // on a CPU adapter: 10–80 s each) is timed once after its first call, not minRuns times.
+  const minRuns = first.ms > Math.max(4 * opts.budgetMs, SLOW_MS) ? 1 : opts.minRuns;
   const samples: number[] = [];
   const d0 = w.dispatches?.();
   const started = performance.now();
