@@ -1,6 +1,7 @@
 import conv2dSource from '../../shaders/conv2d.wgsl';
 import conv2dDirectSource from '../../shaders/conv2d_direct.wgsl';
 import conv2dFilterSource from '../../shaders/conv2d_filter.wgsl';
+import conv2dNarrowSource from '../../shaders/conv2d_narrow.wgsl';
 import conv2dTiledSource from '../../shaders/conv2d_tiled.wgsl';
 import depthwiseSource from '../../shaders/depthwise.wgsl';
 import identity from '../../shaders/unary_identity.wgsl';
@@ -70,6 +71,16 @@ const register = {
 } as const;
 export const conv2dKernel = defineKernel({ ...register, includes: plainEpilogue });
 export const conv2dActivationKernel = defineKernel({ ...register, variant: 'activation', includes: unaryMath, opCodes: activationCodes });
+
+/** The same for outputs of at most 8 channels, 2 columns per invocation (shaders/conv2d_narrow.wgsl). */
+const narrow = {
+  ...register,
+  shader: 'conv2d_narrow',
+  source: conv2dNarrowSource,
+  overrides: { HAS_BIAS: 'bool', WG_X: 'u32', WG_Y: 'u32', ROW_GROUPS: 'u32', ACTIVATION: 'u32', ALPHA: 'f32', DIVIDE: 'bool', FLAT: 'bool' },
+} as const;
+export const conv2dNarrowKernel = defineKernel({ ...narrow, includes: plainEpilogue });
+export const conv2dNarrowActivationKernel = defineKernel({ ...narrow, variant: 'activation', includes: unaryMath, opCodes: activationCodes });
 
 /** The filter gradient, split over the batch, in registers (shaders/conv2d_filter.wgsl). */
 export const conv2dFilterKernel = defineKernel({

@@ -6,6 +6,8 @@ import {
   conv2dDirectKernel,
   conv2dFilterKernel,
   conv2dKernel,
+  conv2dNarrowActivationKernel,
+  conv2dNarrowKernel,
   conv2dTiledActivationKernel,
   conv2dTiledKernel,
   depthwiseFilterKernel,
@@ -154,6 +156,15 @@ function registerTile(M: number, N: number) {
   };
 }
 
+/** Output channels up to which conv2d_narrow.wgsl (a quad spans 8 columns) replaces conv2d.wgsl (16). */
+const NARROW_COLUMNS = 8;
+
+/** conv2d_narrow.wgsl's blocking: registerTile's rows, 2 columns per invocation, one quad across. */
+function narrowTile(M: number) {
+  const { constants, tileRows } = registerTile(M, 1);
+  return { constants: { ROW_GROUPS: constants.ROW_GROUPS, WG_X: 4, WG_Y: constants.WG_Y }, tileRows, tileCols: 8 };
+}
+
 /** The workgroup-memory kernel's tile of C (shaders/conv2d_tiled.wgsl). */
 const TILE = conv2dTiledKernel.decl.consts!.TILE;
 const TILED = { tileRows: TILE, tileCols: TILE };
@@ -198,10 +209,18 @@ function encodeRows(op: string, u: ConvUniforms, src: Tensor, b: Tensor, out: Te
     const constants = { ...activation, FILTER: false };
     launchTiles(u, 1, (uniforms, groups) => kernel.launch({ op, constants, uniforms, bindings, groups }), TILED);
   } else if (kernels === 'register') {
-    const kernel = epilogue ? conv2dActivationKernel : conv2dKernel;
-    const tile = registerTile(u.M, u.N);
-    const constants = { ...tile.constants, ...activation, DIVIDE: u.divY > 1 || u.divX > 1 ? 1 : 0, FLAT: u.depth < FLAT_BELOW_DEPTH ? 1 : 0 };
-    launchTiles(u, 1, (uniforms, groups) => kernel.launch({ op, constants, uniforms, bindings, groups }), tile);
+    const loop = { DIVIDE: u.divY > 1 || u.divX > 1 ? 1 : 0, FLAT: u.depth < FLAT_BELOW_DEPTH ? 1 : 0 };
+    if (u.N <= NARROW_COLUMNS) {
+      const kernel = epilogue ? conv2dNarrowActivationKernel : conv2dNarrowKernel;
+      const tile = narrowTile(u.M);
+      const constants = { ...tile.constants, ...activation, ...loop };
+      launchTiles(u, 1, (uniforms, groups) => kernel.launch({ op, constants, uniforms, bindings, groups }), tile);
+    } else {
+      const kernel = epilogue ? conv2dActivationKernel : conv2dKernel;
+      const tile = registerTile(u.M, u.N);
+      const constants = { ...tile.constants, ...activation, ...loop };
+      launchTiles(u, 1, (uniforms, groups) => kernel.launch({ op, constants, uniforms, bindings, groups }), tile);
+    }
   } else {
     const kernel = epilogue ? conv2dDirectActivationKernel : conv2dDirectKernel;
     kernel.launch({ op, constants: activation, uniforms: u, bindings, groups: kernel.threads(u.M * u.N) });
