@@ -141,10 +141,9 @@ const depthwiseBindings = {
 } as const;
 
 /** Depthwise convolution: forward and input gradient (shaders/depthwise.wgsl). */
-export const depthwiseKernel = defineKernel({
+const depthwise = {
   shader: 'depthwise',
   source: depthwiseSource,
-  includes: unaryMath,
   uniforms: {
     M: 'u32',
     N: 'u32',
@@ -173,12 +172,14 @@ export const depthwiseKernel = defineKernel({
   workgroupSize: [64],
   overrides: { HAS_BIAS: 'bool', ACTIVATION: 'u32', ALPHA: 'f32' },
   entries: ['main'],
-  opCodes: { override: 'ACTIVATION', codes: unaryCodes },
-});
+} as const;
+export const depthwiseKernel = defineKernel({ ...depthwise, includes: plainEpilogue });
+export const depthwiseActivationKernel = defineKernel({ ...depthwise, variant: 'activation', includes: unaryMath, opCodes: activationCodes });
 
 /** The depthwise filter gradient, split over the batch. */
 export const depthwiseFilterKernel = defineKernel({
-  ...depthwiseKernel.decl,
+  ...depthwise,
+  includes: plainEpilogue,
   bindings: { S: depthwiseBindings.S, F: depthwiseBindings.F, C: depthwiseBindings.C },
   entries: ['filterGrad'],
 });

@@ -12,6 +12,7 @@ import {
   conv2dNarrowKernel,
   conv2dTiledActivationKernel,
   conv2dTiledKernel,
+  depthwiseActivationKernel,
   depthwiseFilterKernel,
   depthwiseKernel,
 } from './conv';
@@ -75,6 +76,7 @@ export const allKernels: readonly AnyKernel[] = [
   conv2dTiledKernel,
   conv2dTiledActivationKernel,
   depthwiseKernel,
+  depthwiseActivationKernel,
   depthwiseFilterKernel,
   maxPoolKernel,
   avgPoolKernel,

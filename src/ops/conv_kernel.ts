@@ -10,6 +10,7 @@ import {
   conv2dNarrowKernel,
   conv2dTiledActivationKernel,
   conv2dTiledKernel,
+  depthwiseActivationKernel,
   depthwiseFilterKernel,
   depthwiseKernel,
 } from '../kernels/conv';
@@ -323,12 +324,13 @@ function depthwiseUniforms(d: ConvDims, inputGrad: boolean) {
 export function encodeDepthwiseRows(op: string, src: Tensor, filter: Tensor, out: Tensor, d: ConvDims, inputGrad: boolean, bias?: Tensor, epilogue?: Epilogue): void {
   const u = depthwiseUniforms(d, inputGrad);
   if (u.M === 0 || u.N === 0) return;
-  depthwiseKernel.launch({
+  const kernel = epilogue ? depthwiseActivationKernel : depthwiseKernel;
+  kernel.launch({
     op,
     constants: { HAS_BIAS: bias ? 1 : 0, ACTIVATION: epilogue?.activation ?? 0, ALPHA: epilogue?.alpha ?? 0 },
     uniforms: u,
     bindings: { S: src, F: filter, C: out, bias: bias ?? src },
-    groups: depthwiseKernel.threads(u.M * u.N),
+    groups: kernel.threads(u.M * u.N),
   });
 }
 
