@@ -1,6 +1,7 @@
 import conv2dSource from '../../shaders/conv2d.wgsl';
 import conv2dDirectSource from '../../shaders/conv2d_direct.wgsl';
 import conv2dFilterSource from '../../shaders/conv2d_filter.wgsl';
+import conv2dFilterNarrowSource from '../../shaders/conv2d_filter_narrow.wgsl';
 import conv2dNarrowSource from '../../shaders/conv2d_narrow.wgsl';
 import conv2dTiledSource from '../../shaders/conv2d_tiled.wgsl';
 import depthwiseSource from '../../shaders/depthwise.wgsl';
@@ -90,6 +91,17 @@ export const conv2dFilterKernel = defineKernel({
   bindings: { S: convBindings.S, B: convBindings.B, C: convBindings.C },
   workgroupSize: ['WG_X', 'WG_Y', 1],
   overrides: registerOverrides,
+  entries: ['main'],
+});
+
+/** The filter gradient of at most 8 output channels, 2 columns per invocation (shaders/conv2d_filter_narrow.wgsl). */
+export const conv2dFilterNarrowKernel = defineKernel({
+  shader: 'conv2d_filter_narrow',
+  source: conv2dFilterNarrowSource,
+  uniforms: convUniforms,
+  bindings: { S: convBindings.S, B: convBindings.B, C: convBindings.C },
+  workgroupSize: ['WG_X', 'WG_Y', 1],
+  overrides: { WG_X: 'u32', WG_Y: 'u32', ROW_GROUPS: 'u32' },
   entries: ['main'],
 });
 
