@@ -3,11 +3,15 @@
 // on either kernel family. On SwiftShader it also prints GFLOP per CPU-second of SwiftShader's
 // worker threads, which stays comparable when other processes share the cores. Build and run:
 //   npx esbuild bench/conv-tune.ts --bundle --platform=node --format=esm --loader:.wgsl=text \
-//     --external:webgpu --outfile=bench/dist/conv-tune.mjs && node bench/dist/conv-tune.mjs [register|direct] [name filter]
+//     --external:webgpu --outfile=bench/dist/conv-tune.mjs && node bench/dist/conv-tune.mjs [register|tiled|direct] [name filter]
+// `node bench/dist/conv-tune.mjs cnn [batch...]` instead times the benchmark's MNIST CNN training
+// step (bench/cnn.ts) and lists the GPU time and dispatches of every kernel in one step.
 import { readdirSync, readFileSync } from 'node:fs';
 import * as wg from '../src/index';
 import { conv2dBackpropFilter, conv2dBackpropInput } from '../src/ops/conv';
 import { forceConvKernel } from '../src/ops/conv_kernel';
+import { DEFAULT_CNN, makeCnnData } from './cnn';
+import { webgradEngine } from './engines/webgrad';
 
 // Dawn's Node binding polls with setImmediate while a promise is pending, a busy loop that takes
 // CPU from SwiftShader's workers; its native callbacks run from a 1 ms timer instead.
@@ -53,8 +57,25 @@ const cases = [
   { name: 'mnist conv1 28x28x1 -> 32, 3x3, batch 128', batch: 128, size: 28, inC: 1, k: 3, outC: 32, padding: 'valid' as const },
   { name: 'mnist conv2 13x13x32 -> 64, 3x3, batch 128', batch: 128, size: 13, inC: 32, k: 3, outC: 64, padding: 'valid' as const },
 ];
+/** One CNN training step per batch size: its time, then each kernel's GPU time and dispatches. */
+async function profileCnn(batches: number[]): Promise<void> {
+  for (const batch of batches) {
+    const spec = { ...DEFAULT_CNN[0], batch };
+    const step = await webgradEngine.cnnStep(spec, makeCnnData(spec, batch));
+    await step.run(3);
+    const t = performance.now();
+    await step.run(5);
+    console.log(`CNN ${spec.filters.join('-')}, batch ${batch}: ${((performance.now() - t) / 5).toFixed(1)} ms per step`);
+    const kernels = await wg.profile(() => step.run(1));
+    for (const k of kernels) console.log(`  ${k.kernel.padEnd(48)} ${String(k.calls).padStart(3)} × ${k.ms.toFixed(2).padStart(8)} ms`);
+    console.log(`  ${kernels.reduce((n, k) => n + k.calls, 0)} dispatches, ${kernels.reduce((ms, k) => ms + k.ms, 0).toFixed(1)} ms of GPU time`);
+    step.dispose();
+  }
+}
+
 const [kernels = 'register', only] = process.argv.slice(2);
-for (const kernel of kernels.split(',') as Array<'register' | 'direct'>) {
+if (kernels === 'cnn') await profileCnn(process.argv.slice(3).map(Number).filter((n) => n > 0).concat(process.argv.length > 3 ? [] : [32, 128]));
+for (const kernel of (kernels === 'cnn' ? [] : kernels.split(',')) as Array<'register' | 'tiled' | 'direct'>) {
   forceConvKernel(kernel);
   for (const c of cases) {
     if (only && !c.name.includes(only)) continue;

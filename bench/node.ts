@@ -70,7 +70,7 @@ for (const task of tasks) {
     failed ||= id === 'webgrad';
   }
   const m = task.row.results[id]!;
-  if (!m.error) console.log(`  ${task.engine.label}, ${task.row.label}: ${task.row.kind === 'matmul' ? `${m.rate.toFixed(1)} GFLOP/s` : `${m.ms.toFixed(2)} ms`} (${m.runs} runs)`);
+  if (!m.error) console.log(`  ${task.engine.label}, ${task.row.label}: ${task.row.unit === 'GFLOP/s' ? `${m.rate.toFixed(1)} GFLOP/s` : `${m.ms.toFixed(2)} ms`} (${m.runs} runs)`);
 }
 console.log(`\n${markdownTable(rows, ids)}\n`);
 console.log(`${((performance.now() - started) / 1000).toFixed(1)} s in all`);

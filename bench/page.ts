@@ -24,6 +24,7 @@ import {
   type SuiteConfig,
   webgradVsBestPeer,
 } from './suite';
+import { type CnnFitSpec, cnnText, convText, parseCnn, parseConv } from './cnn';
 import { measureRoundTrip, type RoundTrip, roundTripText } from './round_trip';
 import { parseTransformer, transformerText } from './transformer_bench';
 
@@ -93,6 +94,13 @@ export function parseConfig(search: string): { config: SuiteConfig; engines: Eng
       ? null
       : { ...parseMlp(fitText, base), samples: Math.round(positiveNumber(p, 'samples', DEFAULT_CONFIG.fit!.samples)) };
   const transformer = parseTransformer(p.get('transformer') ?? (DEFAULT_CONFIG.transformer ? transformerText(DEFAULT_CONFIG.transformer) : 'none'));
+  const conv = (list('conv') ?? DEFAULT_CONFIG.conv.map(convText)).map(parseConv);
+  const cnn = (list('cnn') ?? DEFAULT_CONFIG.cnn.map(cnnText)).map((s) => parseCnn(s, base));
+  const cnnFitText = p.get('cnnFit') ?? cnnText(DEFAULT_CONFIG.cnnFit!);
+  const cnnFit: CnnFitSpec | null =
+    cnnFitText === 'none' || cnnFitText === ''
+      ? null
+      : { ...parseCnn(cnnFitText, base), samples: Math.round(positiveNumber(p, 'cnnSamples', DEFAULT_CONFIG.cnnFit!.samples)) };
   const engines = (list('engines') ?? Object.keys(ALL_ENGINES)).map((id) => {
     if (!(id in ALL_ENGINES)) throw new Error(`unknown engine "${id}" (choose from ${Object.keys(ALL_ENGINES).join(', ')})`);
     return id as EngineId;
@@ -103,6 +111,9 @@ export function parseConfig(search: string): { config: SuiteConfig; engines: Eng
       steps,
       fit,
       transformer,
+      conv,
+      cnn,
+      cnnFit,
       budgetMs: positiveNumber(p, 'budget', DEFAULT_CONFIG.budgetMs),
       minRuns: Math.max(1, Math.round(positiveNumber(p, 'minRuns', DEFAULT_CONFIG.minRuns))),
       maxRuns: Math.max(1, Math.round(positiveNumber(p, 'maxRuns', DEFAULT_CONFIG.maxRuns))),
@@ -120,6 +131,10 @@ function fillForm(config: SuiteConfig, engines: EngineId[]) {
   set('fit', config.fit ? shapeText(config.fit) : 'none');
   set('samples', String(config.fit?.samples ?? DEFAULT_CONFIG.fit!.samples));
   set('transformer', config.transformer ? transformerText(config.transformer) : 'none');
+  set('conv', config.conv.length ? config.conv.map(convText).join(',') : 'none');
+  set('cnn', config.cnn.length ? config.cnn.map(cnnText).join(',') : 'none');
+  set('cnnFit', config.cnnFit ? cnnText(config.cnnFit) : 'none');
+  set('cnnSamples', String(config.cnnFit?.samples ?? DEFAULT_CONFIG.cnnFit!.samples));
   const first = config.steps[0] ?? config.fit ?? DEFAULT_CONFIG.steps[0];
   set('l1', String(first.l1));
   set('l2', String(first.l2));
@@ -162,7 +177,7 @@ function renderTable(rows: Row[], engines: EngineId[], running?: { row: Row; eng
     const ratio = webgradVsBestPeer(row);
     cell(ratio === undefined ? '–' : `${ratio.toFixed(2)}×`, `ratio ${ratio === undefined ? '' : ratio >= 1 ? 'ahead' : 'behind'}`);
     const d = row.results.webgrad?.dispatchesPerUnit;
-    cell(d === undefined ? '–' : `${formatCount(d)}${row.kind === 'matmul' ? '' : row.kind === 'fit' ? ' / epoch' : ' / step'}`);
+    cell(d === undefined ? '–' : `${formatCount(d)}${row.kind === 'matmul' || row.kind === 'conv' ? '' : row.kind === 'fit' ? ' / epoch' : ' / step'}`);
     body.appendChild(tr);
   }
 }
@@ -175,14 +190,14 @@ function describe(m: Measurement): string {
 
 function renderCharts(rows: Row[], engines: EngineId[]) {
   const width = Math.min(560, Math.max(360, (document.body.clientWidth - 64) / 2));
-  const matmuls = rows.filter((r) => r.kind === 'matmul');
-  const training = rows.filter((r) => r.kind !== 'matmul');
+  const matmuls = rows.filter((r) => r.unit === 'GFLOP/s');
+  const training = rows.filter((r) => r.unit !== 'GFLOP/s');
   const matEl = $('chart-matmul');
   const trainEl = $('chart-train');
   matEl.innerHTML = trainEl.innerHTML = '';
   if (matmuls.length) {
     groupedBars(matEl, {
-      title: 'Square matmul, GFLOP/s (higher is faster)',
+      title: 'Matmul and convolution, GFLOP/s (higher is faster)',
       yLabel: 'GFLOP/s',
       width,
       groups: matmuls.map((r) => r.short),

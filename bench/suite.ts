@@ -3,6 +3,22 @@
 // harness and the result rows. The page (page.ts) and the Node entry (node.ts) both run it.
 import { seededRandom as rng } from '../src/rng';
 import { DEFAULT_TRANSFORMER, makeTransformerData, type TransformerData, type TransformerSpec, transformerName } from './transformer_bench';
+import {
+  type CnnData,
+  type CnnFitSpec,
+  cnnName,
+  type CnnSpec,
+  type ConvLayerData,
+  type ConvLayerSpec,
+  convFlops,
+  convName,
+  convText,
+  DEFAULT_CNN,
+  DEFAULT_CNN_FIT,
+  DEFAULT_CONV,
+  makeCnnData,
+  makeConvData,
+} from './cnn';
 
 /** A two-layer perceptron trained with SGD, L1+L2 penalties on both kernels. */
 export interface MlpSpec {
@@ -27,6 +43,11 @@ export interface SuiteConfig {
   fit: FitSpec | null;
   /** The transformer-block training step (bench/transformer_bench.ts); null skips it. */
   transformer: TransformerSpec | null;
+  /** 3×3 convolution layers timed forward and backward (bench/cnn.ts). */
+  conv: ConvLayerSpec[];
+  /** CNN training steps, and the CNN trained for one `fit` epoch (bench/cnn.ts). */
+  cnn: CnnSpec[];
+  cnnFit: CnnFitSpec | null;
   /** Time spent per engine and workload once warmed up, which sets the number of runs. */
   budgetMs: number;
   minRuns: number;
@@ -67,12 +88,16 @@ export interface Engine {
   trainStep(spec: MlpSpec, data: MlpData): Promise<Workload>;
   fitEpoch(spec: FitSpec, data: MlpData): Promise<Workload>;
   transformerStep(spec: TransformerSpec, data: TransformerData): Promise<Workload>;
+  /** One unit: y = conv2d(x, filter) and both gradients for the cotangent dy; `verify` checks them (checkConv). */
+  convLayer(spec: ConvLayerSpec, data: ConvLayerData): Promise<Workload>;
+  cnnStep(spec: CnnSpec, data: CnnData): Promise<Workload>;
+  cnnFitEpoch(spec: CnnFitSpec, data: CnnData): Promise<Workload>;
 }
 
 export type EngineId = 'webgrad' | 'tfjs' | 'jax';
 export const ENGINE_LABELS: Record<EngineId, string> = { webgrad: 'webgrad', tfjs: 'TensorFlow.js', jax: 'jax-js' };
 
-export type RowKind = 'matmul' | 'step' | 'fit' | 'transformer';
+export type RowKind = 'matmul' | 'step' | 'fit' | 'conv' | 'transformer';
 
 export interface Measurement {
   /** Median milliseconds per unit. */
@@ -109,6 +134,9 @@ export const DEFAULT_CONFIG: SuiteConfig = {
   steps: DEFAULT_STEPS,
   fit: { ...DEFAULT_STEPS[0], samples: 1024 },
   transformer: DEFAULT_TRANSFORMER,
+  conv: DEFAULT_CONV,
+  cnn: DEFAULT_CNN,
+  cnnFit: DEFAULT_CNN_FIT,
   budgetMs: 1500,
   minRuns: 3,
   maxRuns: 20,
@@ -180,6 +208,9 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** A first call longer than this (and than four budgets) is followed by one timed run only. */
+const SLOW_MS = 6000;
+
 /** Matmuls shorter than this are grouped into one timed sample, so that timer and submit costs fade. */
 const MIN_SAMPLE_MS = 20;
 
@@ -202,11 +233,14 @@ export async function measure(
   let estimate = first.ms;
   if (first.ms < opts.budgetMs / 4) estimate = (await timeOne(1)).ms;
   const times = opts.groupable && estimate < MIN_SAMPLE_MS ? Math.ceil(MIN_SAMPLE_MS / Math.max(estimate, 0.05)) : 1;
+  // A unit that takes more than four budgets and SLOW_MS (a slow peer's convolution or CNN epoch
+  // on a CPU adapter: 10–80 s each) is timed once after its first call, not minRuns times.
+  const minRuns = first.ms > Math.max(4 * opts.budgetMs, SLOW_MS) ? 1 : opts.minRuns;
   const samples: number[] = [];
   const d0 = w.dispatches?.();
   const started = performance.now();
   let lastLoss: number | undefined;
-  while (samples.length < opts.minRuns || (samples.length < opts.maxRuns && performance.now() - started < opts.budgetMs)) {
+  while (samples.length < minRuns || (samples.length < opts.maxRuns && performance.now() - started < opts.budgetMs)) {
     const s = await timeOne(times);
     samples.push(s.ms);
     lastLoss = s.loss;
@@ -263,6 +297,34 @@ export function planSuite(config: SuiteConfig, engines: Engine[]): { rows: Row[]
       (e) => e.fitEpoch(spec, data),
     );
   }
+  for (const spec of config.conv) {
+    const data = makeConvData(spec);
+    add(
+      { id: `conv-${convText(spec)}`, kind: 'conv', label: `conv2d forward+backward ${convName(spec)}`, short: `conv ${spec.inC}→${spec.filters}`, unit: 'GFLOP/s', results: {} },
+      false,
+      convFlops(spec),
+      (e) => e.convLayer(spec, data),
+    );
+  }
+  for (const spec of config.cnn) {
+    const data = makeCnnData(spec, spec.batch);
+    add(
+      { id: `cnn-step-${spec.filters.join('-')}-b${spec.batch}`, kind: 'step', label: `train step ${cnnName(spec)}`, short: `CNN b${spec.batch}`, unit: 'ms/step', results: {} },
+      false,
+      undefined,
+      (e) => e.cnnStep(spec, data),
+    );
+  }
+  if (config.cnnFit) {
+    const spec = config.cnnFit;
+    const data = makeCnnData(spec, spec.samples, 5);
+    add(
+      { id: `cnn-fit-${spec.filters.join('-')}-n${spec.samples}`, kind: 'fit', label: `fit epoch ${cnnName(spec)}, ${spec.samples} samples`, short: `CNN fit ${spec.samples}`, unit: 'ms/epoch', results: {} },
+      false,
+      undefined,
+      (e) => e.cnnFitEpoch(spec, data),
+    );
+  }
   if (config.transformer) {
     const spec = config.transformer;
     const data = makeTransformerData(spec);
@@ -288,8 +350,8 @@ export async function runTask(task: Task, config: SuiteConfig): Promise<Measurem
   }
 }
 
-/** The value shown for a row: GFLOP/s for matmuls, milliseconds otherwise. */
-export const shown = (row: Row, m: Measurement): number => (row.kind === 'matmul' ? m.rate : m.ms);
+/** The value shown for a row: GFLOP/s for matmuls and convolutions, milliseconds otherwise. */
+export const shown = (row: Row, m: Measurement): number => (row.unit === 'GFLOP/s' ? m.rate : m.ms);
 
 /**
  * webgrad's speed relative to the fastest peer (> 1: webgrad is faster), as a ratio of rates,
@@ -338,7 +400,7 @@ export function markdownTable(rows: Row[], engines: EngineId[]): string {
       cells.push(ratio === undefined ? '–' : `${ratio.toFixed(2)}×`);
     }
     const d = row.results.webgrad?.dispatchesPerUnit;
-    const per = row.kind === 'matmul' ? '' : row.kind === 'fit' ? '/epoch' : '/step';
+    const per = row.kind === 'step' || row.kind === 'transformer' ? '/step' : row.kind === 'fit' ? '/epoch' : '';
     cells.push(d === undefined ? '–' : `${formatCount(d)}${per}`);
     lines.push(`| ${row.label} | ${row.unit} | ${cells.join(' | ')} |`);
   }

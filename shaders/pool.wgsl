@@ -28,6 +28,10 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> argmax: array<i32>; // maxPool only: like y, written when WITH_ARGMAX
 
 override WITH_ARGMAX: bool = false;
+// maxPool only: each invocation takes four consecutive channels of one pixel (channels % 4 = 0,
+// dispatched over outputs / 4), so the window's index arithmetic, which a CPU adapter runs per
+// lane, is paid once for four outputs.
+override VEC4: bool = false;
 
 // Output e's window, clipped to x: rows [lo.x, hi.x), columns [lo.y, hi.y), and the flat index of
 // x's (n, 0, 0, c) in .z of lo.
@@ -54,6 +58,10 @@ fn windowOf(e: u32) -> Window {
 @compute @workgroup_size(WG)
 fn maxPool(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let e = gid.x + gid.y * nwg.x * WG;
+  if (VEC4) {
+    maxPool4(4u * e);
+    return;
+  }
   if (e >= p.outputs) { return; }
   let w = windowOf(e);
   var at = w.lo.z + (w.lo.x * p.inW + w.lo.y) * p.channels;
@@ -71,6 +79,35 @@ fn maxPool(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
   }
   y[e] = best;
   if (WITH_ARGMAX) { argmax[e] = i32(found); }
+}
+
+// maxPool for outputs e .. e + 3: four channels of one pixel.
+fn maxPool4(e: u32) {
+  if (e >= p.outputs) { return; }
+  let w = windowOf(e);
+  let lanes = vec4u(0u, 1u, 2u, 3u);
+  var at = w.lo.z + (w.lo.x * p.inW + w.lo.y) * p.channels;
+  var best = vec4f(x[at], x[at + 1u], x[at + 2u], x[at + 3u]);
+  var found = vec4u(at) + lanes;
+  for (var iy = w.lo.x; iy < w.hi.x; iy++) {
+    for (var ix = w.lo.y; ix < w.hi.y; ix++) {
+      at = w.lo.z + (iy * p.inW + ix) * p.channels;
+      let v = vec4f(x[at], x[at + 1u], x[at + 2u], x[at + 3u]);
+      let better = v > best;
+      best = select(best, v, better);
+      found = select(found, vec4u(at) + lanes, better);
+    }
+  }
+  y[e] = best.x;
+  y[e + 1u] = best.y;
+  y[e + 2u] = best.z;
+  y[e + 3u] = best.w;
+  if (WITH_ARGMAX) {
+    argmax[e] = i32(found.x);
+    argmax[e + 1u] = i32(found.y);
+    argmax[e + 2u] = i32(found.z);
+    argmax[e + 3u] = i32(found.w);
+  }
 }
 
 @compute @workgroup_size(WG)

@@ -27,6 +27,14 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(3) var<storage, read> argmax: array<i32>; // maxPoolGrad only
 
+// Whether no two windows overlap (stride ≥ pool on both axes, as in the usual 2×2 pooling with
+// stride 2): then at most one output covers each input, found by one division per axis instead
+// of a loop over the candidates, which on a CPU adapter cost more than the work itself.
+override DISJOINT: bool = false;
+// maxPoolGrad with DISJOINT only: each invocation takes four consecutive channels of one pixel
+// (channels % 4 = 0, dispatched over inputs / 4), which share their covering window.
+override VEC4: bool = false;
+
 // The outputs whose windows cover x's row (or column) i: [lo, hi) along one axis.
 fn covering(i: u32, pad: u32, pool: u32, stride: u32, outs: u32) -> vec2u {
   let padded = i + pad; // the window of o covers padded rows [o·stride, o·stride + pool)
@@ -46,13 +54,30 @@ fn windowSize(oy: u32, ox: u32) -> f32 {
 
 @compute @workgroup_size(WG)
 fn maxPoolGrad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = (gid.x + gid.y * nwg.x * WG) * select(1u, 4u, VEC4);
   let inputs = (p.outputs / (p.outH * p.outW)) * p.inH * p.inW;
   if (i >= inputs) { return; }
   let c = i % p.channels;
   let ix = (i / p.channels) % p.inW;
   let iy = (i / (p.channels * p.inW)) % p.inH;
   let n = i / (p.channels * p.inW * p.inH);
+  if (DISJOINT) {
+    // The one window that can cover (iy, ix): output (⌊(iy + padTop) / strideY⌋, likewise x), if
+    // it exists and reaches that far.
+    let py = iy + p.padTop;
+    let px = ix + p.padLeft;
+    let oy = py / p.strideY;
+    let ox = px / p.strideX;
+    let covered = (py - oy * p.strideY < p.poolH) & (px - ox * p.strideX < p.poolW) & (oy < p.outH) & (ox < p.outW);
+    let o = select(0u, ((n * p.outH + oy) * p.outW + ox) * p.channels + c, covered);
+    dx[i] = select(0.0, dy[o], covered & (argmax[o] == i32(i)));
+    if (VEC4) {
+      dx[i + 1u] = select(0.0, dy[o + 1u], covered & (argmax[o + 1u] == i32(i + 1u)));
+      dx[i + 2u] = select(0.0, dy[o + 2u], covered & (argmax[o + 2u] == i32(i + 2u)));
+      dx[i + 3u] = select(0.0, dy[o + 3u], covered & (argmax[o + 3u] == i32(i + 3u)));
+    }
+    return;
+  }
   let rows = covering(iy, p.padTop, p.poolH, p.strideY, p.outH);
   let cols = covering(ix, p.padLeft, p.poolW, p.strideX, p.outW);
   var acc = 0.0;

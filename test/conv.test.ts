@@ -34,6 +34,7 @@ const conv2dCases: Case[] = [
   { x: [1, 9, 6, 10], f: [2, 3, 10, 4], strides: 1, dilations: [3, 1], padding: 'valid' }, // dilated along one axis
   { x: [1, 3, 3, 1], f: [3, 3, 1, 1], strides: 1, dilations: 1, padding: 'valid' }, // window as large as the input
   { x: [4, 12, 12, 5], f: [3, 3, 5, 6], strides: 1, dilations: 1, padding: 'same' }, // a batch long enough to split the filter gradient
+  { x: [2, 10, 9, 7], f: [3, 3, 7, 70], strides: 1, dilations: 1, padding: 'same' }, // several 64 × 64 tiles of C, ragged in M, N and K
 ];
 
 /**
@@ -82,7 +83,7 @@ async function wgConv(run: (x: wg.Tensor, f: wg.Tensor) => wg.Tensor, c: { x: nu
 /** Sums of K products of values in [-1, 1]: float32 error grows like √K ulp. */
 const tolerance = (terms: number) => 2e-6 * Math.sqrt(terms) * 8;
 
-for (const kernel of ['register', 'direct'] as const) {
+for (const kernel of ['register', 'tiled', 'direct'] as const) {
   describe(`conv2d (${kernel} kernels) against TensorFlow.js`, () => {
     beforeAll(() => forceConvKernel(kernel));
     afterAll(() => forceConvKernel(undefined));

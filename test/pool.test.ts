@@ -24,6 +24,8 @@ const cases: Case[] = [
   { x: [2, 5, 6, 1], poolSize: [2, 3], strides: [1, 2], padding: 'same' },
   { x: [1, 7, 7, 4], poolSize: 3, strides: 1, padding: 'same' }, // overlapping windows
   { x: [1, 7, 5, 2], poolSize: 3, strides: 2, padding: 'valid' }, // rows and columns left over
+  { x: [2, 7, 8, 8], poolSize: 3, strides: 3, padding: 'same' }, // disjoint windows, padded at the top, bottom and right; channels by fours
+  { x: [1, 9, 6, 3], poolSize: [2, 1], strides: [3, 2], padding: 'valid' }, // disjoint windows with gaps between them
   { x: [3, 4, 4, 2], poolSize: 1, strides: 2, padding: 'valid' },
   { x: [1, 3, 2, 5], poolSize: [3, 2], padding: 'valid' }, // the window is the whole input
 ];

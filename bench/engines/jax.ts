@@ -1,7 +1,21 @@
 // jax-js on its WebGPU device. Its arrays are lazy and reference-counted: an op runs only when
 // a result is read or awaited, and passing an array to a function consumes it (`.ref` keeps
 // it). Every timed result is therefore awaited (blockUntilReady), or the timer measures nothing.
-import { blockUntilReady, defaultDevice, init, jit, nn, numpy as np, tree, valueAndGrad } from '@jax-js/jax';
+import { blockUntilReady, defaultDevice, init, jit, lax, nn, numpy as np, tree, valueAndGrad } from '@jax-js/jax';
+import {
+  CLASSES,
+  checkConv,
+  type CnnData,
+  type CnnSpec,
+  convOut,
+  denseRowsToChannelsFirst,
+  hwioToOihw,
+  IMAGE,
+  KERNEL,
+  nchwToNhwc,
+  nhwcToNchw,
+  oihwToHwio,
+} from '../cnn';
 import { checkProduct, type Engine, type FitSpec, type MlpData, type MlpSpec, rng } from '../suite';
 import { LN_EPSILON, type TransformerData, type TransformerSpec } from '../transformer_bench';
 
@@ -83,6 +97,50 @@ function makeBlockStep(s: TransformerSpec) {
     return [next, loss] as [BlockParams, np.Array];
   });
 }
+
+type CnnParams = { k1: np.Array; b1: np.Array; k2: np.Array; b2: np.Array; w3: np.Array; b3: np.Array };
+
+/**
+ * The CNN of bench/cnn.ts as one jitted SGD step. jax-js convolves NCHW images with OIHW kernels,
+ * so the weights are laid out that way once, outside the step (biases as [C, 1, 1] to broadcast
+ * over the pixels, the dense kernel's rows in the channels-first order of this flatten).
+ */
+function makeCnnStep(spec: CnnSpec) {
+  const maxPool = (h: np.Array) => lax.reduceWindow(h, (w: np.Array) => np.max(w), [2, 2], [2, 2]);
+  const convRelu = (h: np.Array, k: np.Array, b: np.Array) => nn.relu(lax.conv(h, k, [1, 1], 'VALID').add(b));
+  const lossFn = (p: CnnParams, x: np.Array, y: np.Array): np.Array => {
+    const h1 = maxPool(convRelu(x, p.k1.ref, p.b1));
+    const h2 = maxPool(convRelu(h1, p.k2.ref, p.b2));
+    const rows = h2.shape[0];
+    const out = np.matmul(h2.reshape([rows, -1]), p.w3.ref).add(p.b3);
+    const data = nn.logSoftmax(out).mul(y).sum().mul(-1 / rows);
+    const penalty = np.square(p.k1).sum().add(np.square(p.k2).sum()).add(np.square(p.w3).sum()).mul(spec.l2);
+    return data.add(penalty);
+  };
+  return jit((p: CnnParams, x: np.Array, y: np.Array) => {
+    const [loss, grads] = valueAndGrad(lossFn)(tree.ref(p), x, y);
+    const next = tree.map((w: np.Array, g: np.Array) => w.sub(g.mul(spec.learningRate)), p, grads) as CnnParams;
+    return [next, loss] as [CnnParams, np.Array];
+  });
+}
+
+function cnnParams(spec: CnnSpec, data: CnnData): CnnParams {
+  const [f1, f2] = spec.filters;
+  return {
+    k1: np.array(hwioToOihw(data.k1, 1, f1), { shape: [f1, 1, KERNEL, KERNEL] }),
+    b1: np.array(data.b1, { shape: [f1, 1, 1] }),
+    k2: np.array(hwioToOihw(data.k2, f1, f2), { shape: [f2, f1, KERNEL, KERNEL] }),
+    b2: np.array(data.b2, { shape: [f2, 1, 1] }),
+    w3: np.array(denseRowsToChannelsFirst(data.w3, f2), { shape: [data.w3.length / CLASSES, CLASSES] }),
+    b3: np.array(data.b3, { shape: [CLASSES] }),
+  };
+}
+
+/** Images [rows, 1, 28, 28] (one channel: the same numbers as NHWC) and labels. */
+const cnnInputs = (data: CnnData): [np.Array, np.Array] => [
+  np.array(data.x, { shape: [data.rows, 1, IMAGE, IMAGE] }),
+  np.array(data.y, { shape: [data.rows, CLASSES] }),
+];
 
 const normal = (n: number, seed: number) => {
   const r = rng(seed);
@@ -177,6 +235,103 @@ export const jaxEngine: Engine = {
     return {
       // The loop a person writes without a fit(): jitted steps over slices, the mean loss
       // (weighted by batch size, as fit reports it) read once.
+      async run(times) {
+        let mean = NaN;
+        for (let e = 0; e < times; e++) {
+          let total: np.Array | null = null;
+          for (let i = 0; i < batches; i++) {
+            const rows: [number, number] = [i * spec.batch, Math.min((i + 1) * spec.batch, data.rows)];
+            const [next, l] = step(p, x.ref.slice(rows), y.ref.slice(rows));
+            p = next;
+            const weighted = l.mul(rows[1] - rows[0]);
+            total = total ? total.add(weighted) : weighted;
+          }
+          await blockUntilReady(p);
+          mean = ((await total!.jsAsync()) as number) / data.rows;
+        }
+        return mean;
+      },
+      dispose: () => {
+        step.dispose();
+        tree.dispose([p, x, y]);
+      },
+    };
+  },
+
+  async convLayer(spec, data) {
+    const [outH, outW] = convOut(spec);
+    const x = np.array(nhwcToNchw(data.x, spec.batch, spec.inH, spec.inW, spec.inC), { shape: [spec.batch, spec.inC, spec.inH, spec.inW] });
+    const filter = np.array(hwioToOihw(data.filter, spec.inC, spec.filters), { shape: [spec.filters, spec.inC, KERNEL, KERNEL] });
+    const dy = np.array(nhwcToNchw(data.dy, spec.batch, outH, outW, spec.filters), { shape: [spec.batch, spec.filters, outH, outW] });
+    await blockUntilReady([x, filter, dy]);
+    // Σ y·dy has the gradients dy pulls back through the convolution; y comes along as aux.
+    const padding = spec.padding === 'same' ? 'SAME' : 'VALID';
+    const pass = jit((xs: np.Array, w: np.Array, cot: np.Array) =>
+      valueAndGrad(
+        (a: np.Array, b: np.Array, c: np.Array) => {
+          const y = lax.conv(a, b, [1, 1], padding);
+          return [y.ref.mul(c).sum(), y] as [np.Array, np.Array];
+        },
+        { argnums: [0, 1], hasAux: true },
+      )(xs, w, cot),
+    );
+    return {
+      async run(times) {
+        for (let i = 0; i < times; i++) {
+          const out = pass(x.ref, filter.ref, dy.ref);
+          await blockUntilReady(out);
+          tree.dispose(out);
+        }
+        return undefined;
+      },
+      async verify() {
+        const [[sum, y], [dx, dFilter]] = pass(x.ref, filter.ref, dy.ref);
+        sum.dispose();
+        const [yv, dxv, dfv] = (await Promise.all([y.data(), dx.data(), dFilter.data()])) as Float32Array[];
+        checkConv('jax-js', spec, data, {
+          y: nchwToNhwc(yv, spec.batch, outH, outW, spec.filters),
+          dx: nchwToNhwc(dxv, spec.batch, spec.inH, spec.inW, spec.inC),
+          dFilter: oihwToHwio(dfv, spec.inC, spec.filters),
+        });
+      },
+      dispose: () => {
+        pass.dispose();
+        tree.dispose([x, filter, dy]);
+      },
+    };
+  },
+
+  async cnnStep(spec, data) {
+    const step = makeCnnStep(spec);
+    let p = cnnParams(spec, data);
+    const [x, y] = cnnInputs(data);
+    await blockUntilReady([p, x, y]);
+    return {
+      async run(times) {
+        let loss = NaN;
+        for (let i = 0; i < times; i++) {
+          const [next, l] = step(p, x.ref, y.ref);
+          p = next;
+          await blockUntilReady(p);
+          loss = (await l.jsAsync()) as number;
+        }
+        return loss;
+      },
+      dispose: () => {
+        step.dispose();
+        tree.dispose([p, x, y]);
+      },
+    };
+  },
+
+  async cnnFitEpoch(spec, data) {
+    const step = makeCnnStep(spec);
+    let p = cnnParams(spec, data);
+    const [x, y] = cnnInputs(data);
+    await blockUntilReady([p, x, y]);
+    const batches = Math.ceil(data.rows / spec.batch);
+    return {
+      // As the MLP's fit epoch: jitted steps over slices, the mean loss read once.
       async run(times) {
         let mean = NaN;
         for (let e = 0; e < times; e++) {

@@ -2,6 +2,7 @@
 // products, a Layers model with regularized dense layers, trainOnBatch and fit for training.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
+import { CLASSES, checkConv, type CnnData, type CnnSpec, convOut, IMAGE, KERNEL, POOLED } from '../cnn';
 import { checkProduct, type Engine, type FitSpec, type MlpData, type MlpSpec } from '../suite';
 import { causalBias, LN_EPSILON, type TransformerData, type TransformerSpec } from '../transformer_bench';
 
@@ -79,6 +80,39 @@ function transformerLoss(s: TransformerSpec, d: TransformerData) {
   return { loss, variables: Object.values(w), data: [x, oneHot, mask] };
 }
 
+/** The CNN of bench/cnn.ts as a Layers model, compiled like the MLP above. */
+function buildCnn(spec: CnnSpec, data: CnnData): tf.LayersModel {
+  const [f1, f2] = spec.filters;
+  const regularizer = () => tf.regularizers.l2({ l2: spec.l2 });
+  const model = tf.sequential({
+    layers: [
+      tf.layers.conv2d({ filters: f1, kernelSize: KERNEL, activation: 'relu', kernelRegularizer: regularizer(), inputShape: [IMAGE, IMAGE, 1] }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.conv2d({ filters: f2, kernelSize: KERNEL, activation: 'relu', kernelRegularizer: regularizer() }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: CLASSES, kernelRegularizer: regularizer() }),
+    ],
+  });
+  const init = [
+    tf.tensor4d(data.k1, [KERNEL, KERNEL, 1, f1]),
+    tf.tensor1d(data.b1),
+    tf.tensor4d(data.k2, [KERNEL, KERNEL, f1, f2]),
+    tf.tensor1d(data.b2),
+    tf.tensor2d(data.w3, [POOLED * POOLED * f2, CLASSES]),
+    tf.tensor1d(data.b3),
+  ];
+  model.setWeights(init);
+  tf.dispose(init);
+  model.compile({
+    optimizer: tf.train.sgd(spec.learningRate),
+    loss: (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.losses.softmaxCrossEntropy(yTrue, yPred),
+  });
+  return model;
+}
+
+const cnnInputs = (data: CnnData): [tf.Tensor4D, tf.Tensor2D] => [tf.tensor4d(data.x, [data.rows, IMAGE, IMAGE, 1]), tf.tensor2d(data.y, [data.rows, CLASSES])];
+
 export const tfjsEngine: Engine = {
   id: 'tfjs',
   label: 'TensorFlow.js',
@@ -154,6 +188,75 @@ export const tfjsEngine: Engine = {
   async fitEpoch(spec: FitSpec, data) {
     const model = buildModel(spec, data);
     const [x, y] = inputs(spec, data);
+    return {
+      async run(times) {
+        const h = await model.fit(x, y, { epochs: times, batchSize: spec.batch, shuffle: false, verbose: 0 });
+        return h.history.loss.at(-1) as number;
+      },
+      dispose: () => {
+        model.dispose();
+        tf.dispose([x, y]);
+      },
+    };
+  },
+
+  async convLayer(spec, data) {
+    const [outH, outW] = convOut(spec);
+    const x = tf.tensor4d(data.x, [spec.batch, spec.inH, spec.inW, spec.inC]);
+    const filter = tf.tensor4d(data.filter, [KERNEL, KERNEL, spec.inC, spec.filters]);
+    const dy = tf.tensor4d(data.dy, [spec.batch, outH, outW, spec.filters]);
+    // y, then both gradients for the cotangent dy.
+    const pass = tf.valueAndGrads((xs: tf.Tensor, w: tf.Tensor) => tf.conv2d(xs as tf.Tensor4D, w as tf.Tensor4D, 1, spec.padding));
+    const run = (): tf.Tensor[] => {
+      const { value, grads } = pass([x, filter], dy);
+      return [value, ...grads];
+    };
+    // Reading one element of each result waits for all of them.
+    const wait = async (ts: tf.Tensor[]) => {
+      const probes = ts.map((t) => tf.slice(t, new Array(t.rank).fill(0), new Array(t.rank).fill(1)));
+      await Promise.all(probes.map((p) => p.data()));
+      tf.dispose(probes);
+    };
+    return {
+      async run(times) {
+        let out: tf.Tensor[] = [];
+        for (let i = 0; i < times; i++) {
+          tf.dispose(out);
+          out = run();
+        }
+        await wait(out);
+        tf.dispose(out);
+        return undefined;
+      },
+      async verify() {
+        const out = run();
+        const [y, dx, dFilter] = (await Promise.all(out.map((t) => t.data()))) as Float32Array[];
+        tf.dispose(out);
+        checkConv('TensorFlow.js', spec, data, { y, dx, dFilter });
+      },
+      dispose: () => tf.dispose([x, filter, dy]),
+    };
+  },
+
+  async cnnStep(spec, data) {
+    const model = buildCnn(spec, data);
+    const [x, y] = cnnInputs(data);
+    return {
+      async run(times) {
+        let loss = NaN;
+        for (let i = 0; i < times; i++) loss = (await model.trainOnBatch(x, y)) as number;
+        return loss;
+      },
+      dispose: () => {
+        model.dispose();
+        tf.dispose([x, y]);
+      },
+    };
+  },
+
+  async cnnFitEpoch(spec, data) {
+    const model = buildCnn(spec, data);
+    const [x, y] = cnnInputs(data);
     return {
       async run(times) {
         const h = await model.fit(x, y, { epochs: times, batchSize: spec.batch, shuffle: false, verbose: 0 });

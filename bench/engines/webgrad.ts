@@ -1,5 +1,6 @@
 // webgrad through its public API, as a user writes it.
 import * as wg from '../../src/index';
+import { CLASSES, checkConv, type CnnData, type CnnSpec, convOut, IMAGE, KERNEL, POOLED } from '../cnn';
 import { checkProduct, type Engine, type FitSpec, type MlpData, type MlpSpec } from '../suite';
 import { LN_EPSILON, type TransformerData, type TransformerSpec } from '../transformer_bench';
 
@@ -78,6 +79,39 @@ function buildTransformer(s: TransformerSpec, d: TransformerData): wg.Model {
   return model;
 }
 
+/** The CNN of bench/cnn.ts as layers: two relu convolutions and poolings, a dense softmax output, L2 on the kernels. */
+function buildCnn(spec: CnnSpec, data: CnnData): wg.Sequential {
+  const [f1, f2] = spec.filters;
+  const regularizer = () => wg.regularizers.l2({ l2: spec.l2 });
+  const model = wg.sequential({
+    layers: [
+      wg.layers.conv2d({ filters: f1, kernelSize: KERNEL, activation: 'relu', kernelRegularizer: regularizer(), inputShape: [IMAGE, IMAGE, 1] }),
+      wg.layers.maxPooling2d({ poolSize: 2 }),
+      wg.layers.conv2d({ filters: f2, kernelSize: KERNEL, activation: 'relu', kernelRegularizer: regularizer() }),
+      wg.layers.maxPooling2d({ poolSize: 2 }),
+      wg.layers.flatten(),
+      wg.layers.dense({ units: CLASSES, kernelRegularizer: regularizer() }),
+    ],
+  });
+  const init = [
+    wg.tensor(data.k1, [KERNEL, KERNEL, 1, f1]),
+    wg.tensor(data.b1, [f1]),
+    wg.tensor(data.k2, [KERNEL, KERNEL, f1, f2]),
+    wg.tensor(data.b2, [f2]),
+    wg.tensor(data.w3, [POOLED * POOLED * f2, CLASSES]),
+    wg.tensor(data.b3, [CLASSES]),
+  ];
+  model.setWeights(init);
+  for (const t of init) t.dispose();
+  model.compile({
+    optimizer: wg.optimizers.sgd({ learningRate: spec.learningRate }),
+    loss: (yTrue: wg.Tensor, yPred: wg.Tensor) => wg.losses.categoricalCrossentropy(yTrue, yPred, { fromLogits: true }),
+  });
+  return model;
+}
+
+const cnnInputs = (data: CnnData): [wg.Tensor, wg.Tensor] => [wg.tensor(data.x, [data.rows, IMAGE, IMAGE, 1]), wg.tensor(data.y, [data.rows, CLASSES])];
+
 export const webgradEngine: Engine = {
   id: 'webgrad',
   label: 'webgrad',
@@ -146,6 +180,67 @@ export const webgradEngine: Engine = {
   async fitEpoch(spec: FitSpec, data) {
     const model = buildModel(spec, data);
     const [x, y] = inputs(spec, data);
+    return {
+      async run(times) {
+        const h = await model.fit(x, y, { epochs: times, batchSize: spec.batch, shuffle: false, verbose: 0 });
+        return h.history.loss.at(-1)!;
+      },
+      dispatches,
+      dispose: () => disposeAll(model, [x, y]),
+    };
+  },
+
+  async convLayer(spec, data) {
+    const [outH, outW] = convOut(spec);
+    const x = wg.tensor(data.x, [spec.batch, spec.inH, spec.inW, spec.inC]);
+    const filter = wg.tensor(data.filter, [KERNEL, KERNEL, spec.inC, spec.filters]);
+    const dy = wg.tensor(data.dy, [spec.batch, outH, outW, spec.filters]);
+    // y and both gradients through a tape, as training computes them.
+    const pass = (): [wg.Tensor, wg.Tensor, wg.Tensor] => {
+      const tape = new wg.GradientTape();
+      tape.watch(x, filter);
+      const y = tape.record(() => wg.conv2d(x, filter, { padding: spec.padding }));
+      const [dx, dFilter] = tape.gradient(y, [x, filter], dy);
+      tape.dispose();
+      return [y, dx!, dFilter!];
+    };
+    await wg.sync();
+    return {
+      async run(times) {
+        for (let i = 0; i < times; i++) for (const t of pass()) t.dispose();
+        await wg.sync();
+        return undefined;
+      },
+      dispatches,
+      async verify() {
+        const out = pass();
+        const [y, dx, dFilter] = await Promise.all(out.map((t) => t.data()));
+        for (const t of out) t.dispose();
+        checkConv('webgrad', spec, data, { y, dx, dFilter });
+      },
+      dispose: () => {
+        for (const t of [x, filter, dy]) t.dispose();
+      },
+    };
+  },
+
+  async cnnStep(spec, data) {
+    const model = buildCnn(spec, data);
+    const [x, y] = cnnInputs(data);
+    return {
+      async run(times) {
+        let loss = NaN;
+        for (let i = 0; i < times; i++) loss = (await model.trainOnBatch(x, y)).loss;
+        return loss;
+      },
+      dispatches,
+      dispose: () => disposeAll(model, [x, y]),
+    };
+  },
+
+  async cnnFitEpoch(spec, data) {
+    const model = buildCnn(spec, data);
+    const [x, y] = cnnInputs(data);
     return {
       async run(times) {
         const h = await model.fit(x, y, { epochs: times, batchSize: spec.batch, shuffle: false, verbose: 0 });

@@ -1,9 +1,23 @@
 import conv2dSource from '../../shaders/conv2d.wgsl';
 import conv2dDirectSource from '../../shaders/conv2d_direct.wgsl';
 import conv2dFilterSource from '../../shaders/conv2d_filter.wgsl';
+import conv2dFilterNarrowSource from '../../shaders/conv2d_filter_narrow.wgsl';
+import conv2dNarrowSource from '../../shaders/conv2d_narrow.wgsl';
+import conv2dTiledSource from '../../shaders/conv2d_tiled.wgsl';
 import depthwiseSource from '../../shaders/depthwise.wgsl';
+import identity from '../../shaders/unary_identity.wgsl';
+import { floatBits } from './float_bits';
 import { defineKernel } from './kernel';
 import { unaryCodes, unaryMath } from './unary';
+
+/**
+ * As the matmuls (kernels/matmul.ts), each convolution with an activation epilogue is declared
+ * twice: with unary_math.wgsl appended, for a fused activation, and plain (the identity's unary_f),
+ * for everything else: the backward passes and convolutions without an activation. The elementwise
+ * code, though never reached, slows the register kernels in Chromium (bench/README.md).
+ */
+const plainEpilogue: readonly string[] = [identity, floatBits];
+const activationCodes = { override: 'ACTIVATION', codes: unaryCodes } as const;
 
 /**
  * The uniforms of every 2-D convolution kernel: a GEMM C [M, N] (sliced per split for the filter
@@ -47,17 +61,27 @@ const convBindings = {
 const registerOverrides = { WG_X: 'u32', WG_Y: 'u32', ROW_GROUPS: 'u32', COL_VECS: 'u32' } as const;
 
 /** Forward pass and input gradient as an implicit GEMM in registers, for CPU adapters (shaders/conv2d.wgsl). */
-export const conv2dKernel = defineKernel({
+const register = {
   shader: 'conv2d',
   source: conv2dSource,
-  includes: unaryMath,
   uniforms: convUniforms,
   bindings: convBindings,
   workgroupSize: ['WG_X', 'WG_Y', 1],
   overrides: { HAS_BIAS: 'bool', ...registerOverrides, ACTIVATION: 'u32', ALPHA: 'f32', DIVIDE: 'bool', FLAT: 'bool' },
   entries: ['main'],
-  opCodes: { override: 'ACTIVATION', codes: unaryCodes },
-});
+} as const;
+export const conv2dKernel = defineKernel({ ...register, includes: plainEpilogue });
+export const conv2dActivationKernel = defineKernel({ ...register, variant: 'activation', includes: unaryMath, opCodes: activationCodes });
+
+/** The same for outputs of at most 8 channels, 2 columns per invocation (shaders/conv2d_narrow.wgsl). */
+const narrow = {
+  ...register,
+  shader: 'conv2d_narrow',
+  source: conv2dNarrowSource,
+  overrides: { HAS_BIAS: 'bool', WG_X: 'u32', WG_Y: 'u32', ROW_GROUPS: 'u32', ACTIVATION: 'u32', ALPHA: 'f32', DIVIDE: 'bool', FLAT: 'bool' },
+} as const;
+export const conv2dNarrowKernel = defineKernel({ ...narrow, includes: plainEpilogue });
+export const conv2dNarrowActivationKernel = defineKernel({ ...narrow, variant: 'activation', includes: unaryMath, opCodes: activationCodes });
 
 /** The filter gradient, split over the batch, in registers (shaders/conv2d_filter.wgsl). */
 export const conv2dFilterKernel = defineKernel({
@@ -70,24 +94,53 @@ export const conv2dFilterKernel = defineKernel({
   entries: ['main'],
 });
 
+/** The filter gradient of at most 8 output channels, 2 columns per invocation (shaders/conv2d_filter_narrow.wgsl). */
+export const conv2dFilterNarrowKernel = defineKernel({
+  shader: 'conv2d_filter_narrow',
+  source: conv2dFilterNarrowSource,
+  uniforms: convUniforms,
+  bindings: { S: convBindings.S, B: convBindings.B, C: convBindings.C },
+  workgroupSize: ['WG_X', 'WG_Y', 1],
+  overrides: { WG_X: 'u32', WG_Y: 'u32', ROW_GROUPS: 'u32' },
+  entries: ['main'],
+});
+
+/**
+ * Forward pass, input gradient (FILTER off) and filter gradient (FILTER on) in workgroup-memory
+ * tiles of TILE × TILE, for GPUs (shaders/conv2d_tiled.wgsl). Every mode binds a bias buffer.
+ */
+const tiled = {
+  shader: 'conv2d_tiled',
+  source: conv2dTiledSource,
+  uniforms: convUniforms,
+  bindings: convBindings,
+  workgroupSize: [16, 16, 1],
+  overrides: { FILTER: 'bool', HAS_BIAS: 'bool', ACTIVATION: 'u32', ALPHA: 'f32' },
+  consts: { TILE: 64 },
+  entries: ['main'],
+} as const;
+export const conv2dTiledKernel = defineKernel({ ...tiled, includes: plainEpilogue });
+export const conv2dTiledActivationKernel = defineKernel({ ...tiled, variant: 'activation', includes: unaryMath, opCodes: activationCodes });
+
 // An entry's bind group holds exactly the bindings it names, so each entry has its own declaration.
 
 /** Forward pass and input gradient, one output element per invocation: the plain path (shaders/conv2d_direct.wgsl). */
-export const conv2dDirectKernel = defineKernel({
+const direct = {
   shader: 'conv2d_direct',
   source: conv2dDirectSource,
-  includes: unaryMath,
   uniforms: convUniforms,
   bindings: convBindings,
   workgroupSize: [64],
   overrides: { HAS_BIAS: 'bool', ACTIVATION: 'u32', ALPHA: 'f32' },
   entries: ['main'],
-  opCodes: { override: 'ACTIVATION', codes: unaryCodes },
-});
+} as const;
+export const conv2dDirectKernel = defineKernel({ ...direct, includes: plainEpilogue });
+export const conv2dDirectActivationKernel = defineKernel({ ...direct, variant: 'activation', includes: unaryMath, opCodes: activationCodes });
 
 /** The filter gradient on the plain path, split over the batch. */
 export const conv2dDirectFilterKernel = defineKernel({
-  ...conv2dDirectKernel.decl,
+  ...direct,
+  includes: plainEpilogue,
   bindings: { S: convBindings.S, B: convBindings.B, C: convBindings.C },
   entries: ['filterGrad'],
 });
@@ -100,10 +153,9 @@ const depthwiseBindings = {
 } as const;
 
 /** Depthwise convolution: forward and input gradient (shaders/depthwise.wgsl). */
-export const depthwiseKernel = defineKernel({
+const depthwise = {
   shader: 'depthwise',
   source: depthwiseSource,
-  includes: unaryMath,
   uniforms: {
     M: 'u32',
     N: 'u32',
@@ -132,12 +184,14 @@ export const depthwiseKernel = defineKernel({
   workgroupSize: [64],
   overrides: { HAS_BIAS: 'bool', ACTIVATION: 'u32', ALPHA: 'f32' },
   entries: ['main'],
-  opCodes: { override: 'ACTIVATION', codes: unaryCodes },
-});
+} as const;
+export const depthwiseKernel = defineKernel({ ...depthwise, includes: plainEpilogue });
+export const depthwiseActivationKernel = defineKernel({ ...depthwise, variant: 'activation', includes: unaryMath, opCodes: activationCodes });
 
 /** The depthwise filter gradient, split over the batch. */
 export const depthwiseFilterKernel = defineKernel({
-  ...depthwiseKernel.decl,
+  ...depthwise,
+  includes: plainEpilogue,
   bindings: { S: depthwiseBindings.S, F: depthwiseBindings.F, C: depthwiseBindings.C },
   entries: ['filterGrad'],
 });

@@ -1,7 +1,22 @@
 import { engine } from '../device/engine';
 import { ShaderCompileError } from '../errors';
 import { binaryKernel, whereKernel } from './binary';
-import { conv2dDirectFilterKernel, conv2dDirectKernel, conv2dFilterKernel, conv2dKernel, depthwiseFilterKernel, depthwiseKernel } from './conv';
+import {
+  conv2dActivationKernel,
+  conv2dDirectActivationKernel,
+  conv2dDirectFilterKernel,
+  conv2dDirectKernel,
+  conv2dFilterKernel,
+  conv2dFilterNarrowKernel,
+  conv2dKernel,
+  conv2dNarrowActivationKernel,
+  conv2dNarrowKernel,
+  conv2dTiledActivationKernel,
+  conv2dTiledKernel,
+  depthwiseActivationKernel,
+  depthwiseFilterKernel,
+  depthwiseKernel,
+} from './conv';
 import { fillKernel, randomKernel } from './create';
 import { gatherKernel } from './gather';
 import { argMaxKernel, oneHotKernel } from './indices';
@@ -62,10 +77,18 @@ export const allKernels: readonly AnyKernel[] = [
   layerNormKernel,
   layerNormGradKernel,
   conv2dKernel,
+  conv2dActivationKernel,
+  conv2dNarrowKernel,
+  conv2dNarrowActivationKernel,
   conv2dFilterKernel,
+  conv2dFilterNarrowKernel,
   conv2dDirectKernel,
+  conv2dDirectActivationKernel,
   conv2dDirectFilterKernel,
+  conv2dTiledKernel,
+  conv2dTiledActivationKernel,
   depthwiseKernel,
+  depthwiseActivationKernel,
   depthwiseFilterKernel,
   maxPoolKernel,
   avgPoolKernel,

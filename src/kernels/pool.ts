@@ -30,7 +30,7 @@ export const maxPoolKernel = defineKernel({
   uniforms: poolUniforms,
   bindings: { x, y, argmax: { access: 'read_write', dtype: 'int32' } },
   workgroupSize: [64],
-  overrides: { WITH_ARGMAX: 'bool' },
+  overrides: { WITH_ARGMAX: 'bool', VEC4: 'bool' },
   entries: ['maxPool'],
 });
 
@@ -41,7 +41,7 @@ export const avgPoolKernel = defineKernel({
   uniforms: poolUniforms,
   bindings: { x, y },
   workgroupSize: [64],
-  overrides: { WITH_ARGMAX: 'bool' },
+  overrides: { WITH_ARGMAX: 'bool', VEC4: 'bool' },
   entries: ['avgPool'],
 });
 
@@ -52,6 +52,7 @@ export const maxPoolGradKernel = defineKernel({
   uniforms: poolUniforms,
   bindings: { dy: x, dx: y, argmax: { access: 'read', dtype: 'int32' } },
   workgroupSize: [64],
+  overrides: { DISJOINT: 'bool', VEC4: 'bool' },
   entries: ['maxPoolGrad'],
 });
 
@@ -62,5 +63,6 @@ export const avgPoolGradKernel = defineKernel({
   uniforms: poolUniforms,
   bindings: { dy: x, dx: y },
   workgroupSize: [64],
+  overrides: { DISJOINT: 'bool', VEC4: 'bool' },
   entries: ['avgPoolGrad'],
 });

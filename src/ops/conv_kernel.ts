@@ -1,5 +1,19 @@
 import { engine } from '../device/engine';
-import { conv2dDirectFilterKernel, conv2dDirectKernel, conv2dFilterKernel, conv2dKernel, depthwiseFilterKernel, depthwiseKernel } from '../kernels/conv';
+import {
+  conv2dActivationKernel,
+  conv2dDirectActivationKernel,
+  conv2dDirectFilterKernel,
+  conv2dDirectKernel,
+  conv2dFilterKernel,
+  conv2dKernel,
+  conv2dNarrowActivationKernel,
+  conv2dNarrowKernel,
+  conv2dTiledActivationKernel,
+  conv2dTiledKernel,
+  depthwiseActivationKernel,
+  depthwiseFilterKernel,
+  depthwiseKernel,
+} from '../kernels/conv';
 import { zeros } from '../tensor/create';
 import { emptyTensor, type Tensor } from '../tensor/tensor';
 import type { Epilogue } from './matmul_kernel';
@@ -14,22 +28,23 @@ export interface ConvDims extends WindowGeometry {
   outC: number;
 }
 
-type ConvKernelChoice = 'register' | 'direct';
+type ConvKernelChoice = 'register' | 'tiled' | 'direct';
 let forced: ConvKernelChoice | undefined;
 
-/** Makes every 2-D convolution use one kernel family whatever the adapter (tests run both). */
+/** Makes every 2-D convolution use one kernel family whatever the adapter (tests run each). */
 export function forceConvKernel(kernel?: ConvKernelChoice): void {
   forced = kernel;
 }
 
 /**
  * The register-tiled kernels need quad swaps ('subgroups') numbered along x, which SwiftShader
- * gives; other adapters take the plain kernel (as the matmul keeps its register kernel to CPU adapters).
+ * gives, and suit CPU adapters; GPUs take the workgroup-memory tiles, as the matmul does
+ * (src/ops/matmul_kernel.ts). The plain one-output-per-invocation kernel is the reference.
  */
-function useRegisters(): boolean {
-  if (forced) return forced === 'register';
+function family(): ConvKernelChoice {
+  if (forced) return forced;
   const e = engine();
-  return e.info.isSwiftShader && e.features.has('subgroups');
+  return e.info.isSwiftShader && e.features.has('subgroups') ? 'register' : 'tiled';
 }
 
 /** The uniforms every convolution kernel takes, with the fields a mode leaves unused at 0. */
@@ -142,6 +157,19 @@ function registerTile(M: number, N: number) {
   };
 }
 
+/** Output channels up to which conv2d_narrow.wgsl (a quad spans 8 columns) replaces conv2d.wgsl (16). */
+const NARROW_COLUMNS = 8;
+
+/** conv2d_narrow.wgsl's blocking: registerTile's rows, 2 columns per invocation, one quad across. */
+function narrowTile(M: number) {
+  const { constants, tileRows } = registerTile(M, 1);
+  return { constants: { ROW_GROUPS: constants.ROW_GROUPS, WG_X: 4, WG_Y: constants.WG_Y }, tileRows, tileCols: 8 };
+}
+
+/** The workgroup-memory kernel's tile of C (shaders/conv2d_tiled.wgsl). */
+const TILE = conv2dTiledKernel.decl.consts!.TILE;
+const TILED = { tileRows: TILE, tileCols: TILE };
+
 /** Channels per tap below which conv2d.wgsl's single K loop beats its loop per tap (bench/README.md). */
 const FLAT_BELOW_DEPTH = 8;
 
@@ -176,12 +204,27 @@ function encodeRows(op: string, u: ConvUniforms, src: Tensor, b: Tensor, out: Te
   if (u.M === 0 || u.N === 0) return;
   const activation = { HAS_BIAS: bias ? 1 : 0, ACTIVATION: epilogue?.activation ?? 0, ALPHA: epilogue?.alpha ?? 0 };
   const bindings = { S: src, B: b, C: out, bias: bias ?? src };
-  if (useRegisters()) {
-    const tile = registerTile(u.M, u.N);
-    const constants = { ...tile.constants, ...activation, DIVIDE: u.divY > 1 || u.divX > 1 ? 1 : 0, FLAT: u.depth < FLAT_BELOW_DEPTH ? 1 : 0 };
-    launchTiles(u, 1, (uniforms, groups) => conv2dKernel.launch({ op, constants, uniforms, bindings, groups }), tile);
+  const kernels = family();
+  if (kernels === 'tiled') {
+    const kernel = epilogue ? conv2dTiledActivationKernel : conv2dTiledKernel;
+    const constants = { ...activation, FILTER: false };
+    launchTiles(u, 1, (uniforms, groups) => kernel.launch({ op, constants, uniforms, bindings, groups }), TILED);
+  } else if (kernels === 'register') {
+    const loop = { DIVIDE: u.divY > 1 || u.divX > 1 ? 1 : 0, FLAT: u.depth < FLAT_BELOW_DEPTH ? 1 : 0 };
+    if (u.N <= NARROW_COLUMNS) {
+      const kernel = epilogue ? conv2dNarrowActivationKernel : conv2dNarrowKernel;
+      const tile = narrowTile(u.M);
+      const constants = { ...tile.constants, ...activation, ...loop };
+      launchTiles(u, 1, (uniforms, groups) => kernel.launch({ op, constants, uniforms, bindings, groups }), tile);
+    } else {
+      const kernel = epilogue ? conv2dActivationKernel : conv2dKernel;
+      const tile = registerTile(u.M, u.N);
+      const constants = { ...tile.constants, ...activation, ...loop };
+      launchTiles(u, 1, (uniforms, groups) => kernel.launch({ op, constants, uniforms, bindings, groups }), tile);
+    }
   } else {
-    conv2dDirectKernel.launch({ op, constants: activation, uniforms: u, bindings, groups: conv2dDirectKernel.threads(u.M * u.N) });
+    const kernel = epilogue ? conv2dDirectActivationKernel : conv2dDirectKernel;
+    kernel.launch({ op, constants: activation, uniforms: u, bindings, groups: kernel.threads(u.M * u.N) });
   }
 }
 
@@ -193,15 +236,19 @@ export function encodeConvFilterGrad(op: string, x: Tensor, dy: Tensor, d: ConvD
   const filterShape = [d.kernelH, d.kernelW, d.inC, d.outC];
   const base = { ...forwardUniforms(d), M: d.kernelH * d.kernelW * d.inC, N: d.outC, totalRows: d.batch * d.outH };
   if (base.M === 0 || base.N === 0 || base.totalRows * d.outW === 0) return zeros(filterShape);
-  const registers = useRegisters();
-  const tile = registers ? registerTile(base.M, base.N) : undefined;
+  const kernels = family();
+  const register = kernels === 'register' ? registerTile(base.M, base.N) : undefined;
+  const tile = register ?? (kernels === 'tiled' ? TILED : undefined);
   const tiles = tile ? Math.ceil(base.M / tile.tileRows) * Math.ceil(base.N / tile.tileCols) : Math.ceil((base.M * base.N) / 64);
   const { kRows, splits } = splitBatch(d, tiles);
   const u = { ...base, kRows };
   const bindings = (C: Tensor) => ({ S: x, B: dy, C });
   return sumSlices(filterShape, splits, (slices) => {
-    if (tile) {
-      launchTiles(u, splits, (uniforms, groups) => conv2dFilterKernel.launch({ op, constants: tile.constants, uniforms, bindings: bindings(slices), groups }), tile);
+    if (kernels === 'tiled') {
+      const constants = { HAS_BIAS: false, ACTIVATION: 0, ALPHA: 0, FILTER: true };
+      launchTiles(u, splits, (uniforms, groups) => conv2dTiledKernel.launch({ op, constants, uniforms, bindings: { ...bindings(slices), bias: x }, groups }), TILED);
+    } else if (register) {
+      launchTiles(u, splits, (uniforms, groups) => conv2dFilterKernel.launch({ op, constants: register.constants, uniforms, bindings: bindings(slices), groups }), register);
     } else {
       const [gx, gy] = conv2dDirectFilterKernel.threads(u.M * u.N);
       conv2dDirectFilterKernel.launch({ op, uniforms: u, bindings: bindings(slices), groups: [gx, gy, splits] });
@@ -277,12 +324,13 @@ function depthwiseUniforms(d: ConvDims, inputGrad: boolean) {
 export function encodeDepthwiseRows(op: string, src: Tensor, filter: Tensor, out: Tensor, d: ConvDims, inputGrad: boolean, bias?: Tensor, epilogue?: Epilogue): void {
   const u = depthwiseUniforms(d, inputGrad);
   if (u.M === 0 || u.N === 0) return;
-  depthwiseKernel.launch({
+  const kernel = epilogue ? depthwiseActivationKernel : depthwiseKernel;
+  kernel.launch({
     op,
     constants: { HAS_BIAS: bias ? 1 : 0, ACTIVATION: epilogue?.activation ?? 0, ALPHA: epilogue?.alpha ?? 0 },
     uniforms: u,
     bindings: { S: src, F: filter, C: out, bias: bias ?? src },
-    groups: depthwiseKernel.threads(u.M * u.N),
+    groups: kernel.threads(u.M * u.N),
   });
 }
 

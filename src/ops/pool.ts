@@ -84,12 +84,13 @@ export function maxPool(x: Tensor, opts: PoolOptions): Tensor {
     const recorded = isWatched(x4);
     const argmax = recorded ? emptyTensor(y.shape, 'int32') : null;
     if (y.size > 0) {
+      const vec4 = d.channels % 4 === 0;
       maxPoolKernel.launch({
         op: 'maxPool',
-        constants: { WITH_ARGMAX: recorded },
+        constants: { WITH_ARGMAX: recorded, VEC4: vec4 },
         uniforms: uniformsOf(d),
         bindings: { x: x4, y, argmax },
-        groups: maxPoolKernel.threads(y.size),
+        groups: maxPoolKernel.threads(vec4 ? y.size / 4 : y.size),
       });
     }
     if (!argmax) return y;
@@ -108,7 +109,7 @@ function averageOf(x: Tensor, spec: PoolSpec): Tensor {
   const d = poolDims('avgPool', x.shape, spec);
   const y = emptyTensor([d.batch, d.outH, d.outW, d.channels]);
   if (y.size > 0) {
-    avgPoolKernel.launch({ op: 'avgPool', constants: { WITH_ARGMAX: false }, uniforms: uniformsOf(d), bindings: { x, y }, groups: avgPoolKernel.threads(y.size) });
+    avgPoolKernel.launch({ op: 'avgPool', constants: { WITH_ARGMAX: false, VEC4: false }, uniforms: uniformsOf(d), bindings: { x, y }, groups: avgPoolKernel.threads(y.size) });
   }
   return emit('avgPool', { pool: spec }, [x], y);
 }
@@ -118,7 +119,15 @@ function maxPoolGrad(dy: Tensor, argmax: Tensor, inputShape: readonly number[], 
   const d = poolDims('maxPool (gradient)', inputShape, spec);
   const dx = emptyTensor(inputShape);
   if (dx.size > 0) {
-    maxPoolGradKernel.launch({ op: 'maxPool', uniforms: uniformsOf(d), bindings: { dy, dx, argmax }, groups: maxPoolGradKernel.threads(dx.size) });
+    const disjoint = d.strideH >= d.kernelH && d.strideW >= d.kernelW;
+    const vec4 = disjoint && d.channels % 4 === 0;
+    maxPoolGradKernel.launch({
+      op: 'maxPool',
+      constants: { DISJOINT: disjoint, VEC4: vec4 },
+      uniforms: uniformsOf(d),
+      bindings: { dy, dx, argmax },
+      groups: maxPoolGradKernel.threads(vec4 ? dx.size / 4 : dx.size),
+    });
   }
   return emit('maxPoolGrad', { pool: spec, inputShape: [...inputShape] }, [dy, argmax], dx);
 }
@@ -128,7 +137,7 @@ function avgPoolGrad(dy: Tensor, inputShape: readonly number[], spec: PoolSpec):
   const d = poolDims('avgPool (gradient)', inputShape, spec);
   const dx = emptyTensor(inputShape);
   if (dx.size > 0) {
-    avgPoolGradKernel.launch({ op: 'avgPool', uniforms: uniformsOf(d), bindings: { dy, dx }, groups: avgPoolGradKernel.threads(dx.size) });
+    avgPoolGradKernel.launch({ op: 'avgPool', constants: { DISJOINT: false, VEC4: false }, uniforms: uniformsOf(d), bindings: { dy, dx }, groups: avgPoolGradKernel.threads(dx.size) });
   }
   return emit('avgPoolGrad', { pool: spec, inputShape: [...inputShape] }, [dy], dx);
 }

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchResult } from '../../bench/page';
 import { type BrowserSession, type OpenPage, screenshot, startBrowser, waitInPage } from './harness';
 
-const QUERY = 'matmul=64,96&steps=32-16-4x8:ce,8-8-1x4:mse&fit=16-8-3x8:ce&samples=40&transformer=16x2&budget=60&minRuns=2&maxRuns=3';
+const QUERY = 'matmul=64,96&steps=32-16-4x8:ce,8-8-1x4:mse&fit=16-8-3x8:ce&samples=40&conv=6x5x3-4x2&cnn=2-2x2&cnnFit=none&transformer=16x2&budget=60&minRuns=2&maxRuns=3';
 const ENGINES = ['webgrad', 'tfjs', 'jax'] as const;
 
 let session: BrowserSession;
@@ -25,7 +25,7 @@ afterAll(async () => {
 
 describe('benchmark page', () => {
   it('runs every workload on all three engines', () => {
-    expect(result.rows.map((r) => r.id)).toEqual(['matmul-64', 'matmul-96', 'step-32-16-4-b8', 'step-8-8-1-b4', 'fit-16-8-3-n40', 'transformer-c16-b2']);
+    expect(result.rows.map((r) => r.id)).toEqual(['matmul-64', 'matmul-96', 'step-32-16-4-b8', 'step-8-8-1-b4', 'fit-16-8-3-n40', 'conv-6x5x3-4x2', 'cnn-step-2-2-b2', 'transformer-c16-b2']);
     for (const row of result.rows) {
       for (const id of ENGINES) {
         const m = row.results[id];
@@ -39,7 +39,7 @@ describe('benchmark page', () => {
   });
 
   it('trains the same model in every engine: equal loss after the first step', () => {
-    for (const row of result.rows.filter((r) => r.kind !== 'matmul')) {
+    for (const row of result.rows.filter((r) => r.kind === 'step' || r.kind === 'fit')) {
       const [own, tf, jax] = ENGINES.map((id) => row.results[id]!.firstLoss!);
       expect(Number.isFinite(own)).toBe(true);
       expect(Math.abs(own - tf), row.label).toBeLessThan(1e-4 * Math.max(1, Math.abs(tf)));
