@@ -1,4 +1,5 @@
 import { InvalidArgumentError, ShapeError, show } from '../errors';
+import { batchMoments, batchNorm } from '../ops/batch_norm';
 import { add, mul, sub } from '../ops/binary';
 import { layerNorm } from '../ops/layer_norm';
 import { moments } from '../ops/moments';
@@ -273,6 +274,15 @@ export class BatchNormalization extends Layer {
       const y = mul(centred, factor);
       return this.beta ? add(y, reshape(this.beta, paramView)) : y;
     };
+    // The channels-last case with both gamma and beta in fused kernels: three dispatches to
+    // train (statistics, moving statistics, output), one for inference.
+    if (this.featureAxis === x.rank - 1 && this.gamma && this.beta && x.size > 0) {
+      return tidy(() => {
+        if (!training || !this.trainable) return batchNorm(x, this.movingMean!, this.movingVariance!, this.gamma!, this.beta!, this.epsilon, false);
+        const { mean, variance } = batchMoments(x, this.movingMean!, this.movingVariance!, this.momentum);
+        return batchNorm(x, mean, variance, this.gamma!, this.beta!, this.epsilon, true);
+      });
+    }
     return tidy(() => {
       if (!training || !this.trainable) {
         return normalize(sub(x, reshape(this.movingMean!, paramView)), reshape(this.movingVariance!, paramView));
