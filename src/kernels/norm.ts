@@ -41,6 +41,8 @@ export const layerNormGradKernel = defineKernel({
 
 const read = { access: 'read', dtype: 'float32' } as const;
 const write = { access: 'read_write', dtype: 'float32' } as const;
+/** A binding the `main4` entries read as vec4s (`name4`). */
+const vec4s = <B extends typeof read | typeof write>(binding: B, name: string) => ({ ...binding, vars: [name, `${name}4`] });
 
 /** Per (chunk of rows, channel) of x [rows, channels]: the chunk's mean and Σ (x − mean)². */
 export const batchNormStatsKernel = defineKernel({
@@ -62,14 +64,15 @@ export const batchNormMomentsKernel = defineKernel({
   entries: ['main'],
 });
 
-/** y = (x − μ)·γ/√(σ² + ε) + β per channel (the last axis). */
+/** y = (x − μ)·γ/√(σ² + ε) + β per channel (the last axis); `main4` when the channels are a multiple of 4. */
 export const batchNormKernel = defineKernel({
   shader: 'batch_norm',
   source: batchNormSource,
   uniforms: { size: 'u32', channels: 'u32', epsilon: 'f32' },
-  bindings: { x: read, mean: read, variance: read, gamma: read, beta: read, y: write },
+  bindings: { x: vec4s(read, 'x'), mean: vec4s(read, 'mean'), variance: vec4s(read, 'variance'), gamma: vec4s(read, 'gamma'), beta: vec4s(read, 'beta'), y: vec4s(write, 'y') },
   workgroupSize: [64],
-  entries: ['main'],
+  consts: { BLOCK: 1024 },
+  entries: ['main', 'main4'],
 });
 
 /** Per (chunk of rows, channel): Σ dy·x̂ and Σ dy over the chunk. */
@@ -92,12 +95,16 @@ export const batchNormGradSumsKernel = defineKernel({
   entries: ['main'],
 });
 
-/** dx from x, dy, the statistics, γ and the parameter gradients. */
+/** dx from x, dy, the statistics, γ and the parameter gradients; `main4` when the channels are a multiple of 4. */
 export const batchNormGradKernel = defineKernel({
   shader: 'batch_norm_grad',
   source: batchNormGradSource,
   uniforms: { size: 'u32', channels: 'u32', rows: 'u32', epsilon: 'f32', batchStatistics: 'u32' },
-  bindings: { x: read, dy: read, mean: read, variance: read, gamma: read, dGamma: read, dBeta: read, dx: write },
+  bindings: {
+    x: vec4s(read, 'x'), dy: vec4s(read, 'dy'), mean: vec4s(read, 'mean'), variance: vec4s(read, 'variance'),
+    gamma: vec4s(read, 'gamma'), dGamma: vec4s(read, 'dGamma'), dBeta: vec4s(read, 'dBeta'), dx: vec4s(write, 'dx'),
+  },
   workgroupSize: [64],
-  entries: ['main'],
+  consts: { BLOCK: 1024 },
+  entries: ['main', 'main4'],
 });

@@ -82,11 +82,13 @@ export function batchNorm(x: Tensor, mean: Tensor, variance: Tensor, gamma: Tens
   if (typeof epsilon !== 'number' || !(epsilon > 0) || !Number.isFinite(epsilon)) throw new InvalidArgumentError(`batchNorm: epsilon must be a positive number, got ${show(epsilon)}.`);
   const [m, v, g, b] = named.map(([, t]) => t);
   const y = emptyTensor(xt.shape);
+  const vec4 = channels % 4 === 0;
   batchNormKernel.launch({
     op,
+    entry: vec4 ? 'main4' : 'main',
     uniforms: { size: xt.size, channels, epsilon },
     bindings: { x: xt, mean: m, variance: v, gamma: g, beta: b, y },
-    groups: batchNormKernel.threads(xt.size),
+    groups: vec4 ? batchNormKernel.blocks(xt.size) : batchNormKernel.threads(xt.size),
   });
   return emit('batchNorm', { epsilon, batchStatistics: batchStatistics === true }, [xt, m, v, g, b], y);
 }
@@ -119,11 +121,13 @@ export const batchNormVjp: VjpRule<'batchNorm'> = (ct, { inputs: [x, mean, varia
   let dx: Tensor | null = null;
   if (needs[0]) {
     dx = emptyTensor(x.shape);
+    const vec4 = channels % 4 === 0;
     batchNormGradKernel.launch({
       op: 'batchNorm',
+      entry: vec4 ? 'main4' : 'main',
       uniforms: { size: x.size, channels, rows, epsilon, batchStatistics: batchStatistics ? 1 : 0 },
       bindings: { x, dy: ct, mean, variance, gamma, dGamma, dBeta, dx },
-      groups: batchNormGradKernel.threads(x.size),
+      groups: vec4 ? batchNormGradKernel.blocks(x.size) : batchNormGradKernel.threads(x.size),
     });
   }
   const r = needs[1] || needs[2] ? rsqrt(add(reshape(variance, [channels]), epsilon)) : null;
