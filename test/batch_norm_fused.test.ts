@@ -44,7 +44,7 @@ describe('fused batch normalization: many chunks of rows, many and ragged channe
   // [shape, what it exercises]; rows = N·H·W, chunks of ≥ 32 rows up to ~8192 invocations.
   const cases: Array<[number[], string, number]> = [
     [[8, 32, 32, 3], '8192 rows in 256 chunks, 3 channels', 0],
-    [[200, 300], '300 channels (not a multiple of 4), 200 rows in chunks of 29 and a last of 26', 0],
+    [[200, 301], '301 channels (not a multiple of 4), 200 rows in chunks of 29 and a last of 26', 0],
     [[4, 4, 4, 1024], '1024 channels over 16 workgroups, 64 rows in 2 chunks', 0],
     [[3, 7, 5, 5], '105 rows in 4 chunks of 27 and a last of 24, 5 channels', 0],
     [[4, 30, 30, 2], 'mean 1000 ≫ σ, 113 chunks: the variance about the mean, not E[x²] − μ²', 1000],
