@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as wg from '../src';
 import { expectClose, randomArray, size } from './helpers';
+import { secondDerivativeRowSums } from './tf_reference';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -104,6 +105,17 @@ describe('fused batch normalization in inference', () => {
       ).map((g) => g.dataSync() as Float32Array),
     );
     for (let k = 0; k < 5; k++) expectClose(await grads[k]!.data(), tfGrads[k], 1e-4, 1e-5);
+    layer.dispose();
+  });
+
+  it('second derivatives: y = a·x + b per channel, so f = Σ w·y² has ∂²f/∂xᵢ² = 2wᵢaᵢ² and no cross terms', async () => {
+    const shape = [3, 4, 6];
+    const { layer, weights } = makeLayer(shape, 60);
+    const w = randomArray(72, 61);
+    const f = (x: wg.Tensor): wg.Tensor => wg.sum(wg.mul(wg.square(layer.apply(x) as wg.Tensor), wg.tensor(w, shape)));
+    const a = (c: number) => weights[0][c] / Math.sqrt(weights[3][c] + 1e-3);
+    const expected = Array.from(w, (wi, i) => 2 * wi * a(i % 6) ** 2);
+    expectClose(await secondDerivativeRowSums(f, randomArray(72, 62), shape), expected, 1e-4, 1e-5);
     layer.dispose();
   });
 });
