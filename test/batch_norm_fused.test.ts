@@ -158,7 +158,7 @@ describe('fused batch normalization: dispatches', () => {
     return wg.memory().numDispatches - before;
   };
 
-  it('training forward 3 (statistics in two passes with the moving update, then the output), inference 1, backward 3', () => {
+  it('training forward 3 (statistics in two passes with the moving update, then the output), inference 1, backward 3 (1 for dx alone in inference)', async () => {
     const shape = [16, 14, 14, 8];
     const { layer } = makeLayer(shape, 30);
     const x = wg.tensor(randomArray(size(shape), 31), shape);
@@ -170,6 +170,17 @@ describe('fused batch normalization: dispatches', () => {
     const y = tape.record(() => layer.apply(x, { training: true }) as wg.Tensor);
     expect(count(() => tape.gradient(y, [x, layer.gamma!, layer.beta!], dy))).toBe(3);
     tape.dispose();
+    // A frozen layer (inference, gamma and beta not watched): dx = γ·r·dy alone, no sums.
+    layer.trainable = false;
+    const frozen = new wg.GradientTape({ persistent: true });
+    frozen.watch(x);
+    const z = frozen.record(() => layer.apply(x) as wg.Tensor);
+    expect(count(() => frozen.gradient(z, [x], dy))).toBe(1);
+    const [dx] = frozen.gradient(z, [x], dy);
+    frozen.dispose();
+    const [gamma, , , movingVariance] = await Promise.all(layer.weights.map((w) => w.data()));
+    const dyValues = await dy.data();
+    expectClose(await dx!.data(), Array.from(dyValues, (d, i) => (d * gamma[i % 8]) / Math.sqrt(movingVariance[i % 8] + 1e-3)), 1e-5, 1e-6);
     layer.dispose();
   });
 

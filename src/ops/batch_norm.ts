@@ -94,30 +94,33 @@ export function batchNorm(x: Tensor, mean: Tensor, variance: Tensor, gamma: Tens
 }
 
 /**
- * Three dispatches: dγ = Σ dy·x̂ and dβ = Σ dy per channel (two passes), then dx from them; the
- * moving statistics' gradients (inference) follow from the same sums:
- * d/dmean = −γ·r·dβ, d/dvariance = −½·γ·r²·dγ, r = 1/√(variance + ε).
+ * Three dispatches: dγ = Σ dy·x̂ and dβ = Σ dy per channel (two passes), then dx from them; with
+ * constant statistics and only dx wanted, dx = γ·r·dy alone. The moving statistics' gradients
+ * (inference) follow from the same sums: d/dmean = −γ·r·dβ, d/dvariance = −½·γ·r²·dγ, with
+ * r = 1/√(variance + ε).
  */
 export const batchNormVjp: VjpRule<'batchNorm'> = (ct, { inputs: [x, mean, variance, gamma, beta], needs, params: { epsilon, batchStatistics } }) => {
   const channels = x.shape[x.rank - 1];
   const rows = x.size / channels;
-  const { chunkRows, chunks } = chunking(rows, channels);
-  const dGamma = emptyTensor([channels]);
-  const dBeta = emptyTensor([channels]);
-  const partials = new Storage(2 * chunks * channels);
-  batchNormGradPartialKernel.launch({
-    op: 'batchNorm',
-    uniforms: { rows, channels, chunkRows, chunks, epsilon },
-    bindings: { x, dy: ct, mean, variance, partials },
-    groups: batchNormGradPartialKernel.threads(chunks * channels),
-  });
-  batchNormGradSumsKernel.launch({
-    op: 'batchNorm',
-    uniforms: { channels, chunks },
-    bindings: { partials, dGamma, dBeta },
-    groups: batchNormGradSumsKernel.threads(channels),
-  });
-  partials.release();
+  let sums: { dGamma: Tensor; dBeta: Tensor } | null = null;
+  if (batchStatistics || needs.slice(1).some(Boolean)) {
+    const { chunkRows, chunks } = chunking(rows, channels);
+    sums = { dGamma: emptyTensor([channels]), dBeta: emptyTensor([channels]) };
+    const partials = new Storage(2 * chunks * channels);
+    batchNormGradPartialKernel.launch({
+      op: 'batchNorm',
+      uniforms: { rows, channels, chunkRows, chunks, epsilon },
+      bindings: { x, dy: ct, mean, variance, partials },
+      groups: batchNormGradPartialKernel.threads(chunks * channels),
+    });
+    batchNormGradSumsKernel.launch({
+      op: 'batchNorm',
+      uniforms: { channels, chunks },
+      bindings: { partials, ...sums },
+      groups: batchNormGradSumsKernel.threads(channels),
+    });
+    partials.release();
+  }
   let dx: Tensor | null = null;
   if (needs[0]) {
     dx = emptyTensor(x.shape);
@@ -126,13 +129,14 @@ export const batchNormVjp: VjpRule<'batchNorm'> = (ct, { inputs: [x, mean, varia
       op: 'batchNorm',
       entry: vec4 ? 'main4' : 'main',
       uniforms: { size: x.size, channels, rows, epsilon, batchStatistics: batchStatistics ? 1 : 0 },
-      bindings: { x, dy: ct, mean, variance, gamma, dGamma, dBeta, dx },
+      bindings: { x, dy: ct, mean, variance, gamma, dGamma: sums?.dGamma ?? null, dBeta: sums?.dBeta ?? null, dx },
       groups: vec4 ? batchNormGradKernel.blocks(x.size) : batchNormGradKernel.threads(x.size),
     });
   }
+  if (!sums) return [dx, null, null, null, null];
   const r = needs[1] || needs[2] ? rsqrt(add(reshape(variance, [channels]), epsilon)) : null;
   const gammaR = r ? mul(reshape(gamma, [channels]), r) : null;
-  const dMean = needs[1] ? reshape(mul(mul(gammaR!, dBeta), -1), mean.shape) : null;
-  const dVariance = needs[2] ? reshape(mul(mul(mul(gammaR!, r!), dGamma), -0.5), variance.shape) : null;
-  return [dx, dMean, dVariance, needs[3] ? reshape(dGamma, gamma.shape) : null, needs[4] ? reshape(dBeta, beta.shape) : null];
+  const dMean = needs[1] ? reshape(mul(mul(gammaR!, sums.dBeta), -1), mean.shape) : null;
+  const dVariance = needs[2] ? reshape(mul(mul(mul(gammaR!, r!), sums.dGamma), -0.5), variance.shape) : null;
+  return [dx, dMean, dVariance, needs[3] ? reshape(sums.dGamma, gamma.shape) : null, needs[4] ? reshape(sums.dBeta, beta.shape) : null];
 };
