@@ -45,6 +45,7 @@ function checkOperands(op: string, x: Tensor, perChannel: Array<[string, Tensor]
  */
 export function batchMoments(x: Tensor, movingMean: Variable, movingVariance: Variable, momentum: number): { mean: Tensor; variance: Tensor } {
   const xt = asTensor(x, 'batchMoments');
+  for (const v of [movingMean, movingVariance]) v.assertUsable('batchMoments');
   const channels = checkOperands('batchMoments', xt, [['movingMean', movingMean], ['movingVariance', movingVariance]]);
   if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)) throw new InvalidArgumentError(`batchMoments: momentum must be a number in [0, 1], got ${show(momentum)}.`);
   const rows = xt.size / channels;
