@@ -264,6 +264,15 @@ export class BatchNormalization extends Layer {
     if (x.rank !== this.builtRank || x.shape[this.featureAxis] !== features) {
       throw new ShapeError(`${this.name}: was built for inputs of rank ${this.builtRank} with ${features} features on axis ${this.featureAxis}, got shape ${fmt(x.shape)}.`);
     }
+    // The channels-last case with both gamma and beta in fused kernels: three dispatches to
+    // train (statistics, moving statistics, output), one for inference.
+    if (this.featureAxis === x.rank - 1 && this.gamma && this.beta && x.size > 0) {
+      return tidy(() => {
+        if (!training || !this.trainable) return batchNorm(x, this.movingMean!, this.movingVariance!, this.gamma!, this.beta!, this.epsilon, false);
+        const { mean, variance } = batchMoments(x, this.movingMean!, this.movingVariance!, this.momentum);
+        return batchNorm(x, mean, variance, this.gamma!, this.beta!, this.epsilon, true);
+      });
+    }
     // The statistics and parameters broadcast over every axis but the feature axis.
     const paramView = x.shape.map((d, i) => (i === this.featureAxis ? d : 1));
     const reduced = x.shape.map((_, i) => i).filter((i) => i !== this.featureAxis);
@@ -274,15 +283,6 @@ export class BatchNormalization extends Layer {
       const y = mul(centred, factor);
       return this.beta ? add(y, reshape(this.beta, paramView)) : y;
     };
-    // The channels-last case with both gamma and beta in fused kernels: three dispatches to
-    // train (statistics, moving statistics, output), one for inference.
-    if (this.featureAxis === x.rank - 1 && this.gamma && this.beta && x.size > 0) {
-      return tidy(() => {
-        if (!training || !this.trainable) return batchNorm(x, this.movingMean!, this.movingVariance!, this.gamma!, this.beta!, this.epsilon, false);
-        const { mean, variance } = batchMoments(x, this.movingMean!, this.movingVariance!, this.momentum);
-        return batchNorm(x, mean, variance, this.gamma!, this.beta!, this.epsilon, true);
-      });
-    }
     return tidy(() => {
       if (!training || !this.trainable) {
         return normalize(sub(x, reshape(this.movingMean!, paramView)), reshape(this.movingVariance!, paramView));
