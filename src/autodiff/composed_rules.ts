@@ -102,6 +102,23 @@ export const composedRules: { [P in Primitive]: VjpRule<P> | 'composed' } = {
     const dBeta = needs[2] ? reshape(sumTo(ct, [beta.size]), beta.shape) : null;
     return [dx, dGamma, dBeta];
   },
+  // As layerNorm's, over every axis but the last (the channels), with μ, σ² recomputed from x when
+  // they are x's own; with constant (moving) statistics dx = g·r, d/dμ = −Σ g·r, d/dσ² = −½ r²·Σ g ⊙ x̂.
+  batchNorm: (ct, { inputs: [x, mu, variance, gamma, beta], needs, params: { epsilon, batchStatistics } }) => {
+    const channels = x.shape[x.rank - 1];
+    const axes = x.shape.slice(0, -1).map((_, i) => i);
+    const stats = batchStatistics ? moments(x, axes, true) : { mean: reshape(mu, [channels]), variance: reshape(variance, [channels]) };
+    const r = rsqrt(add(stats.variance, epsilon));
+    const xhat = mul(sub(x, stats.mean), r);
+    const g = mul(ct, reshape(gamma, [channels]));
+    let dx: Tensor | null = null;
+    if (needs[0]) dx = batchStatistics ? mul(r, sub(sub(g, mean(g, axes, true)), mul(xhat, mean(mul(g, xhat), axes, true)))) : mul(g, r);
+    const dMean = needs[1] ? reshape(neg(sumTo(mul(g, r), [channels])), mu.shape) : null;
+    const dVariance = needs[2] ? reshape(mul(sumTo(mul(g, xhat), [channels]), mul(square(r), -0.5)), variance.shape) : null;
+    const dGamma = needs[3] ? reshape(sumTo(mul(ct, xhat), [channels]), gamma.shape) : null;
+    const dBeta = needs[4] ? reshape(sumTo(ct, [channels]), beta.shape) : null;
+    return [dx, dMean, dVariance, dGamma, dBeta];
+  },
   // As for matmul: the fused activation's derivative as recorded ops; the rest are convolution ops.
   conv2d: (ct, node) => {
     const { activation, alpha } = node.params;

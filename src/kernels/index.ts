@@ -22,7 +22,9 @@ import { gatherKernel } from './gather';
 import { argMaxKernel, oneHotKernel } from './indices';
 import type { AnyKernel } from './kernel';
 import { crossEntropyGradKernel, crossEntropyKernel, meanErrorGradKernel, meanErrorKernel } from './losses';
-import { layerNormGradKernel, layerNormKernel } from './norm';
+import {
+  batchNormGradKernel, batchNormGradPartialKernel, batchNormGradSumsKernel, batchNormKernel, batchNormMomentsKernel, batchNormStatsKernel, layerNormGradKernel, layerNormKernel,
+} from './norm';
 import { matmulRegisterActivationKernel, matmulRegisterKernel, matmulTiledActivationKernel, matmulTiledKernel } from './matmul';
 import { accuracyKernel, epochSumsKernel } from './metrics';
 import {
@@ -76,6 +78,12 @@ export const allKernels: readonly AnyKernel[] = [
   maskedSoftmaxGradKernel,
   layerNormKernel,
   layerNormGradKernel,
+  batchNormStatsKernel,
+  batchNormMomentsKernel,
+  batchNormKernel,
+  batchNormGradPartialKernel,
+  batchNormGradSumsKernel,
+  batchNormGradKernel,
   conv2dKernel,
   conv2dActivationKernel,
   conv2dNarrowKernel,

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, ShapeError, show } from '../errors';
+import { batchMoments, batchNorm } from '../ops/batch_norm';
 import { add, mul, sub } from '../ops/binary';
 import { layerNorm } from '../ops/layer_norm';
 import { moments } from '../ops/moments';
@@ -262,6 +263,15 @@ export class BatchNormalization extends Layer {
     const features = this.movingMean!.size;
     if (x.rank !== this.builtRank || x.shape[this.featureAxis] !== features) {
       throw new ShapeError(`${this.name}: was built for inputs of rank ${this.builtRank} with ${features} features on axis ${this.featureAxis}, got shape ${fmt(x.shape)}.`);
+    }
+    // The channels-last case with both gamma and beta in fused kernels: three dispatches to
+    // train (statistics, moving statistics, output), one for inference.
+    if (this.featureAxis === x.rank - 1 && this.gamma && this.beta && x.size > 0) {
+      return tidy(() => {
+        if (!training || !this.trainable) return batchNorm(x, this.movingMean!, this.movingVariance!, this.gamma!, this.beta!, this.epsilon, false);
+        const { mean, variance } = batchMoments(x, this.movingMean!, this.movingVariance!, this.momentum);
+        return batchNorm(x, mean, variance, this.gamma!, this.beta!, this.epsilon, true);
+      });
     }
     // The statistics and parameters broadcast over every axis but the feature axis.
     const paramView = x.shape.map((d, i) => (i === this.featureAxis ? d : 1));

@@ -237,7 +237,7 @@ function clipScales(updates: readonly VariableUpdate[], clip: GradientClip): Sto
  * adopts; the kernel then writes that copy. In training nothing else holds the buffer by the
  * time the update runs, so the usual path writes in place and allocates nothing.
  */
-function writableStorage(v: Variable, g: Tensor): Storage {
+export function writableStorage(v: Variable, g: Tensor): Storage {
   const current = v.storage;
   if (current.refs === 1 && g.storage !== current) return current;
   const next = new Storage(v.size);

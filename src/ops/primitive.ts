@@ -50,6 +50,11 @@ export interface PrimParams {
   /** Layer normalization over the last axis (inputs: x, gamma, beta). */
   layerNorm: { epsilon: number };
   /**
+   * Batch normalization over the last axis (inputs: x, mean, variance, gamma, beta); with
+   * `batchStatistics` the mean and variance are x's own, and dx goes through them.
+   */
+  batchNorm: { epsilon: number; batchStatistics: boolean };
+  /**
    * Inputs x, filter and, when `bias`, one entry per output channel; `activation` (one whose
    * derivative is a function of its output) is applied in the same kernel. `depthwise`: the
    * filter is [kh, kw, C, multiplier] (depthwiseConv2d) rather than [kh, kw, inC, outC].

@@ -1,3 +1,4 @@
+import { batchNormVjp } from './batch_norm';
 import { binaryVjp } from './binary';
 import { conv2dBackpropFilterVjp, conv2dBackpropInputVjp, conv2dVjp } from './conv';
 import { crossEntropyVjp } from './cross_entropy';
@@ -39,6 +40,7 @@ export const vjpRules: VjpTable = {
   concat: concatVjp,
   maskedSoftmax: maskedSoftmaxVjp,
   layerNorm: layerNormVjp,
+  batchNorm: batchNormVjp,
   conv2d: conv2dVjp,
   conv2dBackpropInput: conv2dBackpropInputVjp,
   conv2dBackpropFilter: conv2dBackpropFilterVjp,
