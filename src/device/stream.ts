@@ -93,6 +93,7 @@ export class CommandStream {
       // Profiling: each dispatch in a pass of its own, bracketed by timestamps.
       this.endPass(b);
       b.pass = b.encoder.beginComputePass({ timestampWrites: profiler.slot(pipeline.label) });
+      b.pipeline = null;
     }
     if (!b.pass) {
       b.pass = b.encoder.beginComputePass();

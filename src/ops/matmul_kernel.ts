@@ -1,7 +1,8 @@
 import { engine } from '../device/engine';
-import type { AnyKernel } from '../kernels/kernel';
+import { type AnyKernel, fitsBinding } from '../kernels/kernel';
 import { matmulRegisterActivationKernel, matmulRegisterKernel, matmulTiledActivationKernel, matmulTiledKernel } from '../kernels/matmul';
-import type { Tensor } from '../tensor/tensor';
+import { reduceKernel } from '../kernels/shape';
+import { emptyTensor, type Tensor } from '../tensor/tensor';
 
 /**
  * C[b] = op(A[b]) · op(B[b]) (+ bias) for contiguous row-major f32 buffers: A is [batch, M, K]
@@ -26,11 +27,18 @@ interface Launch {
   constants: Record<string, number>;
   /** Rows and columns of C that one workgroup covers. */
   tile: [number, number];
+  /** K per step of the kernel's loop: a split's slices are multiples of it. */
+  kStep: number;
 }
 
 /** Makes every matmul use one kernel whatever the adapter (tests run both kernels this way). */
 export function forceMatmulKernel(kernel?: Launch['shader']): void {
   engine().matmulKernel = kernel;
+}
+
+/** Makes every plain matmul split K into (at most) this many slices; undefined restores the choice by shape. */
+export function forceMatmulSlices(slices?: number): void {
+  engine().matmulSlices = slices;
 }
 
 /**
@@ -63,7 +71,12 @@ export function encodeMatmul(a: Tensor, b: Tensor, out: Tensor, d: MatmulDims, b
     launch.shader === 'matmul'
       ? epilogue ? matmulRegisterActivationKernel : matmulRegisterKernel
       : epilogue ? matmulTiledActivationKernel : matmulTiledKernel;
-  const groups = [Math.ceil(d.N / launch.tile[1]), Math.ceil(d.M / launch.tile[0]), d.batch];
+  const tiles = Math.ceil(d.N / launch.tile[1]) * Math.ceil(d.M / launch.tile[0]) * d.batch;
+  // Only a plain product is split: the bias and activation would have to wait for the sum.
+  const split = bias || epilogue ? undefined : splitK(d, tiles, launch.kStep);
+  const slices = split?.slices ?? 1;
+  const partials = slices > 1 ? emptyTensor([slices, d.batch, d.M, d.N]) : out;
+  const groups = [Math.ceil(d.N / launch.tile[1]), Math.ceil(d.M / launch.tile[0]), slices * d.batch];
   // A grid dimension holds at most maxComputeWorkgroupsPerDimension workgroups; larger ones go in
   // chunks, each told its offset.
   const most = e.info.limits.maxComputeWorkgroupsPerDimension ?? 65535;
@@ -74,14 +87,57 @@ export function encodeMatmul(a: Tensor, b: Tensor, out: Tensor, d: MatmulDims, b
           op: 'matmul',
           entry: launch.entry,
           constants,
-          uniforms: { M: d.M, N: d.N, K: d.K, aBatchStride: d.aBatchStride, bBatchStride: d.bBatchStride, groupOffsetX: x, groupOffsetY: y, groupOffsetZ: z },
-          bindings,
+          uniforms: {
+            M: d.M, N: d.N, K: d.K, aBatchStride: d.aBatchStride, bBatchStride: d.bBatchStride,
+            groupOffsetX: x, groupOffsetY: y, groupOffsetZ: z, batch: d.batch, kSlice: split?.kSlice ?? d.K,
+          },
+          bindings: { ...bindings, C: partials },
           groups: [Math.min(most, groups[0] - x), Math.min(most, groups[1] - y), Math.min(most, groups[2] - z)],
         });
       }
     }
   }
+  if (partials === out) return;
+  // C = Σ_s partials[s]: shaders/reduce.wgsl's invocation-per-output entry over [slices, batch·M·N].
+  const outputs = d.batch * d.M * d.N;
+  reduceKernel.launch({
+    op: 'matmul',
+    entry: 'main',
+    constants: { OP: 0 },
+    uniforms: { outer: 1, r: slices, inner: outputs },
+    bindings: { x: partials, y: out },
+    groups: reduceKernel.threads(outputs),
+  });
+  partials.dispose();
 }
+
+/**
+ * Split-K: a product whose C makes few workgroups leaves most of the adapter idle while each of
+ * them walks the whole of K (a weight gradient xᵀ·dy of 64 × 64 over K = 1024 rows is one
+ * workgroup). Its K is then cut into slices that separate workgroups sum into a partials buffer
+ * [slices][batch][M][N], and a second dispatch adds the slices. Slices cover a multiple of the
+ * kernel's K step (the tiled kernel's edge tests then only meet K at the last one); the partials
+ * must fit one binding.
+ */
+function splitK(d: MatmulDims, tiles: number, kStep: number): { slices: number; kSlice: number } | undefined {
+  const e = engine();
+  let wanted: number;
+  if (e.matmulSlices !== undefined) wanted = e.matmulSlices;
+  else {
+    const target = e.info.isSwiftShader ? SWIFTSHADER_WORKGROUPS : GPU_WORKGROUPS;
+    if (tiles * SPLIT_BELOW > target) return undefined;
+    wanted = Math.min(Math.ceil(target / tiles), Math.floor(d.K / MIN_SLICE_K));
+  }
+  while (wanted > 1 && !fitsBinding(wanted * d.batch * d.M * d.N)) wanted = Math.floor(wanted / 2);
+  if (wanted < 2 || d.K < 2) return undefined;
+  const kSlice = kStep * Math.ceil(d.K / wanted / kStep);
+  const slices = Math.ceil(d.K / kSlice);
+  return slices > 1 ? { slices, kSlice } : undefined;
+}
+const SWIFTSHADER_WORKGROUPS = 16;
+const GPU_WORKGROUPS = 256;
+const SPLIT_BELOW = 2;
+const MIN_SLICE_K = 128;
 
 /**
  * SwiftShader: shaders/matmul.wgsl. Each invocation holds a (4·ROW_GROUPS) × (4·COL_VECS) block
@@ -98,6 +154,7 @@ function registerTiled(d: MatmulDims): Launch {
     shader: 'matmul',
     constants: { ROW_GROUPS: rowGroups, COL_VECS: colVecs, WG_X: wgX, WG_Y: wgY },
     tile: [4 * rowGroups * wgY, 4 * colVecs * wgX],
+    kStep: 1,
   };
 }
 
@@ -150,6 +207,7 @@ function workgroupTiled(d: MatmulDims): Launch {
       EDGE_CHECKS: exact ? 0 : 1,
     },
     tile,
+    kStep: c.tileK,
   };
 }
 
