@@ -39,13 +39,13 @@ for (const kernel of ['matmul', 'matmul_tiled'] as const) {
     afterAll(() => forceMatmulKernel(undefined));
     afterEach(() => forceMatmulSlices(undefined));
 
-    // Few workgroups (at most 8 tiles of C on either kernel) and K ≥ 256: split on every adapter.
+    // One workgroup's tile of C on either kernel (at most 64 × 64) and K ≥ 256: split on every adapter.
     const long: Array<[number, number, number, boolean, boolean]> = [
       [64, 64, 1024, true, false], // a weight gradient xᵀ·dy as dense layers take it
-      [64, 256, 1024, true, false],
+      [64, 64, 2048, false, true],
       [5, 7, 257, false, false],
       [33, 17, 8192, true, false],
-      [63, 65, 4099, true, true],
+      [63, 61, 4099, true, true],
       [20, 12, 1500, false, true],
     ];
     for (const [M, N, K, tA, tB] of long) {
@@ -59,7 +59,8 @@ for (const kernel of ['matmul', 'matmul_tiled'] as const) {
       });
     }
 
-    it('batched [3, 20, 600] · [600, 12], B shared by the batches, splits and matches', async () => {
+    it('batched [3, 20, 600] · [600, 12], B shared by the batches, split in 4 (forced) and matches', async () => {
+      forceMatmulSlices(4);
       const [batch, M, N, K] = [3, 20, 12, 600];
       const a = randomArray(batch * M * K, 31);
       const b = randomArray(K * N, 32);

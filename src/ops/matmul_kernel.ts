@@ -116,16 +116,22 @@ export function encodeMatmul(a: Tensor, b: Tensor, out: Tensor, d: MatmulDims, b
  * them walks the whole of K (a weight gradient xᵀ·dy of 64 × 64 over K = 1024 rows is one
  * workgroup). Its K is then cut into slices that separate workgroups sum into a partials buffer
  * [slices][batch][M][N], and a second dispatch adds the slices. Slices cover a multiple of the
- * kernel's K step (the tiled kernel's edge tests then only meet K at the last one); the partials
- * must fit one binding.
+ * kernel's K step (the tiled kernel's edge tests then only meet K at the last one) and at least
+ * MIN_SLICE_K rows, so the sum (slices·M·N reads, plus a dispatch) stays small beside the product;
+ * the partials must fit one binding.
+ *
+ * How many workgroups keep the adapter busy: SwiftShader runs workgroups on one worker thread per
+ * CPU core (and cuts a dispatch into at most 16 tasks), so workgroups beyond the core count only
+ * add slices to sum; a GPU has tens to hundreds of compute units (an H100 132 SMs) that each want
+ * a workgroup or two. A product splits only while its tiles fill at most half that target.
  */
 function splitK(d: MatmulDims, tiles: number, kStep: number): { slices: number; kSlice: number } | undefined {
   const e = engine();
   let wanted: number;
   if (e.matmulSlices !== undefined) wanted = e.matmulSlices;
   else {
-    const target = e.info.isSwiftShader ? SWIFTSHADER_WORKGROUPS : GPU_WORKGROUPS;
-    if (tiles * SPLIT_BELOW > target) return undefined;
+    const target = e.info.isSwiftShader ? Math.min(16, cpuCores()) : GPU_WORKGROUPS;
+    if (2 * tiles > target) return undefined;
     wanted = Math.min(Math.ceil(target / tiles), Math.floor(d.K / MIN_SLICE_K));
   }
   while (wanted > 1 && !fitsBinding(wanted * d.batch * d.M * d.N)) wanted = Math.floor(wanted / 2);
@@ -134,10 +140,13 @@ function splitK(d: MatmulDims, tiles: number, kStep: number): { slices: number; 
   const slices = Math.ceil(d.K / kSlice);
   return slices > 1 ? { slices, kSlice } : undefined;
 }
-const SWIFTSHADER_WORKGROUPS = 16;
 const GPU_WORKGROUPS = 256;
-const SPLIT_BELOW = 2;
 const MIN_SLICE_K = 128;
+
+/** The CPU's hardware threads where the platform says (browsers, Node 21 and later), else 4. */
+function cpuCores(): number {
+  return (typeof navigator === 'undefined' ? undefined : navigator.hardwareConcurrency) || 4;
+}
 
 /**
  * SwiftShader: shaders/matmul.wgsl. Each invocation holds a (4·ROW_GROUPS) × (4·COL_VECS) block
