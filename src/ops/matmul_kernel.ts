@@ -64,19 +64,19 @@ export function encodeMatmul(a: Tensor, b: Tensor, out: Tensor, d: MatmulDims, b
     HAS_BIAS: bias ? 1 : 0,
     ...(epilogue ? { ACTIVATION: epilogue.activation, ALPHA: epilogue.alpha } : {}),
   };
-  // An unused bias binding still needs a buffer: A is bound in its place (read-only aliasing is fine).
-  const bindings = { A: a, B: b, C: out, bias: bias ?? a };
   // A plain product runs the declaration that carries no elementwise code (see src/kernels/matmul.ts).
   const kernel: AnyKernel =
     launch.shader === 'matmul'
       ? epilogue ? matmulRegisterActivationKernel : matmulRegisterKernel
       : epilogue ? matmulTiledActivationKernel : matmulTiledKernel;
-  const tiles = Math.ceil(d.N / launch.tile[1]) * Math.ceil(d.M / launch.tile[0]) * d.batch;
+  const [tilesX, tilesY] = [Math.ceil(d.N / launch.tile[1]), Math.ceil(d.M / launch.tile[0])];
   // Only a plain product is split: the bias and activation would have to wait for the sum.
-  const split = bias || epilogue ? undefined : splitK(d, tiles, launch.kStep);
+  const split = bias || epilogue ? undefined : splitK(d, tilesX * tilesY * d.batch, launch.kStep);
   const slices = split?.slices ?? 1;
-  const partials = slices > 1 ? emptyTensor([slices, d.batch, d.M, d.N]) : out;
-  const groups = [Math.ceil(d.N / launch.tile[1]), Math.ceil(d.M / launch.tile[0]), slices * d.batch];
+  const partials = split ? emptyTensor([slices, d.batch, d.M, d.N]) : out;
+  // An unused bias binding still needs a buffer: A is bound in its place (read-only aliasing is fine).
+  const bindings = { A: a, B: b, C: partials, bias: bias ?? a };
+  const groups = [tilesX, tilesY, slices * d.batch];
   // A grid dimension holds at most maxComputeWorkgroupsPerDimension workgroups; larger ones go in
   // chunks, each told its offset.
   const most = e.info.limits.maxComputeWorkgroupsPerDimension ?? 65535;
@@ -91,7 +91,7 @@ export function encodeMatmul(a: Tensor, b: Tensor, out: Tensor, d: MatmulDims, b
             M: d.M, N: d.N, K: d.K, aBatchStride: d.aBatchStride, bBatchStride: d.bBatchStride,
             groupOffsetX: x, groupOffsetY: y, groupOffsetZ: z, batch: d.batch, kSlice: split?.kSlice ?? d.K,
           },
-          bindings: { ...bindings, C: partials },
+          bindings,
           groups: [Math.min(most, groups[0] - x), Math.min(most, groups[1] - y), Math.min(most, groups[2] - z)],
         });
       }
