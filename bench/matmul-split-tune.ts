@@ -1,39 +1,47 @@
-// Split-K tuning: GPU time (wg.profile) of plain products with few output tiles and long K, for
-// each number of slices, the product and the sum of the slices together. Node on Dawn:
+// Split-K tuning: wall time of plain products xᵀ·dy (a weight gradient's layout: x [K, M],
+// dy [K, N]) for each number of K slices, the product and the sum of its slices together, each
+// run awaited with wg.sync(). Node on Dawn:
 //   npx esbuild bench/matmul-split-tune.ts --bundle --platform=node --format=esm --external:webgpu \
-//     --loader:.wgsl=text --outfile=/tmp/split-tune.mjs && node /tmp/split-tune.mjs [rounds] [M×N×K,...] [slices,...]
-// Configurations alternate within each round, so load from other processes spreads over all of them.
+//     --loader:.wgsl=text --outfile=bench/dist/split-tune.mjs
+//   node bench/dist/split-tune.mjs [MxNxK,...] [slices,...] [products per timing]
+// Slice counts alternate within each of three rounds, so load from other processes spreads over
+// all of them. Wall time, not wg.profile: SwiftShader's timestamps did not show the split's gain.
+// The CPU time of the process over wall time shows whether the split found a second core.
 import * as wg from '../src';
 import { forceMatmulSlices } from '../src/ops/matmul_kernel';
 
-const rounds = Number(process.argv[2] ?? 5);
-const shapes = (process.argv[3] ?? '64x64x1024,64x256x1024,256x64x1024,64x64x4096').split(',').map((s) => s.split('x').map(Number));
-const sliceCounts = (process.argv[4] ?? '1,2,4,8,16,32').split(',').map(Number);
+// Dawn's Node binding polls with setImmediate while a promise is pending, a busy loop that takes
+// CPU from SwiftShader's workers (bench/README.md, "Dawn's polling"): poll from a 1 ms timer.
+const immediate = globalThis.setImmediate;
+const isNative = (fn: unknown) => Function.prototype.toString.call(fn).endsWith('{ [native code] }');
+(globalThis as { setImmediate: unknown }).setImmediate = (fn: (...args: unknown[]) => void, ...args: unknown[]) =>
+  isNative(fn) ? setTimeout(fn, 1, ...args) : immediate(fn, ...args);
+
+const shapes = (process.argv[2] ?? '64x64x1024,64x256x1024,64x64x4096').split(',').map((s) => s.split('x').map(Number));
+const sliceCounts = (process.argv[3] ?? '1,2,4,8').split(',').map(Number);
+const reps = Number(process.argv[4] ?? 20);
 
 await wg.init();
 for (const [M, N, K] of shapes) {
-  // The weight gradient's layout: xᵀ·dy with x [K, M] and dy [K, N].
   const x = wg.randomNormal([K, M]);
   const dy = wg.randomNormal([K, N]);
-  const times = new Map<number, number[]>(sliceCounts.map((s) => [s, []]));
-  const sums = new Map<number, number[]>(sliceCounts.map((s) => [s, []]));
-  for (let r = 0; r < rounds; r++) {
+  const lines = new Map<number, string[]>(sliceCounts.map((s) => [s, []]));
+  for (let round = 0; round < 3; round++) {
     for (const s of sliceCounts) {
       forceMatmulSlices(s);
-      const run = () => wg.matmul(x, dy, { transposeA: true }).dispose();
-      run();
+      wg.matmul(x, dy, { transposeA: true }).dispose();
       await wg.sync();
-      const prof = await wg.profile(async () => {
-        for (let i = 0; i < 4; i++) run();
-        await wg.sync();
-      });
-      times.get(s)!.push(prof.reduce((t, p) => t + p.ms, 0) / 4);
-      sums.get(s)!.push(prof.filter((p) => p.kernel.startsWith('reduce')).reduce((t, p) => t + p.ms, 0) / 4);
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      for (let i = 0; i < reps; i++) wg.matmul(x, dy, { transposeA: true }).dispose();
+      await wg.sync();
+      const ms = (performance.now() - t0) / reps;
+      const cpu = process.cpuUsage(cpu0);
+      lines.get(s)!.push(`${ms.toFixed(2)} ms (cpu/wall ${((cpu.user + cpu.system) / 1000 / reps / ms).toFixed(2)})`);
     }
   }
   forceMatmulSlices(undefined);
-  const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
-  console.log(`${M}×${N}×${K}: ` + sliceCounts.map((s) => `S=${s} ${median(times.get(s)!).toFixed(2)} ms (sum ${median(sums.get(s)!).toFixed(2)})`).join(', '));
+  for (const s of sliceCounts) console.log(`${M}×${N}×${K}, ${s} slice${s > 1 ? 's' : ''}: ${lines.get(s)!.join(', ')}`);
   x.dispose();
   dy.dispose();
 }
