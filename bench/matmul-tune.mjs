@@ -116,11 +116,11 @@ function storage(data) {
   return buf;
 }
 
-// Uniform Params { M, N, K, aBatchStride, bBatchStride }: five u32s; bindings 0..4 = params, A, B,
-// C, bias (A stands in for an unused bias).
+// Uniform Params { M, N, K, aBatchStride, bBatchStride, group offsets, batch, kSlice } (K whole:
+// no split); bindings 0..4 = params, A, B, C, bias (A stands in for an unused bias).
 function bindGroup(pipe, d, a, b, c, bias = a) {
-  const params = device.createBuffer({ size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-  device.queue.writeBuffer(params, 0, new Uint32Array([d.M, d.N, d.K, d.aBatchStride, d.bBatchStride, 0, 0, 0]));
+  const params = device.createBuffer({ size: 48, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  device.queue.writeBuffer(params, 0, new Uint32Array([d.M, d.N, d.K, d.aBatchStride, d.bBatchStride, 0, 0, 0, d.batch, d.K, 0, 0]));
   const entries = [params, a, b, c, bias].map((buffer, binding) => ({ binding, resource: { buffer } }));
   return device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries });
 }

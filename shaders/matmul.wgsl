@@ -20,7 +20,7 @@
 // Any M, N ≥ 1 and K ≥ 0 work: rows and columns past the edge are clamped for loading and skipped
 // when storing, so no bounds tests sit inside the K loop.
 //
-// Dispatch: (ceil(N / (4·COL_VECS·WG_X)), ceil(M / (4·ROW_GROUPS·WG_Y)), batch) workgroups.
+// Dispatch: (ceil(N / (4·COL_VECS·WG_X)), ceil(M / (4·ROW_GROUPS·WG_Y)), slices·batch) workgroups.
 enable subgroups;
 // The early exit of whole quads in main (see there) makes the control flow of the quad swaps depend
 // on the invocation's position, which WGSL cannot prove uniform within a quad; it is, by construction.
@@ -37,6 +37,11 @@ struct Params {
   groupOffsetX: u32,
   groupOffsetY: u32,
   groupOffsetZ: u32,
+  // Split-K: workgroup z = slice·batch + b sums k in [slice·kSlice, (slice+1)·kSlice) of batch b
+  // into matrix z of C, [slices][batch][M][N]; a sum over the slices follows
+  // (src/ops/matmul_kernel.ts). Without a split, kSlice = K and z = b.
+  batch: u32,
+  kSlice: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -90,7 +95,9 @@ fn main(
   let group = wid + vec3u(p.groupOffsetX, p.groupOffsetY, p.groupOffsetZ);
   let row0 = (group.y * WG_Y + lid.y) * 4u * ROW_GROUPS;
   let col0 = (group.x * WG_X + lid.x) * 4u * COL_VECS;
-  let batch = group.z;
+  let batch = group.z % p.batch;
+  let kBegin = (group.z / p.batch) * p.kSlice;
+  let kEnd = min(kBegin + p.kSlice, p.K);
   let q = lane % 4u;
   // A quad whose rows all lie past M, or whose columns all lie past N, has nothing to store; it
   // leaves at once, and with it the work of the edge tiles that fall outside C. (Its 4 lanes share
@@ -125,9 +132,9 @@ fn main(
   var acc30 = mat4x4f();
   var acc31 = mat4x4f();
 
-  var aK = batch * p.aBatchStride;
-  var bK = batch * p.bBatchStride;
-  for (var k = 0u; k < p.K; k++) {
+  var aK = batch * p.aBatchStride + kBegin * aKStride;
+  var bK = batch * p.bBatchStride + kBegin * bKStride;
+  for (var k = kBegin; k < kEnd; k++) {
     let b0 = vec4f(B[bK + bCol0.x], B[bK + bCol0.y], B[bK + bCol0.z], B[bK + bCol0.w]);
     var b1 = vec4f();
     if (COL_VECS > 1u) {
@@ -155,39 +162,39 @@ fn main(
     bK += bKStride;
   }
 
-  storeBlock(batch, row0, col0, q, acc00);
-  if (COL_VECS > 1u) { storeBlock(batch, row0, col0 + 4u, q, acc01); }
+  storeBlock(group.z, row0, col0, q, acc00);
+  if (COL_VECS > 1u) { storeBlock(group.z, row0, col0 + 4u, q, acc01); }
   if (ROW_GROUPS > 1u) {
-    storeBlock(batch, row0 + 4u, col0, q, acc10);
-    if (COL_VECS > 1u) { storeBlock(batch, row0 + 4u, col0 + 4u, q, acc11); }
+    storeBlock(group.z, row0 + 4u, col0, q, acc10);
+    if (COL_VECS > 1u) { storeBlock(group.z, row0 + 4u, col0 + 4u, q, acc11); }
   }
   if (ROW_GROUPS > 2u) {
-    storeBlock(batch, row0 + 8u, col0, q, acc20);
-    if (COL_VECS > 1u) { storeBlock(batch, row0 + 8u, col0 + 4u, q, acc21); }
+    storeBlock(group.z, row0 + 8u, col0, q, acc20);
+    if (COL_VECS > 1u) { storeBlock(group.z, row0 + 8u, col0 + 4u, q, acc21); }
   }
   if (ROW_GROUPS > 3u) {
-    storeBlock(batch, row0 + 12u, col0, q, acc30);
-    if (COL_VECS > 1u) { storeBlock(batch, row0 + 12u, col0 + 4u, q, acc31); }
+    storeBlock(group.z, row0 + 12u, col0, q, acc30);
+    if (COL_VECS > 1u) { storeBlock(group.z, row0 + 12u, col0 + 4u, q, acc31); }
   }
 }
 
-// Writes a 4×4 block of C whose column r holds row `row + (q ^ r)`, from column `col` on,
-// skipping what lies outside C.
-fn storeBlock(batch: u32, row: u32, col: u32, q: u32, block: mat4x4f) {
+// Writes a 4×4 block of matrix `matrix` of C whose column r holds row `row + (q ^ r)`, from
+// column `col` on, skipping what lies outside C.
+fn storeBlock(matrix: u32, row: u32, col: u32, q: u32, block: mat4x4f) {
   var add = vec4f();
   if (HAS_BIAS) {
     let last = p.N - 1u;
     add = vec4f(bias[min(col, last)], bias[min(col + 1u, last)], bias[min(col + 2u, last)], bias[min(col + 3u, last)]);
   }
-  storeRow(batch, row + q, col, activate(block[0] + add));
-  storeRow(batch, row + (q ^ 1u), col, activate(block[1] + add));
-  storeRow(batch, row + (q ^ 2u), col, activate(block[2] + add));
-  storeRow(batch, row + (q ^ 3u), col, activate(block[3] + add));
+  storeRow(matrix, row + q, col, activate(block[0] + add));
+  storeRow(matrix, row + (q ^ 1u), col, activate(block[1] + add));
+  storeRow(matrix, row + (q ^ 2u), col, activate(block[2] + add));
+  storeRow(matrix, row + (q ^ 3u), col, activate(block[3] + add));
 }
 
-fn storeRow(batch: u32, row: u32, col: u32, v: vec4f) {
+fn storeRow(matrix: u32, row: u32, col: u32, v: vec4f) {
   if (row >= p.M) { return; }
-  let at = (batch * p.M + row) * p.N + col;
+  let at = (matrix * p.M + row) * p.N + col;
   if (col < p.N) { C[at] = v.x; }
   if (col + 1u < p.N) { C[at + 1u] = v.y; }
   if (col + 2u < p.N) { C[at + 2u] = v.z; }

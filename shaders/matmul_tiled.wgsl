@@ -22,7 +22,8 @@
 // Each binding is declared twice, as floats and as vec4s; an entry point may use only one of the
 // two, which is why `main` and `main4` each spell out their K loop and their stores.
 //
-// Dispatch: (ceil(N / TILE_N), ceil(M / TILE_M), batch) workgroups.
+// Dispatch: (ceil(N / TILE_N), ceil(M / TILE_M), slices·batch) workgroups. A split's kSlice is a
+// multiple of TILE_K, so only the last slice meets K's edge.
 
 struct Params {
   M: u32,
@@ -35,6 +36,11 @@ struct Params {
   groupOffsetX: u32,
   groupOffsetY: u32,
   groupOffsetZ: u32,
+  // Split-K: workgroup z = slice·batch + b sums k in [slice·kSlice, (slice+1)·kSlice) of batch b
+  // into matrix z of C, [slices][batch][M][N]; a sum over the slices follows
+  // (src/ops/matmul_kernel.ts). Without a split, kSlice = K and z = b.
+  batch: u32,
+  kSlice: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -200,8 +206,11 @@ fn main(
   let group = wid + vec3u(p.groupOffsetX, p.groupOffsetY, p.groupOffsetZ);
   let tileRow0 = group.y * TILE_M;
   let tileCol0 = group.x * TILE_N;
-  for (var k0 = 0u; k0 < p.K; k0 += TILE_K) {
-    loadSlabs(group.z * p.aBatchStride, group.z * p.bBatchStride, tileRow0, tileCol0, k0, li);
+  let batch = group.z % p.batch;
+  let kBegin = (group.z / p.batch) * p.kSlice;
+  let kEnd = min(kBegin + p.kSlice, p.K);
+  for (var k0 = kBegin; k0 < kEnd; k0 += TILE_K) {
+    loadSlabs(batch * p.aBatchStride, batch * p.bBatchStride, tileRow0, tileCol0, k0, li);
     workgroupBarrier();
     multiplySlabs(lid);
     workgroupBarrier();
@@ -231,8 +240,11 @@ fn main4(
   let group = wid + vec3u(p.groupOffsetX, p.groupOffsetY, p.groupOffsetZ);
   let tileRow0 = group.y * TILE_M;
   let tileCol0 = group.x * TILE_N;
-  for (var k0 = 0u; k0 < p.K; k0 += TILE_K) {
-    loadSlabs4(group.z * p.aBatchStride, group.z * p.bBatchStride, tileRow0, tileCol0, k0, li);
+  let batch = group.z % p.batch;
+  let kBegin = (group.z / p.batch) * p.kSlice;
+  let kEnd = min(kBegin + p.kSlice, p.K);
+  for (var k0 = kBegin; k0 < kEnd; k0 += TILE_K) {
+    loadSlabs4(batch * p.aBatchStride, batch * p.bBatchStride, tileRow0, tileCol0, k0, li);
     workgroupBarrier();
     multiplySlabs(lid);
     workgroupBarrier();

@@ -47,6 +47,8 @@ export class Engine {
   readonly captured = new Set<Disposable>();
   /** Forces one matmul kernel whatever the adapter (tests run every kernel this way). */
   matmulKernel: 'matmul' | 'matmul_tiled' | undefined = undefined;
+  /** Forces every plain matmul to split K into this many slices (tests run split-K on small shapes). */
+  matmulSlices: number | undefined = undefined;
 
   constructor(
     readonly device: GPUDevice,

@@ -22,6 +22,8 @@ const matmulUniforms = {
   groupOffsetX: 'u32',
   groupOffsetY: 'u32',
   groupOffsetZ: 'u32',
+  batch: 'u32',
+  kSlice: 'u32',
 } as const;
 
 const matmulBindings = {

@@ -1,7 +1,8 @@
 import { engine } from '../device/engine';
-import type { AnyKernel } from '../kernels/kernel';
+import { type AnyKernel, fitsBinding } from '../kernels/kernel';
 import { matmulRegisterActivationKernel, matmulRegisterKernel, matmulTiledActivationKernel, matmulTiledKernel } from '../kernels/matmul';
-import type { Tensor } from '../tensor/tensor';
+import { reduceKernel } from '../kernels/shape';
+import { emptyTensor, type Tensor } from '../tensor/tensor';
 
 /**
  * C[b] = op(A[b]) · op(B[b]) (+ bias) for contiguous row-major f32 buffers: A is [batch, M, K]
@@ -26,11 +27,18 @@ interface Launch {
   constants: Record<string, number>;
   /** Rows and columns of C that one workgroup covers. */
   tile: [number, number];
+  /** K per step of the kernel's loop: a split's slices are multiples of it. */
+  kStep: number;
 }
 
 /** Makes every matmul use one kernel whatever the adapter (tests run both kernels this way). */
 export function forceMatmulKernel(kernel?: Launch['shader']): void {
   engine().matmulKernel = kernel;
+}
+
+/** Makes every plain matmul split K into (at most) this many slices; undefined restores the choice by shape. */
+export function forceMatmulSlices(slices?: number): void {
+  engine().matmulSlices = slices;
 }
 
 /**
@@ -56,14 +64,19 @@ export function encodeMatmul(a: Tensor, b: Tensor, out: Tensor, d: MatmulDims, b
     HAS_BIAS: bias ? 1 : 0,
     ...(epilogue ? { ACTIVATION: epilogue.activation, ALPHA: epilogue.alpha } : {}),
   };
-  // An unused bias binding still needs a buffer: A is bound in its place (read-only aliasing is fine).
-  const bindings = { A: a, B: b, C: out, bias: bias ?? a };
   // A plain product runs the declaration that carries no elementwise code (see src/kernels/matmul.ts).
   const kernel: AnyKernel =
     launch.shader === 'matmul'
       ? epilogue ? matmulRegisterActivationKernel : matmulRegisterKernel
       : epilogue ? matmulTiledActivationKernel : matmulTiledKernel;
-  const groups = [Math.ceil(d.N / launch.tile[1]), Math.ceil(d.M / launch.tile[0]), d.batch];
+  const [tilesX, tilesY] = [Math.ceil(d.N / launch.tile[1]), Math.ceil(d.M / launch.tile[0])];
+  // Only a plain product is split: the bias and activation would have to wait for the sum.
+  const split = bias || epilogue ? undefined : splitK(d, tilesX * tilesY * d.batch, launch.kStep);
+  const slices = split?.slices ?? 1;
+  const partials = split ? emptyTensor([slices, d.batch, d.M, d.N]) : out;
+  // An unused bias binding still needs a buffer: A is bound in its place (read-only aliasing is fine).
+  const bindings = { A: a, B: b, C: partials, bias: bias ?? a };
+  const groups = [tilesX, tilesY, slices * d.batch];
   // A grid dimension holds at most maxComputeWorkgroupsPerDimension workgroups; larger ones go in
   // chunks, each told its offset.
   const most = e.info.limits.maxComputeWorkgroupsPerDimension ?? 65535;
@@ -74,13 +87,65 @@ export function encodeMatmul(a: Tensor, b: Tensor, out: Tensor, d: MatmulDims, b
           op: 'matmul',
           entry: launch.entry,
           constants,
-          uniforms: { M: d.M, N: d.N, K: d.K, aBatchStride: d.aBatchStride, bBatchStride: d.bBatchStride, groupOffsetX: x, groupOffsetY: y, groupOffsetZ: z },
+          uniforms: {
+            M: d.M, N: d.N, K: d.K, aBatchStride: d.aBatchStride, bBatchStride: d.bBatchStride,
+            groupOffsetX: x, groupOffsetY: y, groupOffsetZ: z, batch: d.batch, kSlice: split?.kSlice ?? d.K,
+          },
           bindings,
           groups: [Math.min(most, groups[0] - x), Math.min(most, groups[1] - y), Math.min(most, groups[2] - z)],
         });
       }
     }
   }
+  if (partials === out) return;
+  // C = Σ_s partials[s]: shaders/reduce.wgsl's invocation-per-output entry over [slices, batch·M·N].
+  const outputs = d.batch * d.M * d.N;
+  reduceKernel.launch({
+    op: 'matmul',
+    entry: 'main',
+    constants: { OP: 0 },
+    uniforms: { outer: 1, r: slices, inner: outputs },
+    bindings: { x: partials, y: out },
+    groups: reduceKernel.threads(outputs),
+  });
+  partials.dispose();
+}
+
+/**
+ * Split-K: a product whose C makes few workgroups leaves most of the adapter idle while each of
+ * them walks the whole of K (a weight gradient xᵀ·dy of 64 × 64 over K = 1024 rows is one
+ * workgroup). Its K is then cut into slices that separate workgroups sum into a partials buffer
+ * [slices][batch][M][N], and a second dispatch adds the slices. Slices cover a multiple of the
+ * kernel's K step (the tiled kernel's edge tests then only meet K at the last one) and at least
+ * MIN_SLICE_K rows, so the sum (slices·M·N reads, plus a dispatch) stays small beside the product;
+ * the partials must fit one binding.
+ *
+ * How many workgroups keep the adapter busy: SwiftShader runs workgroups on one worker thread per
+ * CPU core (and cuts a dispatch into at most 16 tasks), so workgroups beyond the core count only
+ * add slices to sum; a GPU has tens to hundreds of compute units (an H100 132 SMs) that each want
+ * a workgroup or two. A product splits only while its tiles fill at most half that target.
+ */
+function splitK(d: MatmulDims, tiles: number, kStep: number): { slices: number; kSlice: number } | undefined {
+  const e = engine();
+  let wanted: number;
+  if (e.matmulSlices !== undefined) wanted = e.matmulSlices;
+  else {
+    const target = e.info.isSwiftShader ? Math.min(16, cpuCores()) : GPU_WORKGROUPS;
+    if (2 * tiles > target) return undefined;
+    wanted = Math.min(Math.ceil(target / tiles), Math.floor(d.K / MIN_SLICE_K));
+  }
+  while (wanted > 1 && !fitsBinding(wanted * d.batch * d.M * d.N)) wanted = Math.floor(wanted / 2);
+  if (wanted < 2 || d.K < 2) return undefined;
+  const kSlice = kStep * Math.ceil(d.K / wanted / kStep);
+  const slices = Math.ceil(d.K / kSlice);
+  return slices > 1 ? { slices, kSlice } : undefined;
+}
+const GPU_WORKGROUPS = 256;
+const MIN_SLICE_K = 128;
+
+/** The CPU's hardware threads where the platform says (browsers, Node 21 and later), else 4. */
+function cpuCores(): number {
+  return (typeof navigator === 'undefined' ? undefined : navigator.hardwareConcurrency) || 4;
 }
 
 /**
@@ -98,6 +163,7 @@ function registerTiled(d: MatmulDims): Launch {
     shader: 'matmul',
     constants: { ROW_GROUPS: rowGroups, COL_VECS: colVecs, WG_X: wgX, WG_Y: wgY },
     tile: [4 * rowGroups * wgY, 4 * colVecs * wgX],
+    kStep: 1,
   };
 }
 
@@ -150,6 +216,7 @@ function workgroupTiled(d: MatmulDims): Launch {
       EDGE_CHECKS: exact ? 0 : 1,
     },
     tile,
+    kStep: c.tileK,
   };
 }
 
