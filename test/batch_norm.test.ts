@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import * as wg from '../src';
 import { expectClose, randomArray, size } from './helpers';
-import { expectThrowsBeforeWork, hessianRowSums, secondDerivativeRowSums } from './tf_reference';
+import { expectThrowsBeforeWork, hessianRowSums, secondDerivativeRowSums, tfArtifacts } from './tf_reference';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -364,16 +364,6 @@ describe('layers.batchNormalization modes, penalties and predictions', () => {
 });
 
 describe('layers.batchNormalization in the TensorFlow.js layers-model format', () => {
-  const tfArtifacts = async (model: tf.LayersModel): Promise<wg.ModelArtifacts> => {
-    let saved: wg.ModelArtifacts | undefined;
-    await model.save(
-      tf.io.withSaveHandler(async (a) => {
-        saved = a as wg.ModelArtifacts;
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-      }),
-    );
-    return saved!;
-  };
   const predictTf = (model: tf.LayersModel, x: Float32Array, shape: number[]): Float32Array =>
     tf.tidy(() => (model.predict(tf.tensor(x, shape)) as tf.Tensor).dataSync() as Float32Array);
   const predictWg = async (model: wg.Model, x: Float32Array, shape: number[]): Promise<Float32Array> => model.predict(wg.tensor(x, shape)).data();

@@ -1,33 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import * as wg from '../src';
-import { expectClose, randomArray, size } from './helpers';
+import { adamRule, expectClose, randomArray, type Rule, rmspropRule, sgdRule, size } from './helpers';
 
 const { optimizers } = wg;
 
 // Keras 3 gradient clipping (keras/src/optimizers/base_optimizer.py, _clip_gradients) checked
 // against plain float64 formulas. TensorFlow.js's optimizers take no clipping options, so the
 // references are written out here: the gradient a variable's update sees is its own plus the
-// gradient of its folded L1/L2 penalty, then clipped, then fed to the Keras update rule.
-
-type Rule = (w: number, g: number, s: number[], t: number) => number;
-const sgdRule = (lr: number, momentum: number, nesterov: boolean): Rule => (w, g, s) => {
-  if (momentum === 0) return w - lr * g;
-  s[0] = momentum * (s[0] ?? 0) - lr * g;
-  return nesterov ? w + momentum * s[0] - lr * g : w + s[0];
-};
-const adamRule = (lr: number, b1: number, b2: number, eps: number, wd = 0): Rule => (w, g, s, t) => {
-  const alpha = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
-  s[0] = (s[0] ?? 0) + (g - (s[0] ?? 0)) * (1 - b1);
-  s[1] = (s[1] ?? 0) + (g * g - (s[1] ?? 0)) * (1 - b2);
-  return w - w * wd * lr - (s[0] * alpha) / (Math.sqrt(s[1]) + eps);
-};
-const rmspropRule = (lr: number, rho: number, momentum: number, eps: number): Rule => (w, g, s) => {
-  s[0] = rho * (s[0] ?? 0) + (1 - rho) * g * g;
-  const inc = (lr * g) / Math.sqrt(s[0] + eps);
-  if (momentum === 0) return w - inc;
-  s[1] = momentum * (s[1] ?? 0) + inc;
-  return w - s[1];
-};
+// gradient of its folded L1/L2 penalty, then clipped, then fed to the Keras update rule (the
+// rules in test/helpers.ts, which test/optimizers.test.ts checks without clipping).
 
 interface Clip {
   mode: 'clipnorm' | 'clipvalue' | 'globalClipnorm';

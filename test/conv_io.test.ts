@@ -5,21 +5,11 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as wg from '../src';
 import { expectClose, randomArray } from './helpers';
+import { tfArtifacts } from './tf_reference';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-const tfArtifacts = async (model: tf.LayersModel): Promise<wg.ModelArtifacts> => {
-  let saved: wg.ModelArtifacts | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async (a) => {
-      saved = a as wg.ModelArtifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  return saved!;
-};
 
 async function predictWg(model: wg.Model, x: Float32Array, shape: number[]): Promise<Float32Array> {
   const out = model.predict(wg.tensor(x, shape));

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as wg from '../src';
 import { expectClose, randomArray } from './helpers';
+import { tfArtifacts } from './tf_reference';
 
 // Loading functional models in the TensorFlow.js layers-model format: graphs that TensorFlow.js
 // built and saved load in webgrad and predict what TensorFlow.js's CPU backend predicts; webgrad's
@@ -11,16 +12,6 @@ import { expectClose, randomArray } from './helpers';
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-/** TensorFlow.js's artifacts of a model, as its save writes them. */
-async function tfArtifacts(m: tf.LayersModel): Promise<wg.ModelArtifacts> {
-  let saved: tf.io.ModelArtifacts | undefined;
-  await m.save(tf.io.withSaveHandler(async (a) => {
-    saved = a;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
-  return saved as wg.ModelArtifacts;
-}
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 const values = async (ts: wg.Tensor[]) => Promise.all(ts.map((t) => t.data()));

@@ -79,3 +79,31 @@ export async function checkGradients(
     }
   }
 }
+
+// Plain-JS Keras 3 update rules (keras/src/optimizers/*.py), per element, in float64.
+// `state` holds the slots of one element; `t` counts steps from 1.
+export type Rule = (w: number, g: number, state: number[], t: number) => number;
+const decay = (w: number, lr: number, wd: number) => w - w * wd * lr;
+
+export const sgdRule = (lr: number, momentum: number, nesterov: boolean, wd = 0): Rule => (w, g, s) => {
+  w = decay(w, lr, wd);
+  if (momentum === 0) return w - lr * g;
+  s[0] = momentum * (s[0] ?? 0) - lr * g;
+  return nesterov ? w + momentum * s[0] - lr * g : w + s[0];
+};
+
+export const adamRule = (lr: number, b1: number, b2: number, eps: number, wd = 0): Rule => (w, g, s, t) => {
+  const alpha = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
+  const m = (s[0] ?? 0) + (g - (s[0] ?? 0)) * (1 - b1);
+  const v = (s[1] ?? 0) + (g * g - (s[1] ?? 0)) * (1 - b2);
+  [s[0], s[1]] = [m, v];
+  return decay(w, lr, wd) - (m * alpha) / (Math.sqrt(v) + eps);
+};
+
+export const rmspropRule = (lr: number, rho: number, momentum: number, eps: number): Rule => (w, g, s) => {
+  s[0] = rho * (s[0] ?? 0) + (1 - rho) * g * g;
+  const inc = (lr * g) / Math.sqrt(s[0] + eps);
+  if (momentum === 0) return w - inc;
+  s[1] = momentum * (s[1] ?? 0) + inc;
+  return w - s[1];
+};

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as wg from '../src';
 import { expectClose, randomArray } from './helpers';
+import { tfArtifacts } from './tf_reference';
 
 // Saving and loading in the TensorFlow.js layers-model format. TensorFlow.js itself (CPU backend)
 // is the independent reference: it must load what webgrad writes and write what webgrad loads,
@@ -14,17 +15,6 @@ import { expectClose, randomArray } from './helpers';
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-const tfArtifacts = async (model: tf.LayersModel): Promise<wg.ModelArtifacts> => {
-  let saved: wg.ModelArtifacts | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async (a) => {
-      saved = a as wg.ModelArtifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  return saved!;
-};
 
 const clone = <T>(a: T): T => structuredClone(a);
 

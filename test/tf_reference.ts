@@ -3,6 +3,18 @@ import { expect } from 'vitest';
 import * as wg from '../src';
 import { expectClose, randomArray, size } from './helpers';
 
+/** TensorFlow.js's artifacts of a model, as its save writes them. */
+export async function tfArtifacts(model: tf.LayersModel): Promise<wg.ModelArtifacts> {
+  let saved: wg.ModelArtifacts | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      saved = a as wg.ModelArtifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  return saved!;
+}
+
 /** An input given to both engines: float32 values and a shape. */
 export interface Input {
   values: Float32Array;

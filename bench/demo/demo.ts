@@ -7,11 +7,10 @@
 // N epochs each time Train is pressed; by default it trains until paused).
 import * as wg from '../../src/index';
 import { histogram, lineChart } from '../charts';
+import { $, fmt, initAdapter, type PageState, trainingLoop } from '../demo_common';
 import { type Dataset, iris, spirals } from './data';
 
-export interface DemoState {
-  state: 'loading' | 'ready' | 'training' | 'paused' | 'error';
-  error?: string;
+export interface DemoState extends PageState {
   epoch: number;
   /** Per epoch: mean prediction loss, mean regularization loss (training), validation prediction loss. */
   predictionLoss: number[];
@@ -29,7 +28,6 @@ declare global {
   }
 }
 
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
 const demo: DemoState = (window.__demo = {
   state: 'loading',
@@ -63,7 +61,6 @@ const unitsSelect = $<HTMLSelectElement>('units');
 if (params.get('dataset')) datasetSelect.value = params.get('dataset')!;
 if (params.get('units')) unitsSelect.value = params.get('units')!;
 const epochsPerRun = numberParam('epochs') ?? Infinity;
-let stopAt = Infinity;
 
 const BATCH = 32;
 const lossChart = lineChart($('chart-loss'), {
@@ -102,7 +99,6 @@ interface Session {
 }
 
 let session: Session | null = null;
-let running = false;
 
 const penalty = (a: number, b: number) => (a === 0 && b === 0 ? undefined : wg.regularizers.l1l2({ l1: a, l2: b }));
 
@@ -233,7 +229,6 @@ async function epoch(s: Session) {
   if (s.data.features === 2 && demo.epoch % 5 === 1) await drawRegions(s);
 }
 
-const fmt = (v: number) => (v === 0 ? '0' : Math.abs(v) >= 0.01 ? v.toFixed(3) : v.toExponential(2));
 const pct = (v: number) => `${(100 * v).toFixed(0)}%`;
 
 const CLASS_COLORS = [
@@ -287,81 +282,31 @@ async function drawRegions(s: Session) {
   ['decision regions', '● training points', '○ validation points'].forEach((line, k) => ctx.fillText(line, size + 10, 16 + 18 * k));
 }
 
-/** The training loop in flight, if any: at most one runs, and reset waits for it. */
-let loopDone: Promise<void> = Promise.resolve();
+const training = trainingLoop(demo, { step: () => epoch(session!), done: () => demo.epoch, perRun: () => epochsPerRun });
 
-async function loop() {
-  try {
-    while (running && session && demo.epoch < stopAt) {
-      await epoch(session);
-      await new Promise((r) => requestAnimationFrame(r));
-    }
-    showRunning(false);
-  } catch (e) {
-    running = false;
-    demo.state = 'error';
-    demo.error = e instanceof Error ? e.message : String(e);
-    $('stats').textContent = `Training stopped: ${demo.error}`;
-    $('toggle').textContent = 'Train';
-    console.error(e);
-  }
-}
-
-function showRunning(on: boolean) {
-  running = on;
-  demo.state = on ? 'training' : 'paused';
-  $('toggle').textContent = on ? 'Pause' : 'Train';
-}
-
-async function setRunning(on: boolean) {
-  if (!on) {
-    running = false;
-    return;
-  }
-  await loopDone;
-  if (demo.state === 'error') return;
-  stopAt = demo.epoch + epochsPerRun;
-  showRunning(true);
-  loopDone = loop();
-}
-
-async function reset() {
-  const wasRunning = running;
-  running = false;
-  // Let the epoch in flight finish before its tensors go.
-  await loopDone;
-  if (session) disposeSession(session);
-  session = startSession();
-  $('boundary-box').style.display = session.data.features === 2 ? '' : 'none';
-  lossChart.update([], [[], [], []]);
-  accuracyChart.update([], [[], []]);
-  weights.update(await kernelValues(session.model));
-  $('stats').textContent = `${session.data.description} · epoch 0`;
-  if (wasRunning) await setRunning(true);
-  else showRunning(false);
-}
+const reset = () =>
+  training.restart(async () => {
+    if (session) disposeSession(session);
+    session = startSession();
+    $('boundary-box').style.display = session.data.features === 2 ? '' : 'none';
+    lossChart.update([], [[], [], []]);
+    accuracyChart.update([], [[], []]);
+    weights.update(await kernelValues(session.model));
+    $('stats').textContent = `${session.data.description} · epoch 0`;
+  });
 
 async function main() {
-  try {
-    const info = await wg.init();
-    $('adapter').textContent = `WebGPU adapter: ${info.adapter}`;
-  } catch (e) {
-    demo.state = 'error';
-    demo.error = (e as Error).message;
-    $('adapter').textContent = demo.error;
-    $('adapter').className = 'error-box';
-    return;
-  }
+  if (!(await initAdapter(demo))) return;
   session = startSession();
   $('boundary-box').style.display = session.data.features === 2 ? '' : 'none';
   weights.update(await kernelValues(session.model));
   $('stats').textContent = `${session.data.description} · epoch 0`;
   demo.state = 'ready';
-  $('toggle').addEventListener('click', () => void setRunning(!running));
+  $('toggle').addEventListener('click', () => void training.setRunning(!training.running));
   $('reset').addEventListener('click', () => void reset());
   datasetSelect.addEventListener('change', () => void reset());
   unitsSelect.addEventListener('change', () => void reset());
-  if (params.get('autostart') === '1') await setRunning(true);
+  if (params.get('autostart') === '1') await training.setRunning(true);
 }
 
 main().catch((e) => {

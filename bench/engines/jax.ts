@@ -16,7 +16,7 @@ import {
   nhwcToNchw,
   oihwToHwio,
 } from '../cnn';
-import { checkProduct, type Engine, type FitSpec, type MlpData, type MlpSpec, rng } from '../suite';
+import { checkProduct, type Engine, type FitSpec, type MlpData, type MlpSpec, rng, type Workload } from '../suite';
 import { LN_EPSILON, type TransformerData, type TransformerSpec } from '../transformer_bench';
 
 /** Set by the page build (scripts/pages.mjs); absent from other bundles. */
@@ -142,6 +142,61 @@ const cnnInputs = (data: CnnData): [np.Array, np.Array] => [
   np.array(data.y, { shape: [data.rows, CLASSES] }),
 ];
 
+/** A jitted SGD step as makeStep, makeBlockStep and makeCnnStep build it: (params, x, y) → [params, loss]. */
+type JitStep<P> = ((p: P, x: np.Array, y: np.Array) => [P, np.Array]) & { dispose(): void };
+
+/** `times` jitted steps on the same batch, each awaited; the last loss. */
+async function stepsWorkload<P extends Record<string, np.Array>>(step: JitStep<P>, p: P, x: np.Array, y: np.Array): Promise<Workload> {
+  await blockUntilReady([p, x, y]);
+  return {
+    async run(times) {
+      let loss = NaN;
+      for (let i = 0; i < times; i++) {
+        const [next, l] = step(p, x.ref, y.ref);
+        p = next;
+        await blockUntilReady(p);
+        loss = (await l.jsAsync()) as number;
+      }
+      return loss;
+    },
+    dispose: () => {
+      step.dispose();
+      tree.dispose([p, x, y]);
+    },
+  };
+}
+
+/**
+ * `times` epochs of the loop a person writes without a fit(): jitted steps over slices of
+ * `batch` rows, the mean loss (weighted by batch size, as fit reports it) read once per epoch.
+ */
+async function epochsWorkload<P extends Record<string, np.Array>>(step: JitStep<P>, p: P, x: np.Array, y: np.Array, batch: number, rowCount: number): Promise<Workload> {
+  await blockUntilReady([p, x, y]);
+  const batches = Math.ceil(rowCount / batch);
+  return {
+    async run(times) {
+      let mean = NaN;
+      for (let e = 0; e < times; e++) {
+        let total: np.Array | null = null;
+        for (let i = 0; i < batches; i++) {
+          const rows: [number, number] = [i * batch, Math.min((i + 1) * batch, rowCount)];
+          const [next, l] = step(p, x.ref.slice(rows), y.ref.slice(rows));
+          p = next;
+          const weighted = l.mul(rows[1] - rows[0]);
+          total = total ? total.add(weighted) : weighted;
+        }
+        await blockUntilReady(p);
+        mean = ((await total!.jsAsync()) as number) / rowCount;
+      }
+      return mean;
+    },
+    dispose: () => {
+      step.dispose();
+      tree.dispose([p, x, y]);
+    },
+  };
+}
+
 const normal = (n: number, seed: number) => {
   const r = rng(seed);
   return Float32Array.from({ length: n }, () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r()));
@@ -179,83 +234,26 @@ export const jaxEngine: Engine = {
 
   async trainStep(spec, data) {
     const step = makeStep(spec);
-    let p = params(spec, data);
+    const p = params(spec, data);
     const x = np.array(data.x, { shape: [data.rows, spec.units[0]] });
     const y = np.array(data.y, { shape: [data.rows, spec.units[2]] });
-    await blockUntilReady([p, x, y]);
-    return {
-      async run(times) {
-        let loss = NaN;
-        for (let i = 0; i < times; i++) {
-          const [next, l] = step(p, x.ref, y.ref);
-          p = next;
-          await blockUntilReady(p);
-          loss = (await l.jsAsync()) as number;
-        }
-        return loss;
-      },
-      dispose: () => {
-        step.dispose();
-        tree.dispose([p, x, y]);
-      },
-    };
+    return stepsWorkload(step, p, x, y);
   },
 
   async transformerStep(spec, data) {
     const step = makeBlockStep(spec);
-    let p = blockParams(spec, data);
+    const p = blockParams(spec, data);
     const x = np.array(data.x, { shape: [spec.batch * spec.context, spec.width] });
     const y = np.array(data.oneHot, { shape: [spec.batch * spec.context, spec.classes] });
-    await blockUntilReady([p, x, y]);
-    return {
-      async run(times) {
-        let loss = NaN;
-        for (let i = 0; i < times; i++) {
-          const [next, l] = step(p, x.ref, y.ref);
-          p = next;
-          await blockUntilReady(p);
-          loss = (await l.jsAsync()) as number;
-        }
-        return loss;
-      },
-      dispose: () => {
-        step.dispose();
-        tree.dispose([p, x, y]);
-      },
-    };
+    return stepsWorkload(step, p, x, y);
   },
 
   async fitEpoch(spec: FitSpec, data) {
     const step = makeStep(spec);
-    let p = params(spec, data);
+    const p = params(spec, data);
     const x = np.array(data.x, { shape: [data.rows, spec.units[0]] });
     const y = np.array(data.y, { shape: [data.rows, spec.units[2]] });
-    await blockUntilReady([p, x, y]);
-    const batches = Math.ceil(data.rows / spec.batch);
-    return {
-      // The loop a person writes without a fit(): jitted steps over slices, the mean loss
-      // (weighted by batch size, as fit reports it) read once.
-      async run(times) {
-        let mean = NaN;
-        for (let e = 0; e < times; e++) {
-          let total: np.Array | null = null;
-          for (let i = 0; i < batches; i++) {
-            const rows: [number, number] = [i * spec.batch, Math.min((i + 1) * spec.batch, data.rows)];
-            const [next, l] = step(p, x.ref.slice(rows), y.ref.slice(rows));
-            p = next;
-            const weighted = l.mul(rows[1] - rows[0]);
-            total = total ? total.add(weighted) : weighted;
-          }
-          await blockUntilReady(p);
-          mean = ((await total!.jsAsync()) as number) / data.rows;
-        }
-        return mean;
-      },
-      dispose: () => {
-        step.dispose();
-        tree.dispose([p, x, y]);
-      },
-    };
+    return epochsWorkload(step, p, x, y, spec.batch, data.rows);
   },
 
   async convLayer(spec, data) {
@@ -303,55 +301,15 @@ export const jaxEngine: Engine = {
 
   async cnnStep(spec, data) {
     const step = makeCnnStep(spec);
-    let p = cnnParams(spec, data);
+    const p = cnnParams(spec, data);
     const [x, y] = cnnInputs(data);
-    await blockUntilReady([p, x, y]);
-    return {
-      async run(times) {
-        let loss = NaN;
-        for (let i = 0; i < times; i++) {
-          const [next, l] = step(p, x.ref, y.ref);
-          p = next;
-          await blockUntilReady(p);
-          loss = (await l.jsAsync()) as number;
-        }
-        return loss;
-      },
-      dispose: () => {
-        step.dispose();
-        tree.dispose([p, x, y]);
-      },
-    };
+    return stepsWorkload(step, p, x, y);
   },
 
   async cnnFitEpoch(spec, data) {
     const step = makeCnnStep(spec);
-    let p = cnnParams(spec, data);
+    const p = cnnParams(spec, data);
     const [x, y] = cnnInputs(data);
-    await blockUntilReady([p, x, y]);
-    const batches = Math.ceil(data.rows / spec.batch);
-    return {
-      // As the MLP's fit epoch: jitted steps over slices, the mean loss read once.
-      async run(times) {
-        let mean = NaN;
-        for (let e = 0; e < times; e++) {
-          let total: np.Array | null = null;
-          for (let i = 0; i < batches; i++) {
-            const rows: [number, number] = [i * spec.batch, Math.min((i + 1) * spec.batch, data.rows)];
-            const [next, l] = step(p, x.ref.slice(rows), y.ref.slice(rows));
-            p = next;
-            const weighted = l.mul(rows[1] - rows[0]);
-            total = total ? total.add(weighted) : weighted;
-          }
-          await blockUntilReady(p);
-          mean = ((await total!.jsAsync()) as number) / data.rows;
-        }
-        return mean;
-      },
-      dispose: () => {
-        step.dispose();
-        tree.dispose([p, x, y]);
-      },
-    };
+    return epochsWorkload(step, p, x, y, spec.batch, data.rows);
   },
 };

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { CLASSES, checkConv, type CnnData, type CnnSpec, convOut, IMAGE, KERNEL, POOLED } from '../cnn';
-import { checkProduct, type Engine, type FitSpec, type MlpData, type MlpSpec } from '../suite';
+import { checkProduct, type Engine, type FitSpec, type MlpData, type MlpSpec, type Workload } from '../suite';
 import { causalBias, LN_EPSILON, type TransformerData, type TransformerSpec } from '../transformer_bench';
 
 function buildModel(spec: MlpSpec, data: MlpData): tf.LayersModel {
@@ -113,6 +113,35 @@ function buildCnn(spec: CnnSpec, data: CnnData): tf.LayersModel {
 
 const cnnInputs = (data: CnnData): [tf.Tensor4D, tf.Tensor2D] => [tf.tensor4d(data.x, [data.rows, IMAGE, IMAGE, 1]), tf.tensor2d(data.y, [data.rows, CLASSES])];
 
+/** `times` trainOnBatch steps on the same batch; the last loss. */
+function trainOnBatchWorkload(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor): Workload {
+  return {
+    async run(times) {
+      let loss = NaN;
+      for (let i = 0; i < times; i++) loss = (await model.trainOnBatch(x, y)) as number;
+      return loss;
+    },
+    dispose: () => {
+      model.dispose();
+      tf.dispose([x, y]);
+    },
+  };
+}
+
+/** `times` epochs of fit in one call, unshuffled; the last epoch's loss. */
+function fitWorkload(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, batchSize: number): Workload {
+  return {
+    async run(times) {
+      const h = await model.fit(x, y, { epochs: times, batchSize, shuffle: false, verbose: 0 });
+      return h.history.loss.at(-1) as number;
+    },
+    dispose: () => {
+      model.dispose();
+      tf.dispose([x, y]);
+    },
+  };
+}
+
 export const tfjsEngine: Engine = {
   id: 'tfjs',
   label: 'TensorFlow.js',
@@ -152,17 +181,7 @@ export const tfjsEngine: Engine = {
   async trainStep(spec, data) {
     const model = buildModel(spec, data);
     const [x, y] = inputs(spec, data);
-    return {
-      async run(times) {
-        let loss = NaN;
-        for (let i = 0; i < times; i++) loss = (await model.trainOnBatch(x, y)) as number;
-        return loss;
-      },
-      dispose: () => {
-        model.dispose();
-        tf.dispose([x, y]);
-      },
-    };
+    return trainOnBatchWorkload(model, x, y);
   },
 
   async transformerStep(spec, data) {
@@ -188,16 +207,7 @@ export const tfjsEngine: Engine = {
   async fitEpoch(spec: FitSpec, data) {
     const model = buildModel(spec, data);
     const [x, y] = inputs(spec, data);
-    return {
-      async run(times) {
-        const h = await model.fit(x, y, { epochs: times, batchSize: spec.batch, shuffle: false, verbose: 0 });
-        return h.history.loss.at(-1) as number;
-      },
-      dispose: () => {
-        model.dispose();
-        tf.dispose([x, y]);
-      },
-    };
+    return fitWorkload(model, x, y, spec.batch);
   },
 
   async convLayer(spec, data) {
@@ -241,31 +251,12 @@ export const tfjsEngine: Engine = {
   async cnnStep(spec, data) {
     const model = buildCnn(spec, data);
     const [x, y] = cnnInputs(data);
-    return {
-      async run(times) {
-        let loss = NaN;
-        for (let i = 0; i < times; i++) loss = (await model.trainOnBatch(x, y)) as number;
-        return loss;
-      },
-      dispose: () => {
-        model.dispose();
-        tf.dispose([x, y]);
-      },
-    };
+    return trainOnBatchWorkload(model, x, y);
   },
 
   async cnnFitEpoch(spec, data) {
     const model = buildCnn(spec, data);
     const [x, y] = cnnInputs(data);
-    return {
-      async run(times) {
-        const h = await model.fit(x, y, { epochs: times, batchSize: spec.batch, shuffle: false, verbose: 0 });
-        return h.history.loss.at(-1) as number;
-      },
-      dispose: () => {
-        model.dispose();
-        tf.dispose([x, y]);
-      },
-    };
+    return fitWorkload(model, x, y, spec.batch);
   },
 };

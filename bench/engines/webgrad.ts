@@ -1,7 +1,7 @@
 // webgrad through its public API, as a user writes it.
 import * as wg from '../../src/index';
 import { CLASSES, checkConv, type CnnData, type CnnSpec, convOut, IMAGE, KERNEL, POOLED } from '../cnn';
-import { checkProduct, type Engine, type FitSpec, type MlpData, type MlpSpec } from '../suite';
+import { checkProduct, type Engine, type FitSpec, type MlpData, type MlpSpec, type Workload } from '../suite';
 import { LN_EPSILON, type TransformerData, type TransformerSpec } from '../transformer_bench';
 
 /** The Keras-style model: dense relu, dense linear, l1l2 on both kernels, plain SGD. */
@@ -36,12 +36,37 @@ function inputs(spec: MlpSpec, data: MlpData): [wg.Tensor, wg.Tensor] {
   return [wg.tensor(data.x, [data.rows, spec.units[0]]), wg.tensor(data.y, [data.rows, spec.units[2]])];
 }
 
-function disposeAll(model: wg.Sequential, tensors: wg.Tensor[]) {
+function disposeAll(model: wg.Model, tensors: wg.Tensor[]) {
   model.dispose();
   for (const t of tensors) t.dispose();
 }
 
 const dispatches = () => wg.memory().numDispatches;
+
+/** `times` trainOnBatch steps on the same batch; the last loss. */
+function trainOnBatchWorkload(model: wg.Model, x: wg.Tensor, y: wg.Tensor): Workload {
+  return {
+    async run(times) {
+      let loss = NaN;
+      for (let i = 0; i < times; i++) loss = (await model.trainOnBatch(x, y)).loss;
+      return loss;
+    },
+    dispatches,
+    dispose: () => disposeAll(model, [x, y]),
+  };
+}
+
+/** `times` epochs of fit in one call, unshuffled; the last epoch's loss. */
+function fitWorkload(model: wg.Model, x: wg.Tensor, y: wg.Tensor, batchSize: number): Workload {
+  return {
+    async run(times) {
+      const h = await model.fit(x, y, { epochs: times, batchSize, shuffle: false, verbose: 0 });
+      return h.history.loss.at(-1)!;
+    },
+    dispatches,
+    dispose: () => disposeAll(model, [x, y]),
+  };
+}
 
 /**
  * The transformer block with webgrad's layers and functional API, as a user writes it: pre-LN
@@ -147,47 +172,20 @@ export const webgradEngine: Engine = {
   async trainStep(spec, data) {
     const model = buildModel(spec, data);
     const [x, y] = inputs(spec, data);
-    return {
-      async run(times) {
-        let loss = NaN;
-        for (let i = 0; i < times; i++) loss = (await model.trainOnBatch(x, y)).loss;
-        return loss;
-      },
-      dispatches,
-      dispose: () => disposeAll(model, [x, y]),
-    };
+    return trainOnBatchWorkload(model, x, y);
   },
 
   async transformerStep(spec, data) {
     const model = buildTransformer(spec, data);
     const x = wg.tensor(data.x, [spec.batch, spec.context, spec.width]);
     const labels = wg.tensor(data.labels, [spec.batch, spec.context]);
-    return {
-      async run(times) {
-        let loss = NaN;
-        for (let i = 0; i < times; i++) loss = (await model.trainOnBatch(x, labels)).loss;
-        return loss;
-      },
-      dispatches,
-      dispose: () => {
-        model.dispose();
-        x.dispose();
-        labels.dispose();
-      },
-    };
+    return trainOnBatchWorkload(model, x, labels);
   },
 
   async fitEpoch(spec: FitSpec, data) {
     const model = buildModel(spec, data);
     const [x, y] = inputs(spec, data);
-    return {
-      async run(times) {
-        const h = await model.fit(x, y, { epochs: times, batchSize: spec.batch, shuffle: false, verbose: 0 });
-        return h.history.loss.at(-1)!;
-      },
-      dispatches,
-      dispose: () => disposeAll(model, [x, y]),
-    };
+    return fitWorkload(model, x, y, spec.batch);
   },
 
   async convLayer(spec, data) {
@@ -227,27 +225,12 @@ export const webgradEngine: Engine = {
   async cnnStep(spec, data) {
     const model = buildCnn(spec, data);
     const [x, y] = cnnInputs(data);
-    return {
-      async run(times) {
-        let loss = NaN;
-        for (let i = 0; i < times; i++) loss = (await model.trainOnBatch(x, y)).loss;
-        return loss;
-      },
-      dispatches,
-      dispose: () => disposeAll(model, [x, y]),
-    };
+    return trainOnBatchWorkload(model, x, y);
   },
 
   async cnnFitEpoch(spec, data) {
     const model = buildCnn(spec, data);
     const [x, y] = cnnInputs(data);
-    return {
-      async run(times) {
-        const h = await model.fit(x, y, { epochs: times, batchSize: spec.batch, shuffle: false, verbose: 0 });
-        return h.history.loss.at(-1)!;
-      },
-      dispatches,
-      dispose: () => disposeAll(model, [x, y]),
-    };
+    return fitWorkload(model, x, y, spec.batch);
   },
 };

@@ -8,6 +8,7 @@
 // l2, lr, autostart=1.
 import * as wg from '../../src/index';
 import { lineChart } from '../charts';
+import { $, fmt, initAdapter, type PageState, showError } from '../demo_common';
 import { digitGrid, digitImage, drawFilters, drawingPad, SIDE, toMnist } from './draw';
 
 const PIXELS = SIDE * SIDE;
@@ -17,9 +18,7 @@ const BATCH = 64;
 const KERNEL = 5;
 const FILTERS = [8, 16];
 
-export interface MnistState {
-  state: 'loading' | 'ready' | 'training' | 'paused' | 'error';
-  error?: string;
+export interface MnistState extends PageState {
   trainSamples: number;
   testSamples: number;
   /** Epochs that fit has finished (an epoch cut short by Pause counts too). */
@@ -45,7 +44,6 @@ declare global {
   }
 }
 
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
 const mnist: MnistState = (window.__mnist = {
   state: 'loading',
@@ -205,7 +203,6 @@ async function showFilters(s: Session) {
   drawFilters($('filters'), kernel, KERNEL, FILTERS[0]);
 }
 
-const fmt = (v: number) => (v === 0 ? '0' : Math.abs(v) >= 0.01 ? v.toFixed(3) : v.toExponential(2));
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 
 function plotLosses(s: Session) {
@@ -281,13 +278,7 @@ function showState(state: MnistState['state']) {
   $('toggle').textContent = state === 'training' ? 'Pause' : 'Train';
 }
 
-function fail(e: unknown) {
-  mnist.state = 'error';
-  mnist.error = e instanceof Error ? e.message : String(e);
-  $('stats').textContent = `Training stopped: ${mnist.error}`;
-  $('toggle').textContent = 'Train';
-  console.error(e);
-}
+const fail = (e: unknown) => showError(mnist, e);
 
 async function run() {
   await running;
@@ -352,16 +343,7 @@ async function classifyDrawing() {
 }
 
 async function main() {
-  try {
-    const info = await wg.init();
-    $('adapter').textContent = `WebGPU adapter: ${info.adapter}`;
-  } catch (e) {
-    mnist.state = 'error';
-    mnist.error = (e as Error).message;
-    $('adapter').textContent = mnist.error;
-    $('adapter').className = 'error-box';
-    return;
-  }
+  if (!(await initAdapter(mnist))) return;
   digits = await loadDigits();
   xTest = imagesOf(digits, digits.count - TEST, TEST);
   pad = drawingPad($('pad'), () => void classifyDrawing().catch(fail));

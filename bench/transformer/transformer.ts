@@ -9,11 +9,10 @@
 import * as wg from '../../src/index';
 import { seededRandom } from '../../src/rng';
 import { lineChart } from '../charts';
+import { $, fmt, initAdapter, type PageState, trainingLoop } from '../demo_common';
 import { batchSampler, type CharModelSpec, charTransformer, compileCharModel, type Corpus, corpus, sample } from './model';
 
-export interface TransformerDemoState {
-  state: 'loading' | 'ready' | 'training' | 'paused' | 'error';
-  error?: string;
+export interface TransformerDemoState extends PageState {
   step: number;
   /** Per step: the cross-entropy of the next-character predictions, and the L2 penalty, in nats. */
   predictionLoss: number[];
@@ -30,7 +29,6 @@ declare global {
   }
 }
 
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
 const numberParam = (name: string, fallback: number): number => {
   const raw = params.get(name);
@@ -89,9 +87,6 @@ interface Session {
 
 let text: Corpus | null = null;
 let session: Session | null = null;
-let running = false;
-let stopAt = Infinity;
-let loopDone: Promise<void> = Promise.resolve();
 
 function startSession(c: Corpus): Session {
   const seed = numberParam('seed', 1);
@@ -153,8 +148,6 @@ async function addSample(s: Session, c: Corpus) {
   box.prepend(entry);
 }
 
-const fmt = (v: number) => (v === 0 ? '0' : Math.abs(v) >= 0.01 ? v.toFixed(3) : v.toExponential(2));
-
 function render(c: Corpus) {
   const steps = demo.predictionLoss.map((_, i) => i + 1);
   lossChart.update(steps, [demo.predictionLoss, demo.regularizationLoss.map((v) => (v > 0 ? v : null)), steps.map(() => c.unigramEntropy)]);
@@ -166,68 +159,30 @@ function render(c: Corpus) {
     `${demo.msPerStep.toFixed(0)} ms per step`;
 }
 
-async function loop() {
-  const sampleEvery = numberParam('sampleEvery', 100);
-  try {
-    while (running && session && text && demo.step < stopAt) {
-      await trainStep(session);
-      render(text);
-      if (sampleEvery > 0 && demo.step % sampleEvery === 0) await addSample(session, text);
-      await new Promise((r) => requestAnimationFrame(r));
-    }
-    // Every pause shows what the model writes now.
+const training = trainingLoop(demo, {
+  step: async () => {
+    const sampleEvery = numberParam('sampleEvery', 100);
+    await trainStep(session!);
+    render(text!);
+    if (sampleEvery > 0 && demo.step % sampleEvery === 0) await addSample(session!, text!);
+  },
+  done: () => demo.step,
+  perRun: () => numberParam('steps', Infinity),
+  // Every pause shows what the model writes now.
+  onPause: async () => {
     if (session && text && demo.samples.at(-1)?.step !== demo.step) await addSample(session, text);
-    showRunning(false);
-  } catch (e) {
-    running = false;
-    demo.state = 'error';
-    demo.error = e instanceof Error ? e.message : String(e);
-    $('stats').textContent = `Training stopped: ${demo.error}`;
-    $('toggle').textContent = 'Train';
-    console.error(e);
-  }
-}
+  },
+});
 
-function showRunning(on: boolean) {
-  running = on;
-  demo.state = on ? 'training' : 'paused';
-  $('toggle').textContent = on ? 'Pause' : 'Train';
-}
-
-async function setRunning(on: boolean) {
-  if (!on) {
-    running = false;
-    return;
-  }
-  await loopDone;
-  if (demo.state === 'error') return;
-  stopAt = demo.step + numberParam('steps', Infinity);
-  showRunning(true);
-  loopDone = loop();
-}
-
-async function reset() {
-  const wasRunning = running;
-  running = false;
-  await loopDone;
-  if (session) disposeSession(session);
-  session = startSession(text!);
-  render(text!);
-  if (wasRunning) await setRunning(true);
-  else showRunning(false);
-}
+const reset = () =>
+  training.restart(() => {
+    if (session) disposeSession(session);
+    session = startSession(text!);
+    render(text!);
+  });
 
 async function main() {
-  try {
-    const info = await wg.init();
-    $('adapter').textContent = `WebGPU adapter: ${info.adapter}`;
-  } catch (e) {
-    demo.state = 'error';
-    demo.error = (e as Error).message;
-    $('adapter').textContent = demo.error;
-    $('adapter').className = 'error-box';
-    return;
-  }
+  if (!(await initAdapter(demo))) return;
   const response = await fetch('shakespeare.txt');
   if (!response.ok) throw new Error(`shakespeare.txt: HTTP ${response.status}`);
   text = corpus(await response.text());
@@ -235,9 +190,9 @@ async function main() {
   session = startSession(text);
   render(text);
   demo.state = 'ready';
-  $('toggle').addEventListener('click', () => void setRunning(!running));
+  $('toggle').addEventListener('click', () => void training.setRunning(!training.running));
   $('reset').addEventListener('click', () => void reset());
-  if (params.get('autostart') === '1') await setRunning(true);
+  if (params.get('autostart') === '1') await training.setRunning(true);
 }
 
 main().catch((e) => {

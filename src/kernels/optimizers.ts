@@ -16,152 +16,112 @@ const slot: StructDecl = { name: 'Slot', fields: { end: 'u32', l1: 'f32', l2: 'f
 const rw = { access: 'read_write', dtype: 'float32' } as const satisfies BindingDecl;
 const ro = { access: 'read', dtype: 'float32' } as const satisfies BindingDecl;
 
-const sgdUniforms = { lr: 'f32', momentum: 'f32', decay: 'f32', clip: 'f32', total: 'u32', slots: { array: slot, count: 4 } } as const;
-
-/** Plain SGD of up to 4 variables: (w, g) each. */
-export const sgdKernel = defineKernel({
+const sgd = {
   shader: 'optimizer_sgd',
   source: sgdSource,
-  uniforms: sgdUniforms,
-  bindings: { w0: rw, g0: ro, w1: rw, g1: ro, w2: rw, g2: ro, w3: rw, g3: ro },
+  uniforms: { lr: 'f32', momentum: 'f32', decay: 'f32', clip: 'f32', total: 'u32', slots: { array: slot, count: 4 } },
   workgroupSize: [64],
   overrides: { NESTEROV: 'bool', CLIP: 'u32' },
   consts: { BLOCK: 1024 },
+} as const;
+
+/** Plain SGD of up to 4 variables: (w, g) each. */
+export const sgdKernel = defineKernel({
+  ...sgd,
+  bindings: { w0: rw, g0: ro, w1: rw, g1: ro, w2: rw, g2: ro, w3: rw, g3: ro },
   entries: ['plain'],
 });
 
 /** Plain SGD clipped by norm, of up to 3 variables: (w, g) each, then the scales. */
 export const sgdNormKernel = defineKernel({
-  shader: 'optimizer_sgd',
-  source: sgdSource,
-  uniforms: sgdUniforms,
+  ...sgd,
   bindings: { w0: rw, g0: ro, w1: rw, g1: ro, w2: rw, g2: ro, scales: ro },
-  workgroupSize: [64],
-  overrides: { NESTEROV: 'bool', CLIP: 'u32' },
-  consts: { BLOCK: 1024 },
   entries: ['plain_norm'],
 });
 
 /** SGD with momentum (NESTEROV or not) of up to 2 variables: (w, g, m) each, then the scales. */
 export const sgdMomentumKernel = defineKernel({
-  shader: 'optimizer_sgd',
-  source: sgdSource,
-  uniforms: sgdUniforms,
+  ...sgd,
   bindings: { mw0: rw, mg0: ro, mm0: rw, mw1: rw, mg1: ro, mm1: rw, scales: ro },
-  workgroupSize: [64],
-  overrides: { NESTEROV: 'bool', CLIP: 'u32' },
-  consts: { BLOCK: 1024 },
   entries: ['momentum'],
 });
 
-const adamUniforms = {
-  alpha: 'f32',
-  beta1: 'f32',
-  beta2: 'f32',
-  epsilon: 'f32',
-  decay: 'f32',
-  clip: 'f32',
-  total: 'u32',
-  slots: { array: slot, count: 2 },
+const adam = {
+  shader: 'optimizer_adam',
+  source: adamSource,
+  uniforms: { alpha: 'f32', beta1: 'f32', beta2: 'f32', epsilon: 'f32', decay: 'f32', clip: 'f32', total: 'u32', slots: { array: slot, count: 2 } },
+  workgroupSize: [64],
+  overrides: { CLIP: 'u32' },
+  consts: { BLOCK: 1024 },
 } as const;
 
 /** Adam / AdamW of up to 2 variables: (w, g, m, v) each. */
 export const adamKernel = defineKernel({
-  shader: 'optimizer_adam',
-  source: adamSource,
-  uniforms: adamUniforms,
+  ...adam,
   bindings: { w0: rw, g0: ro, m0: rw, v0: rw, w1: rw, g1: ro, m1: rw, v1: rw },
-  workgroupSize: [64],
-  overrides: { CLIP: 'u32' },
-  consts: { BLOCK: 1024 },
   entries: ['main'],
 });
 
 /** Adam / AdamW clipped by norm, of one variable: (w, g, m, v), then the scales. */
 export const adamNormKernel = defineKernel({
-  shader: 'optimizer_adam',
-  source: adamSource,
-  uniforms: adamUniforms,
+  ...adam,
   bindings: { w0: rw, g0: ro, m0: rw, v0: rw, scales: ro },
-  workgroupSize: [64],
-  overrides: { CLIP: 'u32' },
-  consts: { BLOCK: 1024 },
   entries: ['main_norm'],
 });
 
-const rmspropUniforms = {
-  lr: 'f32',
-  rho: 'f32',
-  momentum: 'f32',
-  epsilon: 'f32',
-  decay: 'f32',
-  clip: 'f32',
-  total: 'u32',
-  slots: { array: slot, count: 2 },
+const rmsprop = {
+  shader: 'optimizer_rmsprop',
+  source: rmspropSource,
+  uniforms: { lr: 'f32', rho: 'f32', momentum: 'f32', epsilon: 'f32', decay: 'f32', clip: 'f32', total: 'u32', slots: { array: slot, count: 2 } },
+  workgroupSize: [64],
+  overrides: { CLIP: 'u32' },
+  consts: { BLOCK: 1024 },
 } as const;
 
 /** RMSprop without momentum of up to 2 variables: (w, g, s) each, then the scales. */
 export const rmspropKernel = defineKernel({
-  shader: 'optimizer_rmsprop',
-  source: rmspropSource,
-  uniforms: rmspropUniforms,
+  ...rmsprop,
   bindings: { w0: rw, g0: ro, s0: rw, w1: rw, g1: ro, s1: rw, scales: ro },
-  workgroupSize: [64],
-  overrides: { CLIP: 'u32' },
-  consts: { BLOCK: 1024 },
   entries: ['plain'],
 });
 
 /** RMSprop with momentum of up to 2 variables: (w, g, s, b) each. */
 export const rmspropMomentumKernel = defineKernel({
-  shader: 'optimizer_rmsprop',
-  source: rmspropSource,
-  uniforms: rmspropUniforms,
+  ...rmsprop,
   bindings: { mw0: rw, mg0: ro, ms0: rw, mb0: rw, mw1: rw, mg1: ro, ms1: rw, mb1: rw },
-  workgroupSize: [64],
-  overrides: { CLIP: 'u32' },
-  consts: { BLOCK: 1024 },
   entries: ['momentum'],
 });
 
 /** RMSprop with momentum clipped by norm, of one variable: (w, g, s, b), then the scales. */
 export const rmspropMomentumNormKernel = defineKernel({
-  shader: 'optimizer_rmsprop',
-  source: rmspropSource,
-  uniforms: rmspropUniforms,
+  ...rmsprop,
   bindings: { mw0: rw, mg0: ro, ms0: rw, mb0: rw, mscales: ro },
-  workgroupSize: [64],
-  overrides: { CLIP: 'u32' },
-  consts: { BLOCK: 1024 },
   entries: ['momentum_norm'],
 });
 
 const normSlot: StructDecl = { name: 'NormSlot', fields: { end: 'u32', size: 'u32', l1: 'f32', l2: 'f32' } };
-const normUniforms = { base: 'u32', chunks: 'u32', segments: 'u32', clip: 'f32', slots: { array: normSlot, count: 3 } } as const;
+const norm = {
+  shader: 'optimizer_norm',
+  source: normSource,
+  uniforms: { base: 'u32', chunks: 'u32', segments: 'u32', clip: 'f32', slots: { array: normSlot, count: 3 } },
+  workgroupSize: [64],
+  overrides: { GLOBAL: 'bool' },
+  consts: { BLOCK: 1024 },
+} as const;
 
 /**
  * Clipping by norm, pass 1: per-lane sums of the squared gradients (penalty's term included) of
  * up to 3 variables, one workgroup per chunk of BLOCK vec4s.
  */
 export const gradNormPartialKernel = defineKernel({
-  shader: 'optimizer_norm',
-  source: normSource,
-  uniforms: normUniforms,
+  ...norm,
   bindings: { w0: ro, g0: ro, w1: ro, g1: ro, w2: ro, g2: ro, partials: rw },
-  workgroupSize: [64],
-  overrides: { GLOBAL: 'bool' },
-  consts: { BLOCK: 1024 },
   entries: ['partial'],
 });
 
 /** Clipping by norm, pass 2: each segment's norm from its partial sums, and its scale c / max(n, c). */
 export const gradNormScaleKernel = defineKernel({
-  shader: 'optimizer_norm',
-  source: normSource,
-  uniforms: normUniforms,
+  ...norm,
   bindings: { table: { access: 'read', dtype: 'uint32' }, sums: ro, scales: rw },
-  workgroupSize: [64],
-  overrides: { GLOBAL: 'bool' },
-  consts: { BLOCK: 1024 },
   entries: ['scale'],
 });
