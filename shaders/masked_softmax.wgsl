@@ -5,7 +5,11 @@
 //                      S = Σ_k [m_k ≠ 0]·exp(z_k − M), M the largest kept z; a row with nothing
 //                      kept is all 0 (Keras 3's Softmax with a mask; a NaN left out does no harm)
 //   MASK 2 (additive): y = softmax(z + m)
-// Subtracting the row maximum keeps every exp in (0, 1]. The mask is read through broadcast
+// Subtracting the row maximum keeps every exp in (0, 1]. NaN and ±∞ as TensorFlow.js gives them
+// for softmax(z) = exp(z − max z) / Σ exp(z − max z): a kept NaN makes max z NaN, a +∞ makes
+// ∞ − ∞ = NaN, kept entries all −∞ make −∞ − (−∞) = NaN; each turns the whole row NaN. Otherwise
+// a −∞ gets exp(−∞) = 0. These are tested by their bits (float_bits.wgsl, appended), since a
+// compiler may assume finite math. The mask is read through broadcast
 // strides: `maskStrides` per leading dimension of x (`shape`), `maskStep` along the row (1, or
 // 0 when one value serves the whole row); it is float32 or int32 (`Mask`, set per launch).
 // One invocation per row, with no barriers: attention's rows are short and many.
@@ -64,17 +68,26 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   if (MASK != 0u) { m = mask_base(row); }
   var top = 0.0;
   var found = false;
+  var undefinedRow = false;
   for (var j = 0u; j < p.len; j++) {
     if (kept(m, j)) {
       let v = logit(base, m, j);
+      undefinedRow = undefinedRow || is_nan(v);
       if (!found || v > top) { top = v; }
       found = true;
     }
   }
+  if (found && (undefinedRow || !is_finite(top))) {
+    for (var j = 0u; j < p.len; j++) { y[base + j] = nan(); }
+    return;
+  }
   var total = 0.0;
   for (var j = 0u; j < p.len; j++) {
     var e = 0.0;
-    if (kept(m, j)) { e = exp(logit(base, m, j) - top); }
+    if (kept(m, j)) {
+      let v = logit(base, m, j);
+      e = select(exp(v - top), 0.0, is_inf(v));
+    }
     y[base + j] = e;
     total += e;
   }

@@ -1,5 +1,6 @@
 import maskedSoftmaxSource from '../../shaders/masked_softmax.wgsl';
 import maskedSoftmaxGradSource from '../../shaders/masked_softmax_grad.wgsl';
+import { floatBits } from './float_bits';
 import { defineKernel } from './kernel';
 
 /** The mask's role: its codes for the MASK override of shaders/masked_softmax.wgsl. */
@@ -18,6 +19,7 @@ export const maskedSoftmaxKernel = defineKernel({
   workgroupSize: [64],
   overrides: { MASK: 'u32' },
   entries: ['main'],
+  includes: [floatBits],
 });
 
 /** dx = scale · y ⊙ (dy − Σ dy ⊙ y) per row, from the softmax's output. */

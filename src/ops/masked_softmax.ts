@@ -54,6 +54,25 @@ export function maskedSoftmax(scores: Tensor, mask?: Tensor | null, opts: Masked
   return emit('maskedSoftmax', { mask: m ? maskMode : 'none', scale }, m ? [x, m] : [x], y);
 }
 
+/**
+ * softmax(x) over the last axis: maskedSoftmax with no mask and scale 1, one kernel each way. Any
+ * rank (the kernel reads x as rows of its last dimension); the caller checks x is float32.
+ */
+export function softmaxLastAxis(x: Tensor): Tensor {
+  const len = x.shape[x.rank - 1];
+  const y = emptyTensor(x.shape);
+  if (x.size > 0) {
+    maskedSoftmaxKernel.launch({
+      op: 'softmax',
+      constants: { MASK: softmaxMaskCodes.none },
+      uniforms: { rows: x.size / len, len, rank: 0, maskStep: 0, scale: 1, shape: [], maskStrides: [] },
+      bindings: { x, mask: null, y },
+      groups: maskedSoftmaxKernel.threads(x.size / len),
+    });
+  }
+  return emit('maskedSoftmax', { mask: 'none', scale: 1 }, [x], y);
+}
+
 /** dz = y ⊙ (ct − Σ ct ⊙ y) per row, from y alone, with z = scale·x (+ mask): dx = scale·dz. */
 function softmaxGrad(y: Tensor, ct: Tensor, scale: number): Tensor {
   const len = y.shape[y.rank - 1];

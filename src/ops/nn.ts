@@ -3,6 +3,7 @@ import { checkBindable, fitsBinding } from '../kernels/kernel';
 import { fmt, sameShape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import { add, sub } from './binary';
+import { softmaxLastAxis } from './masked_softmax';
 import { asTensor, type Operand } from './operand';
 import { emit, type VjpRule, withoutRecording } from './primitive';
 import { max, sum } from './reduce';
@@ -32,9 +33,14 @@ export function logSoftmax(x: Operand, axis = -1): Tensor {
   return out;
 }
 
+/**
+ * exp(x − max x) / Σ exp(x − max x) along `axis`: over the last axis one kernel each way (the
+ * masked softmax with no mask), along another axis as exp(logSoftmax(x)).
+ */
 export function softmax(x: Operand, axis = -1): Tensor {
   const xt = asTensor(x, 'softmax');
   checkBindable('softmax', xt.size);
+  if (xt.rank > 0 && xt.dtype === 'float32' && (axis === -1 || axis === xt.rank - 1)) return softmaxLastAxis(xt);
   const ls = logSoftmax(xt, axis);
   const out = exp(ls);
   ls.dispose();
