@@ -12,9 +12,12 @@
 // compiler may assume finite math. The mask is read through broadcast
 // strides: `maskStrides` per leading dimension of x (`shape`), `maskStep` along the row (1, or
 // 0 when one value serves the whole row); it is float32 or int32 (`Mask`, set per launch).
+// LOG: the row's log softmax instead, y = z − M − log S (plain softmax only: MASK 0, scale 1),
+// −∞ for a −∞ entry; NaN rows as above (TensorFlow.js's logSoftmax: x − max x − log Σ exp(x − max x)).
 // One invocation per row, with no barriers: attention's rows are short and many.
 
 override MASK: u32 = 0u;
+override LOG: bool = false;
 alias Mask = f32;
 const WG: u32 = 64u;
 
@@ -92,6 +95,14 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     total += e;
   }
   if (!found) { return; }
+  if (LOG) {
+    let lse = log(total);
+    for (var j = 0u; j < p.len; j++) {
+      let v = x[base + j];
+      y[base + j] = select((v - top) - lse, infinity(true), is_inf(v));
+    }
+    return;
+  }
   let inv = 1.0 / total;
   for (var j = 0u; j < p.len; j++) { y[base + j] *= inv; }
 }

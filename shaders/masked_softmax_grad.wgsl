@@ -1,8 +1,10 @@
 // The VJP of shaders/masked_softmax.wgsl from its output alone: per row,
 //   dx_j = scale · y_j (dy_j − Σ_k dy_k y_k),
 // since dy_j/dz_k = y_j ([j = k] − y_k) and z = scale·x (+ mask). Entries the mask left out have
-// y = 0 and get 0. One invocation per row.
+// y = 0 and get 0. LOG: y is the log softmax, whose VJP is dx_j = scale · (dy_j − e^{y_j} Σ_k dy_k),
+// with e^{−∞} = 0 (float_bits.wgsl, appended). One invocation per row.
 
+override LOG: bool = false;
 const WG: u32 = 64u;
 
 struct Params {
@@ -21,6 +23,15 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let row = gid.x + gid.y * nwg.x * WG;
   if (row >= p.rows) { return; }
   let base = row * p.len;
+  if (LOG) {
+    var total = 0.0;
+    for (var j = 0u; j < p.len; j++) { total += dy[base + j]; }
+    for (var j = 0u; j < p.len; j++) {
+      let v = y[base + j];
+      dx[base + j] = p.scale * (dy[base + j] - select(exp(v), 0.0, is_inf(v)) * total);
+    }
+    return;
+  }
   var dot = 0.0;
   for (var j = 0u; j < p.len; j++) { dot += dy[base + j] * y[base + j]; }
   for (var j = 0u; j < p.len; j++) { dx[base + j] = p.scale * y[base + j] * (dy[base + j] - dot); }

@@ -51,35 +51,40 @@ export function maskedSoftmax(scores: Tensor, mask?: Tensor | null, opts: Masked
       groups: maskedSoftmaxKernel.threads(x.size / len),
     });
   }
-  return emit('maskedSoftmax', { mask: m ? maskMode : 'none', scale }, m ? [x, m] : [x], y);
+  return emit('maskedSoftmax', { mask: m ? maskMode : 'none', scale, log: false }, m ? [x, m] : [x], y);
 }
 
 /**
- * softmax(x) over the last axis: maskedSoftmax with no mask and scale 1, one kernel each way. Any
- * rank (the kernel reads x as rows of its last dimension); the caller checks x is float32.
+ * softmax(x), or log softmax(x) when `log`, over the last axis: maskedSoftmax with no mask and
+ * scale 1, one kernel each way. Any rank (the kernel reads x as rows of its last dimension); the
+ * caller checks that x is float32.
  */
-export function softmaxLastAxis(x: Tensor): Tensor {
+export function softmaxLastAxis(x: Tensor, log = false): Tensor {
   const len = x.shape[x.rank - 1];
   const y = emptyTensor(x.shape);
   if (x.size > 0) {
     maskedSoftmaxKernel.launch({
-      op: 'softmax',
-      constants: { MASK: softmaxMaskCodes.none },
+      op: log ? 'logSoftmax' : 'softmax',
+      constants: { MASK: softmaxMaskCodes.none, LOG: log },
       uniforms: { rows: x.size / len, len, rank: 0, maskStep: 0, scale: 1, shape: [], maskStrides: [] },
       bindings: { x, mask: null, y },
       groups: maskedSoftmaxKernel.threads(x.size / len),
     });
   }
-  return emit('maskedSoftmax', { mask: 'none', scale: 1 }, [x], y);
+  return emit('maskedSoftmax', { mask: 'none', scale: 1, log }, [x], y);
 }
 
-/** dz = y ⊙ (ct − Σ ct ⊙ y) per row, from y alone, with z = scale·x (+ mask): dx = scale·dz. */
-function softmaxGrad(y: Tensor, ct: Tensor, scale: number): Tensor {
+/**
+ * dz = y ⊙ (ct − Σ ct ⊙ y) per row, from y alone, with z = scale·x (+ mask): dx = scale·dz; for
+ * the log softmax dz = ct − e^y Σ ct.
+ */
+function softmaxGrad(y: Tensor, ct: Tensor, scale: number, log: boolean): Tensor {
   const len = y.shape[y.rank - 1];
   const dx = emptyTensor(y.shape);
   if (y.size > 0) {
     maskedSoftmaxGradKernel.launch({
       op: 'maskedSoftmax',
+      constants: { LOG: log },
       uniforms: { rows: y.size / len, len, scale },
       bindings: { y, dy: ct, dx },
       groups: maskedSoftmaxGradKernel.threads(y.size / len),
@@ -89,9 +94,9 @@ function softmaxGrad(y: Tensor, ct: Tensor, scale: number): Tensor {
 }
 
 /** The scores get scale·dz; an additive mask gets dz, which the tape sums down to its shape. */
-export const maskedSoftmaxVjp: VjpRule<'maskedSoftmax'> = (ct, { output: y, needs, params: { mask, scale } }) => {
-  const dx = needs[0] ? softmaxGrad(y, ct, scale) : null;
+export const maskedSoftmaxVjp: VjpRule<'maskedSoftmax'> = (ct, { output: y, needs, params: { mask, scale, log } }) => {
+  const dx = needs[0] ? softmaxGrad(y, ct, scale, log) : null;
   if (mask !== 'additive' || !needs[1]) return [dx, null];
-  const dMask = dx && scale === 1 ? dx.view(dx.shape) : softmaxGrad(y, ct, 1);
+  const dMask = dx && scale === 1 ? dx.view(dx.shape) : softmaxGrad(y, ct, 1, log);
   return [dx, dMask];
 };

@@ -18,11 +18,12 @@ export function stopGradient(x: Operand): Tensor {
 
 /**
  * log softmax(x) = x − m − log Σ exp(x − m), with m = max(x) held constant: it cancels in the
- * value and its gradient, and keeps exp from overflowing.
+ * value and its gradient, and keeps exp from overflowing. Over the last axis one kernel each way.
  */
 export function logSoftmax(x: Operand, axis = -1): Tensor {
   const xt = asTensor(x, 'logSoftmax');
   checkBindable('logSoftmax', xt.size);
+  if (lastAxis(xt, axis)) return softmaxLastAxis(xt, true);
   const m = withoutRecording(() => max(xt, axis, true));
   const shifted = sub(xt, m);
   const e = exp(shifted);
@@ -40,11 +41,16 @@ export function logSoftmax(x: Operand, axis = -1): Tensor {
 export function softmax(x: Operand, axis = -1): Tensor {
   const xt = asTensor(x, 'softmax');
   checkBindable('softmax', xt.size);
-  if (xt.rank > 0 && xt.dtype === 'float32' && (axis === -1 || axis === xt.rank - 1)) return softmaxLastAxis(xt);
+  if (lastAxis(xt, axis)) return softmaxLastAxis(xt);
   const ls = logSoftmax(xt, axis);
   const out = exp(ls);
   ls.dispose();
   return out;
+}
+
+/** Whether the fused (log) softmax kernel serves: float32 x along its last axis. */
+function lastAxis(x: Tensor, axis: number): boolean {
+  return x.rank > 0 && x.dtype === 'float32' && (axis === -1 || axis === x.rank - 1);
 }
 
 /** Σ of several same-shape tensors. */
