@@ -15,7 +15,8 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const SHAPES = [[7], [5, 1], [4, 10], [3, 65], [2, 3, 33], [3, 1500], [2, 1, 3, 2, 5]];
+// [3, 1500] and [2, 1029] take the 'wide' entries (a workgroup per row), [20, 1100] the invocation per row.
+const SHAPES = [[7], [5, 1], [4, 10], [3, 65], [2, 3, 33], [3, 1500], [2, 1029], [20, 1100], [2, 1, 3, 2, 5]];
 const OPS = ['softmax', 'logSoftmax'] as const;
 
 describe('softmax and logSoftmax over the last axis', () => {
@@ -40,6 +41,45 @@ describe('softmax and logSoftmax over the last axis', () => {
         expect(wg.memory().numDispatches - mid).toBe(1);
         expect(dx!.shape).toEqual([2, 3, 9]);
         for (const t of [x, y, dy, dx!]) t.dispose();
+      }
+    });
+
+    it(`${op}: NaN, ±Infinity and all −Infinity in rows of 300 (a workgroup per row) and of 3, as TensorFlow.js`, async () => {
+      const specials: Array<[number, number]> = [[5, NaN], [299, Infinity], [0, -Infinity]];
+      const long = [
+        ...specials.map(([at, v]) => Array.from({ length: 300 }, (_, i) => (i === at ? v : Math.sin(i)))),
+        Array.from({ length: 300 }, () => -Infinity),
+        Array.from({ length: 300 }, (_, i) => (i % 7 === 0 ? -Infinity : Math.cos(i) * 30)),
+      ];
+      const short = [[1, NaN, 2], [Infinity, 1, 2], [-Infinity, -Infinity, -Infinity], [-Infinity, 1, 2]];
+      for (const rows of [long, short]) {
+        const x = wg.tensor(rows);
+        const y = wg[op](x);
+        const got = await y.data();
+        const want = tf.tidy(() => tf[op](tf.tensor(rows)).dataSync());
+        want.forEach((w, i) => {
+          if (Number.isNaN(w) || !Number.isFinite(w)) expect(Object.is(got[i], w) || (Number.isNaN(w) && Number.isNaN(got[i])), `entry ${i}: ${got[i]} vs ${w}`).toBe(true);
+          else expect(Math.abs(got[i] - w), `entry ${i}`).toBeLessThanOrEqual(1e-6 + 1e-5 * Math.abs(w));
+        });
+        x.dispose();
+        y.dispose();
+      }
+    });
+
+    it(`${op}: few long rows take a workgroup each, many rows an invocation each`, async () => {
+      for (const [shape, entry] of [[[3, 1500], 'wide'], [[20, 1100], 'main'], [[4, 10], 'main']] as const) {
+        const x = wg.tensor(randomArray(size(shape), 70), [...shape]);
+        const tape = new wg.GradientTape();
+        tape.watch(x);
+        let dx: wg.Tensor | null = null;
+        const kernels = await wg.profile(() => {
+          const y = tape.record(() => wg[op](x));
+          dx = tape.gradient(y, x, wg.ones([...shape]));
+        });
+        const names = kernels.map((k) => k.kernel.split(',')[0]);
+        expect(names).toContain(`masked_softmax:${entry}`);
+        expect(names).toContain(`masked_softmax_grad:${entry}`);
+        await dx!.data();
       }
     });
 

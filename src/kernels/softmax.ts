@@ -18,7 +18,7 @@ export const maskedSoftmaxKernel = defineKernel({
   },
   workgroupSize: [64],
   overrides: { MASK: 'u32', LOG: 'bool' },
-  entries: ['main'],
+  entries: ['main', 'wide'],
   includes: [floatBits],
 });
 
@@ -34,6 +34,6 @@ export const maskedSoftmaxGradKernel = defineKernel({
   },
   workgroupSize: [64],
   overrides: { LOG: 'bool' },
-  entries: ['main'],
+  entries: ['main', 'wide'],
   includes: [floatBits],
 });

@@ -1,5 +1,6 @@
+import { engine } from '../device/engine';
 import { InvalidArgumentError, ShapeError, show } from '../errors';
-import { MAX_RANK } from '../kernels/kernel';
+import { grid, MAX_RANK } from '../kernels/kernel';
 import { maskedSoftmaxGradKernel, maskedSoftmaxKernel, softmaxMaskCodes } from '../kernels/softmax';
 import { broadcastShapes, broadcastStrides, fmt, sameShape } from '../tensor/shape';
 import { emptyTensor, type Tensor } from '../tensor/tensor';
@@ -55,20 +56,31 @@ export function maskedSoftmax(scores: Tensor, mask?: Tensor | null, opts: Masked
 }
 
 /**
+ * Few long rows: a workgroup per row (the 'wide' entries) rather than an invocation per row. As
+ * for reductions (src/ops/reduce.ts), below 16 rows on SwiftShader, whose barriers are slow.
+ */
+function wideRows(rows: number, len: number): boolean {
+  return rows < (engine().info.isSwiftShader ? 16 : 256) && len >= 256;
+}
+
+/**
  * softmax(x), or log softmax(x) when `log`, over the last axis: maskedSoftmax with no mask and
  * scale 1, one kernel each way. Any rank (the kernel reads x as rows of its last dimension); the
  * caller checks that x is float32.
  */
 export function softmaxLastAxis(x: Tensor, log = false): Tensor {
   const len = x.shape[x.rank - 1];
+  const rows = x.size / len;
   const y = emptyTensor(x.shape);
   if (x.size > 0) {
+    const wide = wideRows(rows, len);
     maskedSoftmaxKernel.launch({
       op: log ? 'logSoftmax' : 'softmax',
+      entry: wide ? 'wide' : 'main',
       constants: { MASK: softmaxMaskCodes.none, LOG: log },
-      uniforms: { rows: x.size / len, len, rank: 0, maskStep: 0, scale: 1, shape: [], maskStrides: [] },
+      uniforms: { rows, len, rank: 0, maskStep: 0, scale: 1, shape: [], maskStrides: [] },
       bindings: { x, mask: null, y },
-      groups: maskedSoftmaxKernel.threads(x.size / len),
+      groups: wide ? grid(rows) : maskedSoftmaxKernel.threads(rows),
     });
   }
   return emit('maskedSoftmax', { mask: 'none', scale: 1, log }, [x], y);
@@ -80,14 +92,17 @@ export function softmaxLastAxis(x: Tensor, log = false): Tensor {
  */
 function softmaxGrad(y: Tensor, ct: Tensor, scale: number, log: boolean): Tensor {
   const len = y.shape[y.rank - 1];
+  const rows = y.size / len;
   const dx = emptyTensor(y.shape);
   if (y.size > 0) {
+    const wide = wideRows(rows, len);
     maskedSoftmaxGradKernel.launch({
       op: 'maskedSoftmax',
+      entry: wide ? 'wide' : 'main',
       constants: { LOG: log },
-      uniforms: { rows: y.size / len, len, scale },
+      uniforms: { rows, len, scale },
       bindings: { y, dy: ct, dx },
-      groups: maskedSoftmaxGradKernel.threads(y.size / len),
+      groups: wide ? grid(rows) : maskedSoftmaxGradKernel.threads(rows),
     });
   }
   return dx;
