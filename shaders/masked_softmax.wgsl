@@ -5,13 +5,13 @@
 //                      S = Σ_k [m_k ≠ 0]·exp(z_k − M), M the largest kept z; a row with nothing
 //                      kept is all 0 (Keras 3's Softmax with a mask; a NaN left out does no harm)
 //   MASK 2 (additive): y = softmax(z + m)
-// Subtracting the row maximum keeps every exp in (0, 1]. NaN and ±∞ as TensorFlow.js gives them
-// for softmax(z) = exp(z − max z) / Σ exp(z − max z): a kept NaN makes max z NaN, a +∞ makes
-// ∞ − ∞ = NaN, kept entries all −∞ make −∞ − (−∞) = NaN; each turns the whole row NaN. Otherwise
-// a −∞ gets exp(−∞) = 0. These are tested by their bits (float_bits.wgsl, appended), since a
-// compiler may assume finite math. The mask is read through broadcast
+// Subtracting the row maximum keeps every exp in (0, 1]. The mask is read through broadcast
 // strides: `maskStrides` per leading dimension of x (`shape`), `maskStep` along the row (1, or
 // 0 when one value serves the whole row); it is float32 or int32 (`Mask`, set per launch).
+// NaN and ±∞ as TensorFlow.js gives them for softmax(z) = exp(z − max z) / Σ exp(z − max z): a
+// kept NaN makes max z NaN, a +∞ makes ∞ − ∞ = NaN, kept entries all −∞ make −∞ − (−∞) = NaN;
+// each turns the whole row NaN. Otherwise a −∞ gets exp(−∞) = 0. They are told by their bits
+// (float_bits.wgsl, appended), since a compiler may assume finite math.
 // LOG: the row's log softmax instead, y = z − M − log S (plain softmax only: MASK 0, scale 1),
 // −∞ for a −∞ entry; NaN rows as above (TensorFlow.js's logSoftmax: x − max x − log Σ exp(x − max x)).
 // main: one invocation per row, with no barriers (attention's rows are short and many). wide:
