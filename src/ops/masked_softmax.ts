@@ -56,11 +56,13 @@ export function maskedSoftmax(scores: Tensor, mask?: Tensor | null, opts: Masked
 }
 
 /**
- * Few long rows: a workgroup per row (the 'wide' entries) rather than an invocation per row. As
- * for reductions (src/ops/reduce.ts), below 16 rows on SwiftShader, whose barriers are slow.
+ * Few long rows: a workgroup per row (the 'wide' entries) rather than an invocation per row, below
+ * 256 rows as for reductions (src/ops/reduce.ts). On SwiftShader, whose barriers are slow, it
+ * gained nothing (bench/README.md: [8, 2048] 5–6 ms against 1.1, [4, 32768] 17–24 against 22), so
+ * there only below 4 rows.
  */
 function wideRows(rows: number, len: number): boolean {
-  return rows < (engine().info.isSwiftShader ? 16 : 256) && len >= 256;
+  return rows < (engine().info.isSwiftShader ? 4 : 256) && len >= 256;
 }
 
 /**
