@@ -85,8 +85,10 @@ export const composedRules: { [P in Primitive]: VjpRule<P> | 'composed' } = {
   pad: 'composed',
   concat: 'composed',
 
-  // dz = y ⊙ (ct − Σ ct ⊙ y) along the last axis; dx = scale·dz, and an additive mask takes dz.
-  maskedSoftmax: (ct, { output: y, needs, params: { mask, scale } }) => {
+  // dz = y ⊙ (ct − Σ ct ⊙ y) along the last axis (ct − e^y Σ ct for the log softmax); dx = scale·dz,
+  // and an additive mask takes dz.
+  maskedSoftmax: (ct, { output: y, needs, params: { mask, scale, log } }) => {
+    if (log) return [sub(ct, mul(exp(y), sum(ct, -1, true))), null];
     const t = mul(ct, y);
     const dz = sub(t, mul(y, sum(t, -1, true)));
     return [needs[0] ? mul(dz, scale) : null, mask === 'additive' && needs[1] ? dz : null];

@@ -1,5 +1,6 @@
+import { engine } from '../device/engine';
 import { InvalidArgumentError, ShapeError, show } from '../errors';
-import { MAX_RANK } from '../kernels/kernel';
+import { grid, MAX_RANK } from '../kernels/kernel';
 import { maskedSoftmaxGradKernel, maskedSoftmaxKernel, softmaxMaskCodes } from '../kernels/softmax';
 import { broadcastShapes, broadcastStrides, fmt, sameShape } from '../tensor/shape';
 import { emptyTensor, type Tensor } from '../tensor/tensor';
@@ -51,28 +52,68 @@ export function maskedSoftmax(scores: Tensor, mask?: Tensor | null, opts: Masked
       groups: maskedSoftmaxKernel.threads(x.size / len),
     });
   }
-  return emit('maskedSoftmax', { mask: m ? maskMode : 'none', scale }, m ? [x, m] : [x], y);
+  return emit('maskedSoftmax', { mask: m ? maskMode : 'none', scale, log: false }, m ? [x, m] : [x], y);
 }
 
-/** dz = y ⊙ (ct − Σ ct ⊙ y) per row, from y alone, with z = scale·x (+ mask): dx = scale·dz. */
-function softmaxGrad(y: Tensor, ct: Tensor, scale: number): Tensor {
+/**
+ * Few long rows: a workgroup per row (the 'wide' entries) rather than an invocation per row, below
+ * 256 rows as for reductions (src/ops/reduce.ts). On SwiftShader, whose barriers are slow, it
+ * gained nothing (bench/README.md: [8, 2048] 5–6 ms against 1.1, [4, 32768] 17–24 against 22), so
+ * there only below 4 rows.
+ */
+function wideRows(rows: number, len: number): boolean {
+  return rows < (engine().info.isSwiftShader ? 4 : 256) && len >= 256;
+}
+
+/**
+ * softmax(x), or log softmax(x) when `log`, over the last axis: maskedSoftmax with no mask and
+ * scale 1, one kernel each way. Any rank (the kernel reads x as rows of its last dimension); the
+ * caller checks that x is float32.
+ */
+export function softmaxLastAxis(x: Tensor, log = false): Tensor {
+  const len = x.shape[x.rank - 1];
+  const rows = x.size / len;
+  const y = emptyTensor(x.shape);
+  if (x.size > 0) {
+    const wide = wideRows(rows, len);
+    maskedSoftmaxKernel.launch({
+      op: log ? 'logSoftmax' : 'softmax',
+      entry: wide ? 'wide' : 'main',
+      constants: { MASK: softmaxMaskCodes.none, LOG: log },
+      uniforms: { rows, len, rank: 0, maskStep: 0, scale: 1, shape: [], maskStrides: [] },
+      bindings: { x, mask: null, y },
+      groups: wide ? grid(rows) : maskedSoftmaxKernel.threads(rows),
+    });
+  }
+  return emit('maskedSoftmax', { mask: 'none', scale: 1, log }, [x], y);
+}
+
+/**
+ * dz = y ⊙ (ct − Σ ct ⊙ y) per row, from y alone, with z = scale·x (+ mask): dx = scale·dz; for
+ * the log softmax dz = ct − e^y Σ ct.
+ */
+function softmaxGrad(y: Tensor, ct: Tensor, scale: number, log: boolean): Tensor {
   const len = y.shape[y.rank - 1];
+  const rows = y.size / len;
   const dx = emptyTensor(y.shape);
   if (y.size > 0) {
+    const wide = wideRows(rows, len);
     maskedSoftmaxGradKernel.launch({
       op: 'maskedSoftmax',
-      uniforms: { rows: y.size / len, len, scale },
+      entry: wide ? 'wide' : 'main',
+      constants: { LOG: log },
+      uniforms: { rows, len, scale },
       bindings: { y, dy: ct, dx },
-      groups: maskedSoftmaxGradKernel.threads(y.size / len),
+      groups: wide ? grid(rows) : maskedSoftmaxGradKernel.threads(rows),
     });
   }
   return dx;
 }
 
 /** The scores get scale·dz; an additive mask gets dz, which the tape sums down to its shape. */
-export const maskedSoftmaxVjp: VjpRule<'maskedSoftmax'> = (ct, { output: y, needs, params: { mask, scale } }) => {
-  const dx = needs[0] ? softmaxGrad(y, ct, scale) : null;
+export const maskedSoftmaxVjp: VjpRule<'maskedSoftmax'> = (ct, { output: y, needs, params: { mask, scale, log } }) => {
+  const dx = needs[0] ? softmaxGrad(y, ct, scale, log) : null;
   if (mask !== 'additive' || !needs[1]) return [dx, null];
-  const dMask = dx && scale === 1 ? dx.view(dx.shape) : softmaxGrad(y, ct, 1);
+  const dMask = dx && scale === 1 ? dx.view(dx.shape) : softmaxGrad(y, ct, 1, log);
   return [dx, dMask];
 };

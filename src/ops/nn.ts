@@ -3,6 +3,7 @@ import { checkBindable, fitsBinding } from '../kernels/kernel';
 import { fmt, sameShape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import { add, sub } from './binary';
+import { softmaxLastAxis } from './masked_softmax';
 import { asTensor, type Operand } from './operand';
 import { emit, type VjpRule, withoutRecording } from './primitive';
 import { max, sum } from './reduce';
@@ -17,11 +18,12 @@ export function stopGradient(x: Operand): Tensor {
 
 /**
  * log softmax(x) = x − m − log Σ exp(x − m), with m = max(x) held constant: it cancels in the
- * value and its gradient, and keeps exp from overflowing.
+ * value and its gradient, and keeps exp from overflowing. Over the last axis one kernel each way.
  */
 export function logSoftmax(x: Operand, axis = -1): Tensor {
   const xt = asTensor(x, 'logSoftmax');
   checkBindable('logSoftmax', xt.size);
+  if (lastAxis(xt, axis)) return softmaxLastAxis(xt, true);
   const m = withoutRecording(() => max(xt, axis, true));
   const shifted = sub(xt, m);
   const e = exp(shifted);
@@ -32,13 +34,23 @@ export function logSoftmax(x: Operand, axis = -1): Tensor {
   return out;
 }
 
+/**
+ * exp(x − max x) / Σ exp(x − max x) along `axis`: over the last axis one kernel each way (the
+ * masked softmax with no mask), along another axis as exp(logSoftmax(x)).
+ */
 export function softmax(x: Operand, axis = -1): Tensor {
   const xt = asTensor(x, 'softmax');
   checkBindable('softmax', xt.size);
+  if (lastAxis(xt, axis)) return softmaxLastAxis(xt);
   const ls = logSoftmax(xt, axis);
   const out = exp(ls);
   ls.dispose();
   return out;
+}
+
+/** Whether the fused (log) softmax kernel serves: float32 x along its last axis. */
+function lastAxis(x: Tensor, axis: number): boolean {
+  return x.rank > 0 && x.dtype === 'float32' && (axis === -1 || axis === x.rank - 1);
 }
 
 /** Σ of several same-shape tensors. */

@@ -46,7 +46,7 @@ export interface PrimParams {
   /** The inputs joined along `axis`. */
   concat: { axis: number };
   /** softmax(scale·x) over the last axis (inputs: x, and a mask unless `mask` is 'none'). */
-  maskedSoftmax: { mask: 'none' | 'boolean' | 'additive'; scale: number };
+  maskedSoftmax: { mask: 'none' | 'boolean' | 'additive'; scale: number; log: boolean };
   /** Layer normalization over the last axis (inputs: x, gamma, beta). */
   layerNorm: { epsilon: number };
   /**
