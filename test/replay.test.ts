@@ -353,6 +353,32 @@ describe('fit and trainOnBatch replay their step', () => {
     expect(plain.calls - replayed.calls).toBe(8);
   });
 
+  it("model.dispose() frees the buffers of its trainOnBatch step at once; the other model's step replays on", async () => {
+    const [a, b] = [model(), model()];
+    const { x, y } = data(8, 12);
+    for (let i = 0; i < 4; i++) {
+      await a.trainOnBatch(x, y);
+      await b.trainOnBatch(x, y);
+    }
+    const e = engine();
+    expect(e.captured.size).toBe(2);
+    const claimed = e.pool.claimedBytes;
+    expect(claimed).toBeGreaterThan(0);
+    a.dispose();
+    expect(e.captured.size).toBe(1);
+    expect(e.pool.claimedBytes).toBeLessThan(claimed);
+    expect(e.pool.claimedBytes).toBeGreaterThan(0);
+    // b's step still replays: its weights move as they do without replay from here on.
+    const before = await weightsOf(b);
+    await b.trainOnBatch(x, y);
+    expect(e.captured.size).toBe(1);
+    const after = await weightsOf(b);
+    expect(after.some((w, i) => w.some((v, j) => v !== before[i][j]))).toBe(true);
+    b.dispose();
+    expect(e.captured.size).toBe(0);
+    for (const t of [x, y]) t.dispose();
+  });
+
   it('fit with batch normalization: moving statistics, history and weights match bit for bit', async () => {
     const run = (on: boolean) =>
       withCapture(on, async () => {

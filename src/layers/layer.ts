@@ -4,6 +4,7 @@ import { penaltyTerms } from '../ops/penalty';
 import { withoutRecording } from '../ops/primitive';
 import { sum } from '../ops/reduce';
 import { reshape } from '../ops/shape_ops';
+import { releaseStaleSteps } from '../tensor/compile_step';
 import { copyOf } from '../tensor/copy';
 import { tensor } from '../tensor/create';
 import { checkShape, fmt, sameShape, type Shape } from '../tensor/shape';
@@ -433,13 +434,17 @@ export class Layer {
     values.forEach((t, i) => weights[i].assign(t));
   }
 
-  /** Frees the weights and held losses of this layer and every nested one. */
+  /**
+   * Frees the weights and held losses of this layer and every nested one, and the buffers of the
+   * compiled training steps that used those weights (trainOnBatch keeps one per model).
+   */
   dispose(): void {
     for (const layer of this.flatten()) {
       for (const v of layer.ownVariables()) v.dispose();
       for (const t of layer.heldLosses) t.dispose();
       layer.heldLosses = [];
     }
+    releaseStaleSteps();
   }
 }
 

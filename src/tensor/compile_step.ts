@@ -43,6 +43,15 @@ export function eachReplay(fn: () => void): void {
   engine().stream.recording?.eachReplay(fn);
 }
 
+/**
+ * Frees the captures that can no longer replay because a tensor they use was disposed (a model's
+ * weights, by `model.dispose()`): their buffers go back to the pool now, not at the step's next
+ * call or `releaseMemory`, which may never come for a step kept out of sight (trainOnBatch's).
+ */
+export function releaseStaleSteps(): void {
+  for (const step of [...engine().captured]) if (step instanceof Captured && !step.valid()) step.dispose();
+}
+
 /** A tensor from before the step whose storage the step uses; a replay needs it unchanged. */
 interface Holder {
   tensor: Tensor;
