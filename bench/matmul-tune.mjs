@@ -55,7 +55,10 @@ const shaderDir = opt.shaders ?? fileURLToPath(new URL('../shaders/', import.met
 const modules = new Map();
 function shaderModule(name) {
   if (!modules.has(name)) {
-    modules.set(name, device.createShaderModule({ code: readFileSync(`${shaderDir}/${name}.wgsl`, 'utf8') }));
+    // A plain product's epilogue, as the library compiles it (src/kernels/matmul.ts): the identity
+    // (which needs float_bits.wgsl's nan()).
+    const code = [name, 'unary_identity', 'float_bits'].map((f) => readFileSync(`${shaderDir}/${f}.wgsl`, 'utf8')).join('\n');
+    modules.set(name, device.createShaderModule({ code }));
   }
   return modules.get(name);
 }
