@@ -7,6 +7,7 @@
 //   --matmul 256,512,1024,2048,4096   square sizes (default: up to 1024 on SwiftShader, 4096 elsewhere)
 //   --steps 784-256-10x128:ce,32-64-1x32:mse   --fit 784-256-10x128:ce|none   --samples 1024
 //   --transformer 64x16|none (context x batch of the transformer-block step)
+//   --conv 32x32x32-64x32|none   --cnn 8-16x32,8-16x128|none   --cnnFit 8-16x128|none   --cnnSamples 256
 //   --engines webgrad,tfjs,jax   --budget 1500 (ms per workload)   --json FILE (also write the rows)
 import './node_setup';
 import { writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { webgradEngine } from './engines/webgrad';
 import {
   DEFAULT_CONFIG, type Engine, type EngineId, type FitSpec, markdownTable, parseMlp, planSuite, runTask, type SuiteConfig,
 } from './suite';
+import { type CnnFitSpec, parseCnn, parseConv } from './cnn';
 import { parseTransformer } from './transformer_bench';
 
 const { values: opt } = parseArgs({
@@ -25,6 +27,10 @@ const { values: opt } = parseArgs({
     steps: { type: 'string' },
     fit: { type: 'string' },
     transformer: { type: 'string' },
+    conv: { type: 'string' },
+    cnn: { type: 'string' },
+    cnnFit: { type: 'string' },
+    cnnSamples: { type: 'string', default: String(DEFAULT_CONFIG.cnnFit!.samples) },
     samples: { type: 'string', default: String(DEFAULT_CONFIG.fit!.samples) },
     budget: { type: 'string', default: String(DEFAULT_CONFIG.budgetMs) },
     engines: { type: 'string', default: 'webgrad' },
@@ -55,6 +61,12 @@ const config: SuiteConfig = {
   steps: opt.steps ? opt.steps.split(',').map((t) => parseMlp(t)) : DEFAULT_CONFIG.steps,
   fit: opt.fit === 'none' ? null : opt.fit ? ({ ...parseMlp(opt.fit), samples: Number(opt.samples) } as FitSpec) : { ...DEFAULT_CONFIG.fit!, samples: Number(opt.samples) },
   transformer: opt.transformer ? parseTransformer(opt.transformer) : DEFAULT_CONFIG.transformer,
+  conv: opt.conv === 'none' ? [] : opt.conv ? opt.conv.split(',').map(parseConv) : DEFAULT_CONFIG.conv,
+  cnn: opt.cnn === 'none' ? [] : opt.cnn ? opt.cnn.split(',').map((t) => parseCnn(t, DEFAULT_CONFIG.cnn[0])) : DEFAULT_CONFIG.cnn,
+  cnnFit:
+    opt.cnnFit === 'none'
+      ? null
+      : ({ ...(opt.cnnFit ? parseCnn(opt.cnnFit, DEFAULT_CONFIG.cnn[0]) : DEFAULT_CONFIG.cnnFit!), samples: Number(opt.cnnSamples) } as CnnFitSpec),
   budgetMs: Number(opt.budget),
 };
 const { rows, tasks } = planSuite(config, engines);
