@@ -76,6 +76,8 @@ export class Recording {
   f32 = new Float32Array(this.data.buffer);
   private used = 0;
   private uniforms: GPUBuffer | null = null;
+  /** The words of the step's uniform data, a view made once by `finish`. */
+  private words: Uint32Array | null = null;
   /** The uniform words the step's uniform buffer holds (null until the first replay). */
   private uploaded: Uint32Array | null = null;
   /** Host functions run at the start of every replay, in the order the step met them. */
@@ -157,6 +159,7 @@ export class Recording {
   /** Makes the step's uniform buffer and a bind group per dispatch: the recording can now replay. */
   finish(device: GPUDevice, pool: BufferPool): void {
     const uniforms = (this.uniforms = pool.acquireUniform(this.used));
+    this.words = new Uint32Array(this.data.buffer, 0, Math.ceil(this.used / 4));
     for (const c of this.commands) {
       if (c.kind !== Kind.Dispatch) continue;
       const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: uniforms, offset: c.offset, size: c.bytes } }];
@@ -171,10 +174,10 @@ export class Recording {
     for (let i = 0; i < perStep.length; i++) perStep[i]();
     // The uniform buffer keeps what the last replay uploaded: a step whose uniforms did not
     // change (no per-step values, or the same ones) uploads nothing.
-    const words = Math.ceil(this.used / 4);
-    if (!this.uploaded || !sameWords(this.u32, this.uploaded, words)) {
-      to.upload(this.uniforms!, this.data.subarray(0, words * 4));
-      (this.uploaded ??= new Uint32Array(words)).set(this.u32.subarray(0, words));
+    const words = this.words!;
+    if (!this.uploaded || !sameWords(words, this.uploaded, words.length)) {
+      to.upload(this.uniforms!, words);
+      (this.uploaded ??= new Uint32Array(words.length)).set(words);
     }
     const commands = this.commands;
     for (let i = 0; i < commands.length; i++) {

@@ -29,7 +29,7 @@ export const MIN_POOL_BUDGET = 64 << 20;
  * Idle buffers by size class, with the order they came back in: the ones idle longest go first
  * when the set is over its budget.
  */
-export class IdleBuffers {
+class IdleBuffers {
   private readonly bySize = new Map<number, GPUBuffer[]>();
   /** Every idle buffer, least recently returned first (a Set iterates in insertion order). */
   private readonly order = new Set<GPUBuffer>();

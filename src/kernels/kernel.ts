@@ -225,8 +225,6 @@ export class Kernel<
     return this.decl.shader;
   }
 
-
-
   /** Workgroups for one invocation per element of `n` (a kernel of fixed workgroup size). */
   threads(n: number): [number, number] {
     if (this.fixedThreads === undefined) throw new Error(`${this.name}: its workgroup size is set at launch.`);

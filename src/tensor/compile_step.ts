@@ -120,15 +120,17 @@ class Captured<R extends StepResult> {
   }
 }
 
+/** A tensor of its own holding what `slot` holds now. */
+function copySlot({ storage, shape, dtype }: Slot): Tensor {
+  const t = emptyTensor(shape, dtype);
+  copyElements(storage, 0, t, 0, t.size, 'compileStep');
+  return t;
+}
+
 /** The step's result in its form: a copy of each output. */
 function resultOf(form: 'none' | 'one' | 'many', outputs: Slot[]): StepResult {
-  const copy = ({ storage, shape, dtype }: Slot) => {
-    const t = emptyTensor(shape, dtype);
-    copyElements(storage, 0, t, 0, t.size, 'compileStep');
-    return t;
-  };
   if (form === 'none') return undefined;
-  return form === 'one' ? copy(outputs[0]) : outputs.map(copy);
+  return form === 'one' ? copySlot(outputs[0]) : outputs.map(copySlot);
 }
 
 /** What a replay needs to match: the inputs' shapes and dtypes, and the caller's state values. */
