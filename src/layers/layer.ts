@@ -45,6 +45,9 @@ export function checkLayerArgs(op: string, args: object | undefined, own: readon
   checkOptionKeys(op, args, [...own, ...layerArgKeys]);
 }
 
+/** A weight's regularizer as a layer config saves it: null where there is none. */
+export const savedRegularizer = (r: Regularizer | RegularizerFn | null): ConfigValue => (r ? serializeRegularizer(r) : null);
+
 /** A value in a saved layer config (JSON). */
 export type ConfigValue = null | boolean | number | string | ConfigValue[] | { [key: string]: ConfigValue };
 
