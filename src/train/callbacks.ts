@@ -111,19 +111,17 @@ export class EarlyStopping implements Callbacks {
     }
     if (epoch < this.startFromEpoch) return;
     const model = this.modelFor('onEpochEnd');
-    if (this.restoreBestWeights && this.bestWeights === null) {
-      // Until an epoch improves, the weights of the first one watched are the best.
+    this.wait += 1;
+    const improved = this.improves(current, this.best);
+    // Until an epoch improves, the weights of the first one watched are the best.
+    if (this.restoreBestWeights && (improved || this.bestWeights === null)) {
+      this.dropBestWeights();
       this.bestWeights = model.getWeights();
       this.bestEpoch = epoch;
     }
-    this.wait += 1;
-    if (this.improves(current, this.best)) {
+    if (improved) {
       this.best = current;
       this.bestEpoch = epoch;
-      if (this.restoreBestWeights) {
-        this.dropBestWeights();
-        this.bestWeights = model.getWeights();
-      }
       // The count restarts only for a value that beats both the best so far and the baseline.
       if (this.baseline === null || this.improves(current, this.baseline)) this.wait = 0;
       return;
