@@ -1,4 +1,4 @@
-import { checkOptionKeys, InvalidArgumentError, ShapeError } from '../errors';
+import { checkOptionKeys, InvalidArgumentError, ShapeError, show } from '../errors';
 import { checkTensor } from '../ops/operand';
 import { penaltyTerms } from '../ops/penalty';
 import { withoutRecording } from '../ops/primitive';
@@ -43,6 +43,13 @@ export function checkLayerArgs(op: string, args: object | undefined, own: readon
   if (args === undefined || args === null) return;
   if (typeof args !== 'object' || Array.isArray(args)) throw new InvalidArgumentError(`${op}: expects an arguments object, got ${typeof args}.`);
   checkOptionKeys(op, args, [...own, ...layerArgKeys]);
+}
+
+/** Refuses any dataFormat but 'channelsLast' (NHWC), the only layout the spatial layers run. */
+export function checkDataFormat(op: string, dataFormat: unknown): void {
+  if (dataFormat !== undefined && dataFormat !== 'channelsLast') {
+    throw new InvalidArgumentError(`${op}: only dataFormat 'channelsLast' is supported, got ${show(dataFormat)}.`);
+  }
 }
 
 /** A weight's regularizer as a layer config saves it: null where there is none. */

@@ -5,7 +5,7 @@ import { avgPool, maxPool } from '../ops/pool';
 import { max, mean } from '../ops/reduce';
 import { windowGeometry } from '../ops/window';
 import type { Tensor } from '../tensor/tensor';
-import { type CallOptions, Layer, type LayerArgs, type LayerConfig, type LayerShape } from './layer';
+import { type CallOptions, checkDataFormat, Layer, type LayerArgs, type LayerConfig, type LayerShape } from './layer';
 
 export interface Pooling2DArgs extends LayerArgs {
   /** The window, [height, width] or one number for both (default [2, 2]). */
@@ -29,12 +29,6 @@ function pairOf(op: string, name: string, value: unknown, fallback: [number, num
     throw new InvalidArgumentError(`${op}: ${name} must be a positive integer or a pair of them, got ${show(value)}.`);
   }
   return [pair[0], pair[1]];
-}
-
-function checkDataFormat(op: string, dataFormat: unknown): void {
-  if (dataFormat !== undefined && dataFormat !== 'channelsLast') {
-    throw new InvalidArgumentError(`${op}: only dataFormat 'channelsLast' is supported, got ${show(dataFormat)}.`);
-  }
 }
 
 /** Checks that a layer's input is [batch, height, width, channels]. */
