@@ -9,7 +9,7 @@ import type { Tensor } from '../tensor/tensor';
 import type { Variable } from '../tensor/variable';
 import { type ActivationFn, type ActivationIdentifier, builtInActivation, getActivation, savedActivationName } from './activations';
 import { get as getInitializer, type Initializer, type InitializerIdentifier, serialize as serializeInitializer } from './initializers';
-import { type CallOptions, checkDataFormat, Layer, type LayerArgs, type LayerConfig, type LayerShape, savedRegularizer } from './layer';
+import { type CallOptions, checkDataFormat, Layer, type LayerArgs, type LayerConfig, type LayerShape, paddingOf, savedRegularizer } from './layer';
 import { get as getRegularizer, type Regularizer, type RegularizerFn, type RegularizerLike } from './regularizers';
 
 export interface BaseConvArgs extends LayerArgs {
@@ -84,9 +84,7 @@ abstract class BaseConv extends Layer {
     if (Math.max(...this.strides) > 1 && Math.max(...this.dilationRate) > 1) {
       throw new InvalidArgumentError(`${op}: strides > 1 cannot be combined with dilationRate > 1 (as in Keras).`);
     }
-    const padding = args.padding ?? 'valid';
-    if (padding !== 'valid' && padding !== 'same') throw new InvalidArgumentError(`${op}: padding must be 'valid' or 'same', got ${show(args.padding)}.`);
-    this.padding = padding;
+    this.padding = paddingOf(op, args.padding);
     checkDataFormat(op, args.dataFormat);
     if (args.useBias !== undefined && typeof args.useBias !== 'boolean') throw new InvalidArgumentError(`${op}: useBias must be a boolean.`);
     const activation = getActivation(args.activation, op);

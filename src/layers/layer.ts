@@ -52,6 +52,13 @@ export function checkDataFormat(op: string, dataFormat: unknown): void {
   }
 }
 
+/** A spatial layer's padding, 'valid' (the default) or 'same'. */
+export function paddingOf(op: string, padding: unknown): 'valid' | 'same' {
+  const v = padding ?? 'valid';
+  if (v !== 'valid' && v !== 'same') throw new InvalidArgumentError(`${op}: padding must be 'valid' or 'same', got ${show(padding)}.`);
+  return v;
+}
+
 /** A weight's regularizer as a layer config saves it: null where there is none. */
 export const savedRegularizer = (r: Regularizer | RegularizerFn | null): ConfigValue => (r ? serializeRegularizer(r) : null);
 

@@ -5,7 +5,7 @@ import { avgPool, maxPool } from '../ops/pool';
 import { max, mean } from '../ops/reduce';
 import { windowGeometry } from '../ops/window';
 import type { Tensor } from '../tensor/tensor';
-import { type CallOptions, checkDataFormat, Layer, type LayerArgs, type LayerConfig, type LayerShape } from './layer';
+import { type CallOptions, checkDataFormat, Layer, type LayerArgs, type LayerConfig, type LayerShape, paddingOf } from './layer';
 
 export interface Pooling2DArgs extends LayerArgs {
   /** The window, [height, width] or one number for both (default [2, 2]). */
@@ -47,9 +47,7 @@ abstract class Pooling2D extends Layer {
     args ??= {};
     this.poolSize = pairOf(op, 'poolSize', args.poolSize, [2, 2]);
     this.strides = pairOf(op, 'strides', args.strides, this.poolSize);
-    const padding = args.padding ?? 'valid';
-    if (padding !== 'valid' && padding !== 'same') throw new InvalidArgumentError(`${op}: padding must be 'valid' or 'same', got ${show(args.padding)}.`);
-    this.padding = padding;
+    this.padding = paddingOf(op, args.padding);
     checkDataFormat(op, args.dataFormat);
   }
 
