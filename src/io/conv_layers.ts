@@ -11,7 +11,7 @@ import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPoolin
 import type { RegularizerLike } from '../layers/regularizers';
 import { Flatten, Reshape } from '../layers/reshape';
 
-type Config = Record<string, unknown>;
+export type Config = Record<string, unknown>;
 
 /** What load.ts's topology reader lends to read a layer's config, naming the path of whatever is wrong. */
 export interface ConfigReader {
@@ -30,7 +30,13 @@ export const convolutionClassNames = [
 ] as const;
 
 /** A saved value passed on as it is (the layer's constructor checks it); null means absent. */
-const given = <T>(v: unknown): T | undefined => (v ?? undefined) as T | undefined;
+export const given = <T>(v: unknown): T | undefined => (v ?? undefined) as T | undefined;
+
+/** Refuses a key whose saved value asks for something webgrad does not do (anything but absent, null or `allowed`). */
+export function only(r: ConfigReader, config: Config, label: string, key: string, allowed: unknown): void {
+  const v = config[key];
+  if (v !== undefined && v !== null && v !== allowed) throw r.fail(label, `${key} ${JSON.stringify(v)} is not supported by webgrad.`);
+}
 
 /** Keras's short names (MaxPool2D, AvgPool2D, ...) are aliases of the long ones. */
 const aliases: Record<string, string> = {

@@ -6,21 +6,10 @@ import { Embedding } from '../layers/embedding';
 import type { Layer, LayerArgs } from '../layers/layer';
 import { Add, Average, Concatenate, Multiply } from '../layers/merge';
 import { LayerNormalization } from '../layers/normalization';
-import type { ConfigReader } from './conv_layers';
-
-type Config = Record<string, unknown>;
+import { type Config, type ConfigReader, given, only } from './conv_layers';
 
 /** The class names read here. */
 export const graphClassNames = ['Add', 'Multiply', 'Average', 'Concatenate', 'Embedding', 'LayerNormalization', 'MultiHeadAttention'] as const;
-
-/** A saved value passed on as it is (the layer's constructor checks it); null means absent. */
-const given = <T>(v: unknown): T | undefined => (v ?? undefined) as T | undefined;
-
-/** Refuses a key whose saved value asks for something webgrad does not do (anything but absent, null or `allowed`). */
-function only(r: ConfigReader, config: Config, label: string, key: string, allowed: unknown): void {
-  const v = config[key];
-  if (v !== undefined && v !== null && v !== allowed) throw r.fail(label, `${key} ${JSON.stringify(v)} is not supported by webgrad.`);
-}
 
 /** The layer a config describes, or undefined when its class is none of those read here. */
 export function readGraphLayer(className: string, config: Config, base: LayerArgs, label: string, r: ConfigReader): Layer | undefined {

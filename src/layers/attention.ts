@@ -10,8 +10,8 @@ import { Tensor, tidy } from '../tensor/tensor';
 import type { Variable } from '../tensor/variable';
 import { Dropout } from './dropout';
 import { get as getInitializer, type Initializer, type InitializerIdentifier, serialize as serializeInitializer } from './initializers';
-import { type CallOptions, checkLayerArgs, Layer, type LayerArgs, type LayerConfig, type LayerShape } from './layer';
-import { get as getRegularizer, type Regularizer, type RegularizerFn, type RegularizerLike, serialize as serializeRegularizer } from './regularizers';
+import { type CallOptions, checkLayerArgs, Layer, type LayerArgs, type LayerConfig, type LayerShape, savedRegularizer } from './layer';
+import { get as getRegularizer, type Regularizer, type RegularizerFn, type RegularizerLike } from './regularizers';
 import { isSymbolic, SymbolicTensor } from './symbolic';
 
 export interface MultiHeadAttentionArgs extends LayerArgs {
@@ -119,7 +119,6 @@ export class MultiHeadAttention extends Layer {
   }
 
   override getConfig(): LayerConfig {
-    const regularizer = (r: Regularizer | RegularizerFn | null) => (r ? serializeRegularizer(r) : null);
     return {
       numHeads: this.numHeads,
       keyDim: this.keyDim,
@@ -130,8 +129,8 @@ export class MultiHeadAttention extends Layer {
       attentionAxes: null,
       kernelInitializer: serializeInitializer(this.kernelInitializer),
       biasInitializer: serializeInitializer(this.biasInitializer),
-      kernelRegularizer: regularizer(this.kernelRegularizer),
-      biasRegularizer: regularizer(this.biasRegularizer),
+      kernelRegularizer: savedRegularizer(this.kernelRegularizer),
+      biasRegularizer: savedRegularizer(this.biasRegularizer),
       kernelConstraint: null,
       biasConstraint: null,
       ...super.getConfig(),

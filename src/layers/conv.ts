@@ -9,8 +9,8 @@ import type { Tensor } from '../tensor/tensor';
 import type { Variable } from '../tensor/variable';
 import { type ActivationFn, type ActivationIdentifier, builtInActivation, getActivation, savedActivationName } from './activations';
 import { get as getInitializer, type Initializer, type InitializerIdentifier, serialize as serializeInitializer } from './initializers';
-import { type CallOptions, type ConfigValue, Layer, type LayerArgs, type LayerConfig, type LayerShape } from './layer';
-import { get as getRegularizer, type Regularizer, type RegularizerFn, type RegularizerLike, serialize as serializeRegularizer } from './regularizers';
+import { type CallOptions, checkDataFormat, Layer, type LayerArgs, type LayerConfig, type LayerShape, paddingOf, savedRegularizer } from './layer';
+import { get as getRegularizer, type Regularizer, type RegularizerFn, type RegularizerLike } from './regularizers';
 
 export interface BaseConvArgs extends LayerArgs {
   /** The window: a number, or one per spatial axis. */
@@ -53,8 +53,6 @@ function perAxis(op: string, name: string, value: unknown, rank: number, fallbac
   return [...list];
 }
 
-const serialized = (r: Regularizer | RegularizerFn | null): ConfigValue => (r ? serializeRegularizer(r) : null);
-
 /**
  * What every convolution layer shares: the window (kernel size, strides, padding, dilation rate
  * per spatial axis), the activation, the bias; `build` makes the kernel and `call` runs one fused op.
@@ -86,12 +84,8 @@ abstract class BaseConv extends Layer {
     if (Math.max(...this.strides) > 1 && Math.max(...this.dilationRate) > 1) {
       throw new InvalidArgumentError(`${op}: strides > 1 cannot be combined with dilationRate > 1 (as in Keras).`);
     }
-    const padding = args.padding ?? 'valid';
-    if (padding !== 'valid' && padding !== 'same') throw new InvalidArgumentError(`${op}: padding must be 'valid' or 'same', got ${show(args.padding)}.`);
-    this.padding = padding;
-    if (args.dataFormat !== undefined && args.dataFormat !== 'channelsLast') {
-      throw new InvalidArgumentError(`${op}: only dataFormat 'channelsLast' is supported, got ${show(args.dataFormat)}.`);
-    }
+    this.padding = paddingOf(op, args.padding);
+    checkDataFormat(op, args.dataFormat);
     if (args.useBias !== undefined && typeof args.useBias !== 'boolean') throw new InvalidArgumentError(`${op}: useBias must be a boolean.`);
     const activation = getActivation(args.activation, op);
     this.activation = activation.name;
@@ -151,8 +145,8 @@ abstract class BaseConv extends Layer {
       activation: savedActivationName(this.activation, this.activationFn),
       useBias: this.useBias,
       biasInitializer: serializeInitializer(this.biasInitializer),
-      biasRegularizer: serialized(this.biasRegularizer),
-      activityRegularizer: serialized(this.activityRegularizer),
+      biasRegularizer: savedRegularizer(this.biasRegularizer),
+      activityRegularizer: savedRegularizer(this.activityRegularizer),
       biasConstraint: null,
       ...super.getConfig(),
     };
@@ -194,7 +188,7 @@ abstract class Conv extends BaseConv {
     return {
       filters: this.filters,
       kernelInitializer: serializeInitializer(this.kernelInitializer),
-      kernelRegularizer: serialized(this.kernelRegularizer),
+      kernelRegularizer: savedRegularizer(this.kernelRegularizer),
       kernelConstraint: null,
       ...super.getConfig(),
     };
@@ -256,7 +250,7 @@ export class DepthwiseConv2D extends BaseConv {
     return {
       depthMultiplier: this.depthMultiplier,
       depthwiseInitializer: serializeInitializer(this.depthwiseInitializer),
-      depthwiseRegularizer: serialized(this.depthwiseRegularizer),
+      depthwiseRegularizer: savedRegularizer(this.depthwiseRegularizer),
       depthwiseConstraint: null,
       ...super.getConfig(),
     };

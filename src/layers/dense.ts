@@ -5,8 +5,8 @@ import type { Tensor } from '../tensor/tensor';
 import type { Variable } from '../tensor/variable';
 import { type ActivationFn, type ActivationIdentifier, builtInActivation, getActivation, savedActivationName } from './activations';
 import { get as getInitializer, type Initializer, type InitializerIdentifier, serialize as serializeInitializer } from './initializers';
-import { type CallOptions, checkLayerArgs, Layer, type LayerArgs, type LayerConfig, type LayerShape } from './layer';
-import { get as getRegularizer, type Regularizer, type RegularizerFn, type RegularizerLike, serialize as serializeRegularizer } from './regularizers';
+import { type CallOptions, checkLayerArgs, Layer, type LayerArgs, type LayerConfig, type LayerShape, savedRegularizer } from './layer';
+import { get as getRegularizer, type Regularizer, type RegularizerFn, type RegularizerLike } from './regularizers';
 
 export interface DenseArgs extends LayerArgs {
   units: number;
@@ -71,16 +71,15 @@ export class Dense extends Layer {
 
   /** TensorFlow.js's Dense config (constraints are always null: webgrad has none). */
   override getConfig(): LayerConfig {
-    const regularizer = (r: Regularizer | RegularizerFn | null) => (r ? serializeRegularizer(r) : null);
     return {
       units: this.units,
       activation: savedActivationName(this.activation, this.activationFn),
       useBias: this.useBias,
       kernelInitializer: serializeInitializer(this.kernelInitializer),
       biasInitializer: serializeInitializer(this.biasInitializer),
-      kernelRegularizer: regularizer(this.kernelRegularizer),
-      biasRegularizer: regularizer(this.biasRegularizer),
-      activityRegularizer: regularizer(this.activityRegularizer),
+      kernelRegularizer: savedRegularizer(this.kernelRegularizer),
+      biasRegularizer: savedRegularizer(this.biasRegularizer),
+      activityRegularizer: savedRegularizer(this.activityRegularizer),
       kernelConstraint: null,
       biasConstraint: null,
       ...super.getConfig(),

@@ -4,8 +4,8 @@ import { fmt } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import type { Variable } from '../tensor/variable';
 import { get as getInitializer, type Initializer, type InitializerIdentifier, serialize as serializeInitializer } from './initializers';
-import { type CallOptions, checkLayerArgs, Layer, type LayerArgs, type LayerConfig, type LayerShape } from './layer';
-import { get as getRegularizer, type Regularizer, type RegularizerFn, type RegularizerLike, serialize as serializeRegularizer } from './regularizers';
+import { type CallOptions, checkLayerArgs, Layer, type LayerArgs, type LayerConfig, type LayerShape, savedRegularizer } from './layer';
+import { get as getRegularizer, type Regularizer, type RegularizerFn, type RegularizerLike } from './regularizers';
 
 export interface EmbeddingArgs extends LayerArgs {
   inputDim: number;
@@ -64,8 +64,8 @@ export class Embedding extends Layer {
       inputDim: this.inputDim,
       outputDim: this.outputDim,
       embeddingsInitializer: serializeInitializer(this.embeddingsInitializer),
-      embeddingsRegularizer: this.embeddingsRegularizer ? serializeRegularizer(this.embeddingsRegularizer) : null,
-      activityRegularizer: this.activityRegularizer ? serializeRegularizer(this.activityRegularizer) : null,
+      embeddingsRegularizer: savedRegularizer(this.embeddingsRegularizer),
+      activityRegularizer: savedRegularizer(this.activityRegularizer),
       embeddingsConstraint: null,
       maskZero: false,
       ...super.getConfig(),

@@ -1,4 +1,4 @@
-import { checkOptionKeys, InvalidArgumentError, ShapeError } from '../errors';
+import { checkOptionKeys, InvalidArgumentError, ShapeError, show } from '../errors';
 import { checkTensor } from '../ops/operand';
 import { penaltyTerms } from '../ops/penalty';
 import { withoutRecording } from '../ops/primitive';
@@ -44,6 +44,23 @@ export function checkLayerArgs(op: string, args: object | undefined, own: readon
   if (typeof args !== 'object' || Array.isArray(args)) throw new InvalidArgumentError(`${op}: expects an arguments object, got ${typeof args}.`);
   checkOptionKeys(op, args, [...own, ...layerArgKeys]);
 }
+
+/** Refuses any dataFormat but 'channelsLast' (NHWC), the only layout the spatial layers run. */
+export function checkDataFormat(op: string, dataFormat: unknown): void {
+  if (dataFormat !== undefined && dataFormat !== 'channelsLast') {
+    throw new InvalidArgumentError(`${op}: only dataFormat 'channelsLast' is supported, got ${show(dataFormat)}.`);
+  }
+}
+
+/** A spatial layer's padding, 'valid' (the default) or 'same'. */
+export function paddingOf(op: string, padding: unknown): 'valid' | 'same' {
+  const v = padding ?? 'valid';
+  if (v !== 'valid' && v !== 'same') throw new InvalidArgumentError(`${op}: padding must be 'valid' or 'same', got ${show(padding)}.`);
+  return v;
+}
+
+/** A weight's regularizer as a layer config saves it: null where there is none. */
+export const savedRegularizer = (r: Regularizer | RegularizerFn | null): ConfigValue => (r ? serializeRegularizer(r) : null);
 
 /** A value in a saved layer config (JSON). */
 export type ConfigValue = null | boolean | number | string | ConfigValue[] | { [key: string]: ConfigValue };

@@ -11,8 +11,8 @@ import { fmt } from '../tensor/shape';
 import { type Tensor, tidy } from '../tensor/tensor';
 import type { Variable } from '../tensor/variable';
 import { get as getInitializer, type Initializer, type InitializerIdentifier, serialize as serializeInitializer } from './initializers';
-import { type CallOptions, checkLayerArgs, Layer, type LayerArgs, type LayerConfig, type LayerShape } from './layer';
-import { get as getRegularizer, type Regularizer, type RegularizerFn, type RegularizerLike, serialize as serializeRegularizer } from './regularizers';
+import { type CallOptions, checkLayerArgs, Layer, type LayerArgs, type LayerConfig, type LayerShape, savedRegularizer } from './layer';
+import { get as getRegularizer, type Regularizer, type RegularizerFn, type RegularizerLike } from './regularizers';
 
 export interface LayerNormalizationArgs extends LayerArgs {
   /** The axis or axes normalized over, counted with the batch axis; default −1. */
@@ -93,7 +93,6 @@ export class LayerNormalization extends Layer {
   }
 
   override getConfig(): LayerConfig {
-    const regularizer = (r: Regularizer | RegularizerFn | null) => (r ? serializeRegularizer(r) : null);
     return {
       axis: this.axis.length === 1 ? this.axis[0] : this.axis,
       epsilon: this.epsilon,
@@ -101,8 +100,8 @@ export class LayerNormalization extends Layer {
       scale: this.scale,
       betaInitializer: serializeInitializer(this.betaInitializer),
       gammaInitializer: serializeInitializer(this.gammaInitializer),
-      betaRegularizer: regularizer(this.betaRegularizer),
-      gammaRegularizer: regularizer(this.gammaRegularizer),
+      betaRegularizer: savedRegularizer(this.betaRegularizer),
+      gammaRegularizer: savedRegularizer(this.gammaRegularizer),
       ...super.getConfig(),
     };
   }
@@ -238,7 +237,6 @@ export class BatchNormalization extends Layer {
 
   /** TensorFlow.js's BatchNormalization config (constraints are always null: webgrad has none). */
   override getConfig(): LayerConfig {
-    const regularizer = (r: Regularizer | RegularizerFn | null) => (r ? serializeRegularizer(r) : null);
     return {
       axis: this.axis,
       momentum: this.momentum,
@@ -249,8 +247,8 @@ export class BatchNormalization extends Layer {
       gammaInitializer: serializeInitializer(this.gammaInitializer),
       movingMeanInitializer: serializeInitializer(this.movingMeanInitializer),
       movingVarianceInitializer: serializeInitializer(this.movingVarianceInitializer),
-      betaRegularizer: regularizer(this.betaRegularizer),
-      gammaRegularizer: regularizer(this.gammaRegularizer),
+      betaRegularizer: savedRegularizer(this.betaRegularizer),
+      gammaRegularizer: savedRegularizer(this.gammaRegularizer),
       betaConstraint: null,
       gammaConstraint: null,
       ...super.getConfig(),

@@ -5,7 +5,7 @@ import { avgPool, maxPool } from '../ops/pool';
 import { max, mean } from '../ops/reduce';
 import { windowGeometry } from '../ops/window';
 import type { Tensor } from '../tensor/tensor';
-import { type CallOptions, Layer, type LayerArgs, type LayerConfig, type LayerShape } from './layer';
+import { type CallOptions, checkDataFormat, Layer, type LayerArgs, type LayerConfig, type LayerShape, paddingOf } from './layer';
 
 export interface Pooling2DArgs extends LayerArgs {
   /** The window, [height, width] or one number for both (default [2, 2]). */
@@ -31,12 +31,6 @@ function pairOf(op: string, name: string, value: unknown, fallback: [number, num
   return [pair[0], pair[1]];
 }
 
-function checkDataFormat(op: string, dataFormat: unknown): void {
-  if (dataFormat !== undefined && dataFormat !== 'channelsLast') {
-    throw new InvalidArgumentError(`${op}: only dataFormat 'channelsLast' is supported, got ${show(dataFormat)}.`);
-  }
-}
-
 /** Checks that a layer's input is [batch, height, width, channels]. */
 function checkRank4(layer: Layer, shape: LayerShape): void {
   if (shape.length !== 4) throw new ShapeError(`${layer.name}: expects inputs of rank 4 [batch, height, width, channels], got shape [${shape.join(',')}].`);
@@ -53,9 +47,7 @@ abstract class Pooling2D extends Layer {
     args ??= {};
     this.poolSize = pairOf(op, 'poolSize', args.poolSize, [2, 2]);
     this.strides = pairOf(op, 'strides', args.strides, this.poolSize);
-    const padding = args.padding ?? 'valid';
-    if (padding !== 'valid' && padding !== 'same') throw new InvalidArgumentError(`${op}: padding must be 'valid' or 'same', got ${show(args.padding)}.`);
-    this.padding = padding;
+    this.padding = paddingOf(op, args.padding);
     checkDataFormat(op, args.dataFormat);
   }
 

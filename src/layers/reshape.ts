@@ -3,7 +3,7 @@ import { InvalidArgumentError, ShapeError, show } from '../errors';
 import { reshape as reshapeOp } from '../ops/shape_ops';
 import { fmt, sizeOf } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
-import { type CallOptions, Layer, type LayerArgs, type LayerConfig, type LayerShape } from './layer';
+import { type CallOptions, checkDataFormat, Layer, type LayerArgs, type LayerConfig, type LayerShape } from './layer';
 
 export interface FlattenArgs extends LayerArgs {
   /** Only 'channelsLast', the default. */
@@ -22,9 +22,7 @@ export class Flatten extends Layer {
 
   constructor(args: FlattenArgs = {}) {
     super(args);
-    if (args?.dataFormat !== undefined && args.dataFormat !== 'channelsLast') {
-      throw new InvalidArgumentError(`flatten: only dataFormat 'channelsLast' is supported, got ${show(args.dataFormat)}.`);
-    }
+    checkDataFormat('flatten', args?.dataFormat);
   }
 
   override computeOutputShape(inputShape: LayerShape): LayerShape {

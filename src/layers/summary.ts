@@ -37,7 +37,7 @@ function rows(model: Summarized): Array<[string, string, string]> {
   return layers.map((layer) => {
     shape = stacked && shape ? layer.computeOutputShape(shape) : undefined;
     shape ??= layer.lastOutputShape;
-    return [`${layer.name} (${layer.getClassName()})`, shapeText(shape), layer.built ? count(params(layer.weights)) : 'unbuilt'];
+    return [`${layer.name} (${layer.getClassName()})`, shapeText(shape), layer.built ? count(layer.countParams()) : 'unbuilt'];
   });
 }
 

@@ -3,7 +3,7 @@
 import { checkOptionKeys, InvalidArgumentError } from '../errors';
 import type { Tensor } from '../tensor/tensor';
 import type { Logs } from './logs';
-import type { CallbackModel, Callbacks } from './options';
+import { type CallbackModel, type Callbacks, nonNegativeInteger } from './options';
 
 export type { CallbackModel, Callbacks } from './options';
 
@@ -34,11 +34,6 @@ const earlyStoppingKeys = Object.keys({
 const rising = /acc(uracy)?$/i;
 /** Those that fall: losses and errors. */
 const falling = /(loss|error|^mse|^mae)$/i;
-
-function nonNegativeInteger(name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new InvalidArgumentError(`earlyStopping: ${name} must be a non-negative integer, got ${String(v)}.`);
-  return v;
-}
 
 function finiteNumber(name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new InvalidArgumentError(`earlyStopping: ${name} must be a finite number, got ${String(v)}.`);
@@ -84,8 +79,8 @@ export class EarlyStopping implements Callbacks {
     if (verbose !== 0 && verbose !== 1) throw new InvalidArgumentError(`earlyStopping: verbose must be 0 or 1, got ${String(verbose)}.`);
     this.monitor = monitor;
     this.minDelta = Math.abs(finiteNumber('minDelta', minDelta));
-    this.patience = nonNegativeInteger('patience', patience);
-    this.startFromEpoch = nonNegativeInteger('startFromEpoch', startFromEpoch);
+    this.patience = nonNegativeInteger('earlyStopping', 'patience', patience);
+    this.startFromEpoch = nonNegativeInteger('earlyStopping', 'startFromEpoch', startFromEpoch);
     this.baseline = baseline === null ? null : finiteNumber('baseline', baseline);
     this.mode = mode;
     this.restoreBestWeights = restoreBestWeights;
@@ -116,19 +111,17 @@ export class EarlyStopping implements Callbacks {
     }
     if (epoch < this.startFromEpoch) return;
     const model = this.modelFor('onEpochEnd');
-    if (this.restoreBestWeights && this.bestWeights === null) {
-      // Until an epoch improves, the weights of the first one watched are the best.
+    this.wait += 1;
+    const improved = this.improves(current, this.best);
+    // Until an epoch improves, the weights of the first one watched are the best.
+    if (this.restoreBestWeights && (improved || this.bestWeights === null)) {
+      this.dropBestWeights();
       this.bestWeights = model.getWeights();
       this.bestEpoch = epoch;
     }
-    this.wait += 1;
-    if (this.improves(current, this.best)) {
+    if (improved) {
       this.best = current;
       this.bestEpoch = epoch;
-      if (this.restoreBestWeights) {
-        this.dropBestWeights();
-        this.bestWeights = model.getWeights();
-      }
       // The count restarts only for a value that beats both the best so far and the baseline.
       if (this.baseline === null || this.improves(current, this.baseline)) this.wait = 0;
       return;

@@ -90,7 +90,7 @@ function positiveInteger(op: string, name: string, v: unknown): number {
   return v;
 }
 
-function nonNegativeInteger(op: string, name: string, v: unknown): number {
+export function nonNegativeInteger(op: string, name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new InvalidArgumentError(`${op}: ${name} must be a non-negative integer, got ${String(v)}.`);
   return v;
 }
