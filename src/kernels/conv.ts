@@ -5,19 +5,10 @@ import conv2dFilterNarrowSource from '../../shaders/conv2d_filter_narrow.wgsl';
 import conv2dNarrowSource from '../../shaders/conv2d_narrow.wgsl';
 import conv2dTiledSource from '../../shaders/conv2d_tiled.wgsl';
 import depthwiseSource from '../../shaders/depthwise.wgsl';
-import identity from '../../shaders/unary_identity.wgsl';
-import { floatBits } from './float_bits';
+import { epilogueKernels, plainEpilogue } from './epilogue';
 import { defineKernel } from './kernel';
-import { unaryCodes, unaryMath } from './unary';
 
-/**
- * As the matmuls (kernels/matmul.ts), each convolution with an activation epilogue is declared
- * twice: with unary_math.wgsl appended, for a fused activation, and plain (the identity's unary_f),
- * for everything else: the backward passes and convolutions without an activation. The elementwise
- * code, though never reached, slows the register kernels in Chromium (bench/README.md).
- */
-const plainEpilogue: readonly string[] = [identity, floatBits];
-const activationCodes = { override: 'ACTIVATION', codes: unaryCodes } as const;
+// Each convolution with an activation epilogue is declared plain and with the activation (epilogue.ts).
 
 /**
  * The uniforms of every 2-D convolution kernel: a GEMM C [M, N] (sliced per split for the filter
@@ -70,8 +61,7 @@ const register = {
   overrides: { HAS_BIAS: 'bool', ...registerOverrides, ACTIVATION: 'u32', ALPHA: 'f32', DIVIDE: 'bool', FLAT: 'bool' },
   entries: ['main'],
 } as const;
-export const conv2dKernel = defineKernel({ ...register, includes: plainEpilogue });
-export const conv2dActivationKernel = defineKernel({ ...register, variant: 'activation', includes: unaryMath, opCodes: activationCodes });
+export const [conv2dKernel, conv2dActivationKernel] = epilogueKernels(register);
 
 /** The same for outputs of at most 8 channels, 2 columns per invocation (shaders/conv2d_narrow.wgsl). */
 const narrow = {
@@ -80,8 +70,7 @@ const narrow = {
   source: conv2dNarrowSource,
   overrides: { HAS_BIAS: 'bool', WG_X: 'u32', WG_Y: 'u32', ROW_GROUPS: 'u32', ACTIVATION: 'u32', ALPHA: 'f32', DIVIDE: 'bool', FLAT: 'bool' },
 } as const;
-export const conv2dNarrowKernel = defineKernel({ ...narrow, includes: plainEpilogue });
-export const conv2dNarrowActivationKernel = defineKernel({ ...narrow, variant: 'activation', includes: unaryMath, opCodes: activationCodes });
+export const [conv2dNarrowKernel, conv2dNarrowActivationKernel] = epilogueKernels(narrow);
 
 /** The filter gradient, split over the batch, in registers (shaders/conv2d_filter.wgsl). */
 export const conv2dFilterKernel = defineKernel({
@@ -119,8 +108,7 @@ const tiled = {
   consts: { TILE: 64 },
   entries: ['main'],
 } as const;
-export const conv2dTiledKernel = defineKernel({ ...tiled, includes: plainEpilogue });
-export const conv2dTiledActivationKernel = defineKernel({ ...tiled, variant: 'activation', includes: unaryMath, opCodes: activationCodes });
+export const [conv2dTiledKernel, conv2dTiledActivationKernel] = epilogueKernels(tiled);
 
 // An entry's bind group holds exactly the bindings it names, so each entry has its own declaration.
 
@@ -134,8 +122,7 @@ const direct = {
   overrides: { HAS_BIAS: 'bool', ACTIVATION: 'u32', ALPHA: 'f32' },
   entries: ['main'],
 } as const;
-export const conv2dDirectKernel = defineKernel({ ...direct, includes: plainEpilogue });
-export const conv2dDirectActivationKernel = defineKernel({ ...direct, variant: 'activation', includes: unaryMath, opCodes: activationCodes });
+export const [conv2dDirectKernel, conv2dDirectActivationKernel] = epilogueKernels(direct);
 
 /** The filter gradient on the plain path, split over the batch. */
 export const conv2dDirectFilterKernel = defineKernel({
@@ -185,8 +172,7 @@ const depthwise = {
   overrides: { HAS_BIAS: 'bool', ACTIVATION: 'u32', ALPHA: 'f32' },
   entries: ['main'],
 } as const;
-export const depthwiseKernel = defineKernel({ ...depthwise, includes: plainEpilogue });
-export const depthwiseActivationKernel = defineKernel({ ...depthwise, variant: 'activation', includes: unaryMath, opCodes: activationCodes });
+export const [depthwiseKernel, depthwiseActivationKernel] = epilogueKernels(depthwise);
 
 /** The depthwise filter gradient, split over the batch. */
 export const depthwiseFilterKernel = defineKernel({

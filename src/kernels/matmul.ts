@@ -1,17 +1,8 @@
 import matmulSource from '../../shaders/matmul.wgsl';
 import matmulTiledSource from '../../shaders/matmul_tiled.wgsl';
-import identity from '../../shaders/unary_identity.wgsl';
-import { floatBits } from './float_bits';
-import { defineKernel } from './kernel';
-import { unaryCodes, unaryMath } from './unary';
+import { epilogueKernels } from './epilogue';
 
-/**
- * Each matmul is declared twice: with an activation epilogue (unary_math.wgsl appended, ACTIVATION
- * one of its codes) and plain (the identity's unary_f appended). The plain product carries none of
- * the elementwise code: in Chromium on SwiftShader that code alone, never reached, slowed the
- * register kernel at 256² from 5.3 to 4.2 GFLOP/s (bench/README.md).
- */
-const plainEpilogue: readonly string[] = [identity, floatBits];
+// Each matmul is declared plain and with an activation epilogue (epilogue.ts).
 
 const matmulUniforms = {
   M: 'u32',
@@ -86,9 +77,5 @@ const tiled = {
   entries: ['main', 'main4'],
 } as const;
 
-const activationCodes = { override: 'ACTIVATION', codes: unaryCodes } as const;
-
-export const matmulRegisterKernel = defineKernel({ ...register, includes: plainEpilogue });
-export const matmulRegisterActivationKernel = defineKernel({ ...register, variant: 'activation', includes: unaryMath, opCodes: activationCodes });
-export const matmulTiledKernel = defineKernel({ ...tiled, includes: plainEpilogue });
-export const matmulTiledActivationKernel = defineKernel({ ...tiled, variant: 'activation', includes: unaryMath, opCodes: activationCodes });
+export const [matmulRegisterKernel, matmulRegisterActivationKernel] = epilogueKernels(register);
+export const [matmulTiledKernel, matmulTiledActivationKernel] = epilogueKernels(tiled);

@@ -23,46 +23,20 @@ const y = { access: 'read_write', dtype: 'float32' } as const;
 
 // An entry's bind group holds exactly the bindings it names, so each entry has its own declaration.
 
+/** The forward passes (shaders/pool.wgsl). */
+const pool = { shader: 'pool', source: poolSource, uniforms: poolUniforms, workgroupSize: [64], overrides: { WITH_ARGMAX: 'bool', VEC4: 'bool' } } as const;
+
 /** Max pooling in one pass, with (WITH_ARGMAX) the argmax its gradient needs. */
-export const maxPoolKernel = defineKernel({
-  shader: 'pool',
-  source: poolSource,
-  uniforms: poolUniforms,
-  bindings: { x, y, argmax: { access: 'read_write', dtype: 'int32' } },
-  workgroupSize: [64],
-  overrides: { WITH_ARGMAX: 'bool', VEC4: 'bool' },
-  entries: ['maxPool'],
-});
+export const maxPoolKernel = defineKernel({ ...pool, bindings: { x, y, argmax: { access: 'read_write', dtype: 'int32' } }, entries: ['maxPool'] });
 
 /** Average pooling over the window's positions inside the input. */
-export const avgPoolKernel = defineKernel({
-  shader: 'pool',
-  source: poolSource,
-  uniforms: poolUniforms,
-  bindings: { x, y },
-  workgroupSize: [64],
-  overrides: { WITH_ARGMAX: 'bool', VEC4: 'bool' },
-  entries: ['avgPool'],
-});
+export const avgPoolKernel = defineKernel({ ...pool, bindings: { x, y }, entries: ['avgPool'] });
 
-/** Max pooling's gradient, one invocation per input element (shaders/pool_grad.wgsl). */
-export const maxPoolGradKernel = defineKernel({
-  shader: 'pool_grad',
-  source: poolGradSource,
-  uniforms: poolUniforms,
-  bindings: { dy: x, dx: y, argmax: { access: 'read', dtype: 'int32' } },
-  workgroupSize: [64],
-  overrides: { DISJOINT: 'bool', VEC4: 'bool' },
-  entries: ['maxPoolGrad'],
-});
+/** The gradients, one invocation per input element (shaders/pool_grad.wgsl). */
+const poolGrad = { shader: 'pool_grad', source: poolGradSource, uniforms: poolUniforms, workgroupSize: [64], overrides: { DISJOINT: 'bool', VEC4: 'bool' } } as const;
+
+/** Max pooling's gradient. */
+export const maxPoolGradKernel = defineKernel({ ...poolGrad, bindings: { dy: x, dx: y, argmax: { access: 'read', dtype: 'int32' } }, entries: ['maxPoolGrad'] });
 
 /** Average pooling's gradient. */
-export const avgPoolGradKernel = defineKernel({
-  shader: 'pool_grad',
-  source: poolGradSource,
-  uniforms: poolUniforms,
-  bindings: { dy: x, dx: y },
-  workgroupSize: [64],
-  overrides: { DISJOINT: 'bool', VEC4: 'bool' },
-  entries: ['avgPoolGrad'],
-});
+export const avgPoolGradKernel = defineKernel({ ...poolGrad, bindings: { dy: x, dx: y }, entries: ['avgPoolGrad'] });

@@ -189,10 +189,12 @@ export function conv1d(x: Tensor, filter: Tensor, opts?: Conv1DOptions): Tensor 
   return y;
 }
 
+const kindOf = (depthwise: boolean): Kind => (depthwise ? 'depthwiseConv2d' : 'conv2d');
+
 /** The input gradient of a convolution: dx [inputShape] from dy and the filter (an op with its own VJP). */
 export function conv2dBackpropInput(dy: Tensor, filter: Tensor, inputShape: readonly number[], spec: ConvSpec, depthwise: boolean): Tensor {
   const op = depthwise ? 'depthwiseConv2d (input gradient)' : 'conv2d (input gradient)';
-  const d = convDims(op, depthwise ? 'depthwiseConv2d' : 'conv2d', inputShape, filter.shape, spec);
+  const d = convDims(op, kindOf(depthwise), inputShape, filter.shape, spec);
   checkDy(op, dy, d);
   const dx = emptyTensor(inputShape);
   if (depthwise) encodeDepthwiseRows(op, dy, filter, dx, d, true);
@@ -203,7 +205,7 @@ export function conv2dBackpropInput(dy: Tensor, filter: Tensor, inputShape: read
 /** The filter gradient of a convolution: dF [filterShape] from x and dy (an op with its own VJP). */
 export function conv2dBackpropFilter(x: Tensor, dy: Tensor, filterShape: readonly number[], spec: ConvSpec, depthwise: boolean): Tensor {
   const op = depthwise ? 'depthwiseConv2d (filter gradient)' : 'conv2d (filter gradient)';
-  const d = convDims(op, depthwise ? 'depthwiseConv2d' : 'conv2d', x.shape, filterShape, spec);
+  const d = convDims(op, kindOf(depthwise), x.shape, filterShape, spec);
   checkDy(op, dy, d);
   const df = depthwise ? encodeDepthwiseFilterGrad(op, x, dy, d) : encodeConvFilterGrad(op, x, dy, d);
   return emit('conv2dBackpropFilter', { conv: spec, depthwise, filterShape: [...filterShape] }, [x, dy], df);
@@ -213,8 +215,6 @@ function checkDy(op: string, dy: Tensor, d: ConvDims): void {
   const want = [d.batch, d.outH, d.outW, d.outC];
   if (dy.rank !== 4 || dy.shape.some((n, i) => n !== want[i])) throw new ShapeError(`${op}: dy ${fmt(dy.shape)} must have the output's shape ${fmt(want)}.`);
 }
-
-const kindOf = (depthwise: boolean): Kind => (depthwise ? 'depthwiseConv2d' : 'conv2d');
 
 /**
  * y = f(conv(x, F) + b) with cotangent G: first G·f'(y) (f from the output alone, as the matmul's

@@ -14,6 +14,7 @@ import {
   depthwiseFilterKernel,
   depthwiseKernel,
 } from '../kernels/conv';
+import type { UniformValues } from '../kernels/kernel';
 import { zeros } from '../tensor/create';
 import { emptyTensor, type Tensor } from '../tensor/tensor';
 import type { Epilogue } from './matmul_kernel';
@@ -48,32 +49,7 @@ function family(): ConvKernelChoice {
 }
 
 /** The uniforms every convolution kernel takes, with the fields a mode leaves unused at 0. */
-interface ConvUniforms {
-  M: number;
-  N: number;
-  depth: number;
-  kernelH: number;
-  kernelW: number;
-  rowsH: number;
-  rowsW: number;
-  srcH: number;
-  srcW: number;
-  strideY: number;
-  strideX: number;
-  stepY: number;
-  stepX: number;
-  offsetY: number;
-  offsetX: number;
-  divY: number;
-  divX: number;
-  bTapStride: number;
-  bDepthStride: number;
-  bColStride: number;
-  kRows: number;
-  totalRows: number;
-  groupOffsetX: number;
-  groupOffsetY: number;
-}
+type ConvUniforms = UniformValues<typeof conv2dKernel.decl.uniforms>;
 
 /** Rows are output pixels; S is x, B the filter [taps, inC, outC]. */
 const forwardUniforms = (d: ConvDims): ConvUniforms => ({

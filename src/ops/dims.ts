@@ -29,3 +29,11 @@ export function expandDims(x: Operand, axis = 0): Tensor {
   const at = axis < 0 ? axis + xt.rank + 1 : axis;
   return reshape(xt, [...xt.shape.slice(0, at), 1, ...xt.shape.slice(at)]);
 }
+
+/** `axis` in [−rank, rank) as a dimension index (negative counts from the end). */
+export function normalizeAxis(op: string, axis: number, rank: number): number {
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+    throw new InvalidArgumentError(`${op}: axis ${show(axis)} is out of range for a tensor of rank ${rank}.`);
+  }
+  return axis < 0 ? axis + rank : axis;
+}

@@ -3,6 +3,7 @@ import { argMaxKernel, oneHotKernel } from '../kernels/indices';
 import { tensor } from '../tensor/create';
 import { sizeOf } from '../tensor/shape';
 import { emptyTensor, Tensor } from '../tensor/tensor';
+import { normalizeAxis } from './dims';
 import { asTensor, type Operand } from './operand';
 
 /** Ops whose inputs or outputs are indices: they have no gradient and record nothing. */
@@ -48,10 +49,7 @@ export function oneHot(indices: Tensor | number[] | Float32Array | Int32Array, d
 export function argMax(x: Operand, axis = -1): Tensor {
   const xt = asTensor(x, 'argMax');
   if (xt.rank === 0) throw new InvalidArgumentError('argMax: a scalar has no axis to search.');
-  if (!Number.isInteger(axis) || axis < -xt.rank || axis >= xt.rank) {
-    throw new InvalidArgumentError(`argMax: axis ${show(axis)} is out of range for a tensor of rank ${xt.rank}.`);
-  }
-  const ax = axis < 0 ? axis + xt.rank : axis;
+  const ax = normalizeAxis('argMax', axis, xt.rank);
   if (xt.shape[ax] === 0) throw new InvalidArgumentError(`argMax: axis ${ax} of [${xt.shape.join(',')}] is empty.`);
   const outer = sizeOf(xt.shape.slice(0, ax));
   const inner = sizeOf(xt.shape.slice(ax + 1));

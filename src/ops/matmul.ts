@@ -1,10 +1,9 @@
 import { InvalidArgumentError, ShapeError } from '../errors';
-import { MAX_RANK } from '../kernels/kernel';
+import { checkBindable, MAX_RANK } from '../kernels/kernel';
 import { broadcastStrides, fmt, sizeOf } from '../tensor/shape';
 import { emptyTensor, type Tensor } from '../tensor/tensor';
 import { encodeMatmul } from './matmul_kernel';
 import { asTensor, type Operand } from './operand';
-import { checkBindable } from '../kernels/kernel';
 import { unaryCodes } from '../kernels/unary';
 import { activationGradFromOutput, type FusableActivation, fusableActivations, isFusable } from './unary';
 import { emit, type VjpRule } from './primitive';

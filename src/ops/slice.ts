@@ -4,6 +4,7 @@ import { regionKernel } from '../kernels/region';
 import { copyElements } from '../tensor/copy';
 import { fmt, sameShape, type Shape, sizeOf, stridesOf } from '../tensor/shape';
 import { emptyTensor, type Tensor } from '../tensor/tensor';
+import { normalizeAxis } from './dims';
 import { asTensor, type Operand } from './operand';
 import { emit, type VjpRule } from './primitive';
 
@@ -147,13 +148,6 @@ export function pad(x: Operand, paddings: ReadonlyArray<readonly [number, number
 
 /** The cotangent of the part that was `x`; the border's value takes none. */
 export const padVjp: VjpRule<'pad'> = (ct, { inputs: [x], params: { paddings } }) => [slice(ct, paddings.map((p) => p[0]), x.shape)];
-
-function normalizeAxis(op: string, axis: number, rank: number): number {
-  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
-    throw new InvalidArgumentError(`${op}: axis ${show(axis)} is out of range for a tensor of rank ${rank}.`);
-  }
-  return axis < 0 ? axis + rank : axis;
-}
 
 /**
  * Joins tensors along an existing `axis` (TensorFlow.js `concat`): every other dimension must
