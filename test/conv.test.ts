@@ -273,6 +273,31 @@ describe('typed errors before any GPU work, leaving no tensor behind', () => {
       for (const t of made) t.dispose();
     });
   }
+
+  it('int32 inputs to convolutions and pooling: an InvalidArgumentError naming the argument, and no output left behind', () => {
+    const int = (...shape: number[]) => wg.tensor(new Int32Array(shape.reduce((a, b) => a * b, 1)), shape, 'int32');
+    const [xi, fi, bi] = [int(1, 5, 5, 3), int(3, 3, 3, 2), int(2)];
+    const [xf, ff] = [z(1, 5, 5, 3), z(3, 3, 3, 2)];
+    const [x1, f1, fd] = [int(2, 7, 3), int(3, 3, 4), z(3, 3, 3, 1)];
+    const calls: Array<[() => unknown, RegExp]> = [
+      [() => wg.conv2d(xi, ff), /conv2d: argument 'x' must be float32, got int32/],
+      [() => wg.conv2d(xf, fi), /conv2d: argument 'filter' must be float32, got int32/],
+      [() => wg.conv2d(xf, ff, { bias: bi }), /conv2d: argument 'bias' must be float32, got int32/],
+      [() => wg.depthwiseConv2d(xi, fd), /depthwiseConv2d: argument 'x' must be float32/],
+      [() => wg.conv1d(x1, f1), /conv1d: argument 'x' must be float32/],
+      [() => wg.maxPool(xi, { poolSize: 2 }), /maxPool: argument 'x' must be float32/],
+      [() => wg.avgPool(xi, { poolSize: 2 }), /avgPool: argument 'x' must be float32/],
+    ];
+    for (const [call, message] of calls) {
+      const before = wg.memory();
+      expect(call).toThrowError(wg.InvalidArgumentError);
+      expect(call).toThrowError(message);
+      const after = wg.memory();
+      expect(after.numTensors).toBe(before.numTensors);
+      expect(after.numDispatches).toBe(before.numDispatches);
+    }
+    for (const t of [xi, fi, bi, xf, ff, x1, f1, fd]) t.dispose();
+  });
 });
 
 describe('dispatches', () => {

@@ -94,7 +94,7 @@ interface ConvPlan {
 /** Every check of a forward convolution, before any tensor is made or any GPU work encoded. */
 function planConv(op: string, kind: Kind, xShape: readonly number[], filterShape: readonly number[], spec: ConvSpec, opts: Partial<Conv2DOptions>, describe: string): ConvPlan {
   const d = convDims(op, kind, xShape, filterShape, spec, describe);
-  const bias = opts.bias === undefined ? undefined : checkTensor(opts.bias, op, 'bias');
+  const bias = opts.bias === undefined ? undefined : checkTensor(opts.bias, op, 'bias', 'float32');
   if (bias && !(bias.rank >= 1 && bias.shape.slice(0, -1).every((n) => n === 1) && bias.shape[bias.rank - 1] === d.outC)) {
     throw new ShapeError(`${op}: bias ${fmt(bias.shape)} must have one entry per output channel ([${d.outC}]) for ${describe}.`);
   }
@@ -123,8 +123,8 @@ function convolve(kind: Kind, x: Tensor, filter: Tensor, spec: ConvSpec): Tensor
 /** conv2d or depthwiseConv2d of x (rank 4, or 3 unbatched), giving the result x's rank. */
 function convolveBatched(kind: Kind, x: unknown, filter: unknown, opts: Conv2DOptions | undefined): Tensor {
   const op = kind;
-  const xt = checkTensor(x, op, 'x');
-  const ft = checkTensor(filter, op, 'filter');
+  const xt = checkTensor(x, op, 'x', 'float32');
+  const ft = checkTensor(filter, op, 'filter', 'float32');
   const o = optionsOf(op, opts);
   const spec = specOf(op, o.strides, o.dilations, o.padding);
   const describe = `x ${fmt(xt.shape)}, filter ${fmt(ft.shape)}`;
@@ -161,8 +161,8 @@ export function depthwiseConv2d(x: Tensor, filter: Tensor, opts?: Conv2DOptions)
  */
 export function conv1d(x: Tensor, filter: Tensor, opts?: Conv1DOptions): Tensor {
   const op = 'conv1d';
-  const xt = checkTensor(x, op, 'x');
-  const ft = checkTensor(filter, op, 'filter');
+  const xt = checkTensor(x, op, 'x', 'float32');
+  const ft = checkTensor(filter, op, 'filter', 'float32');
   const o = optionsOf(op, opts);
   const describe = `x ${fmt(xt.shape)}, filter ${fmt(ft.shape)}`;
   if (xt.rank !== 2 && xt.rank !== 3) throw new ShapeError(`${op}: x must have rank 3 [batch, width, channels] (or 2 without the batch), got ${describe}.`);

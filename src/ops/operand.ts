@@ -5,11 +5,13 @@ import { Tensor } from '../tensor/tensor';
 export type Operand = Tensor | number;
 
 /** Checks that `v` is a live tensor, naming the op and argument when it is not. */
-export function checkTensor(v: unknown, op: string, arg = 'x'): Tensor {
+export function checkTensor(v: unknown, op: string, arg = 'x', dtype?: 'float32'): Tensor {
   if (!(v instanceof Tensor)) {
     throw new InvalidArgumentError(`${op}: argument '${arg}' must be a Tensor, got ${v === null ? 'null' : typeof v}.`);
   }
   v.assertUsable(op);
+  // Before the op allocates its output: a dtype the kernel refuses would otherwise leave it behind.
+  if (dtype && v.dtype !== dtype) throw new InvalidArgumentError(`${op}: argument '${arg}' must be ${dtype}, got ${v.dtype}.`);
   return v;
 }
 

@@ -59,7 +59,7 @@ function uniformsOf(d: PoolDims) {
 
 /** Runs a pooling op on x of rank 4, or of rank 3 (unbatched) through a batch-of-1 view. */
 function pooled(op: string, x: unknown, opts: PoolOptions | undefined, run: (x4: Tensor, spec: PoolSpec) => Tensor): Tensor {
-  const xt = checkTensor(x, op, 'x');
+  const xt = checkTensor(x, op, 'x', 'float32');
   const spec = specOf(op, opts);
   // Every check runs on the batched shape before the unbatched view is made.
   poolDims(op, xt.rank === 3 ? [1, ...xt.shape] : xt.shape, spec, `x ${fmt(xt.shape)}, poolSize [${spec.poolSize.join(',')}]`);
